@@ -1,0 +1,456 @@
+"""Load and save networks: scenario YAML / JSON, networkx node-link JSON and GraphML.
+
+Every format goes through the same path: the file is parsed into a scenario document (a mapping),
+the document is checked against :mod:`netinv.network.schema` and the structural rules of
+:func:`check_structure`, and only then is a :class:`networkx.DiGraph` built. A bad file raises a
+:class:`~netinv.errors.InputError` whose message is one line, ``<file>: <where>: <what>``; nothing is
+half-built.
+"""
+
+from __future__ import annotations
+
+import difflib
+import json
+import math
+from pathlib import Path
+from typing import Any
+
+import networkx as nx
+import yaml
+from pydantic import ValidationError
+
+from netinv import attrs
+from netinv.errors import InvalidNetworkError, ScenarioFileError, where
+from netinv.network.schema import EDGE_FIELDS, NODE_FIELDS, TOP_FIELDS, ScenarioDoc
+
+_YAML_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+_YAML_DUMPER = getattr(yaml, "CSafeDumper", yaml.SafeDumper)
+_JSON_ENCODED = (attrs.DEMAND, attrs.POSITION)  # node attributes GraphML stores as JSON text
+
+SCENARIO_SUFFIXES = (".yaml", ".yml", ".json", ".graphml")
+
+
+# --------------------------------------------------------------------------------------------------
+# public API
+
+
+def load(path: str | Path) -> nx.DiGraph:
+    """Read a scenario file (format from its suffix) into a validated DiGraph."""
+    path = Path(path)
+    return document_to_graph(read_document(path), path=str(path))
+
+
+def read_document(path: str | Path) -> dict:
+    """Parse a scenario file into a scenario document (a mapping) without validating it."""
+    path = Path(path)
+    suffix = path.suffix.lower()
+    if suffix not in SCENARIO_SUFFIXES:
+        raise ScenarioFileError(
+            where(str(path), None, f"unknown file type '{suffix or path.name}' (expected one of "
+                  f"{', '.join(SCENARIO_SUFFIXES)})")
+        )
+    if suffix == ".graphml":
+        return _graph_to_raw_document(_read_graphml(path), str(path))
+    text = _read_text(path)
+    if suffix == ".json":
+        try:
+            data = json.loads(text)
+        except json.JSONDecodeError as exc:
+            raise ScenarioFileError(
+                where(str(path), f"line {exc.lineno}, column {exc.colno}", f"malformed JSON: {exc.msg}")
+            ) from None
+        if isinstance(data, dict) and ("links" in data or "directed" in data) and "graph" in data:
+            return _graph_to_raw_document(_node_link_to_graph(data, str(path)), str(path))
+    else:
+        try:
+            data = yaml.load(text, Loader=_YAML_LOADER)
+        except yaml.YAMLError as exc:
+            mark = getattr(exc, "problem_mark", None)
+            loc = f"line {mark.line + 1}, column {mark.column + 1}" if mark else None
+            problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
+            raise ScenarioFileError(where(str(path), loc, f"malformed YAML: {problem}")) from None
+    if not isinstance(data, dict):
+        raise InvalidNetworkError(
+            where(str(path), None, f"a scenario must be a mapping with keys 'name', 'nodes', 'edges'; "
+                  f"got {_kind(data)}")
+        )
+    return data
+
+
+def save(graph: nx.DiGraph, path: str | Path, *, format: str | None = None) -> Path:
+    """Write ``graph`` to ``path``: ``yaml``, ``json`` (scenario), ``node-link`` (JSON) or ``graphml``.
+
+    The format defaults to the suffix. The file is written to a temporary name and renamed, so a
+    failure never leaves half a file behind.
+    """
+    path = Path(path)
+    fmt = format or {".yaml": "yaml", ".yml": "yaml", ".json": "json", ".graphml": "graphml"}.get(
+        path.suffix.lower()
+    )
+    if fmt not in ("yaml", "json", "node-link", "graphml"):
+        raise ScenarioFileError(where(str(path), None, f"cannot write format {fmt or path.suffix!r}"))
+    if fmt == "graphml":
+        text = _graphml_text(graph)
+    elif fmt == "node-link":
+        text = json.dumps(nx.node_link_data(_plain_copy(graph), edges="links"), indent=1, default=_json_default)
+    else:
+        doc = graph_to_document(graph)
+        if fmt == "json":
+            text = json.dumps(doc, indent=1, default=_json_default)
+        else:
+            text = yaml.dump(doc, Dumper=_YAML_DUMPER, sort_keys=False, default_flow_style=None, width=100)
+    tmp = path.with_name(f".{path.name}.tmp")
+    try:
+        tmp.write_text(text, encoding="utf-8")
+        tmp.replace(path)
+    except OSError as exc:
+        tmp.unlink(missing_ok=True)
+        raise ScenarioFileError(where(str(path), None, f"cannot write: {exc.strerror or exc}")) from None
+    return path
+
+
+def validate(graph: nx.DiGraph) -> nx.DiGraph:
+    """Check a graph built in Python against the same rules as a loaded file; return a normalized copy."""
+    return document_to_graph(graph_to_document(graph))
+
+
+# --------------------------------------------------------------------------------------------------
+# document <-> graph
+
+
+def document_to_graph(doc: dict, *, path: str | None = None) -> nx.DiGraph:
+    """Validate a scenario document and build the DiGraph (every attribute typed, defaults filled)."""
+    if not isinstance(doc, dict):
+        raise InvalidNetworkError(where(path, None, f"a scenario must be a mapping, got {_kind(doc)}"))
+    try:
+        parsed = ScenarioDoc.model_validate(doc)
+    except ValidationError as exc:
+        raise InvalidNetworkError(where(path, *_explain(exc, doc))) from None
+    graph = nx.DiGraph()
+    graph.graph[attrs.NAME] = parsed.name
+    graph.graph[attrs.DESCRIPTION] = parsed.description
+    if parsed.source is not None:
+        graph.graph[attrs.SOURCE] = parsed.source
+    if parsed.known is not None:
+        graph.graph[attrs.KNOWN] = parsed.known
+    for node in parsed.nodes:
+        data = node.model_dump(by_alias=True, exclude_none=True)
+        node_id = data.pop(attrs.NODE_ID)
+        if node_id in graph:
+            raise InvalidNetworkError(where(path, f"node '{node_id}'", "duplicate node id"))
+        if node.demand is not None:
+            data[attrs.DEMAND] = node.demand.to_dict()
+        graph.add_node(node_id, **data)
+    for edge in parsed.edges:
+        data = edge.model_dump(exclude_none=True)
+        u, v = data.pop(attrs.EDGE_SOURCE), data.pop(attrs.EDGE_TARGET)
+        label = f"edge '{u}' -> '{v}'"
+        for end in (u, v):
+            if end not in graph:
+                close = difflib.get_close_matches(end, [str(n) for n in graph], n=1)
+                hint = f" (did you mean '{close[0]}'?)" if close else ""
+                raise InvalidNetworkError(where(path, label, f"unknown node '{end}'{hint}"))
+        if u == v:
+            raise InvalidNetworkError(where(path, label, "self-loop: a node cannot order from itself"))
+        if graph.has_edge(u, v):
+            raise InvalidNetworkError(where(path, label, "duplicate edge"))
+        graph.add_edge(u, v, **data)
+    check_structure(graph, path=path)
+    return graph
+
+
+def check_structure(graph: nx.DiGraph, *, path: str | None = None) -> None:
+    """Rules that span several nodes or edges: acyclic supply, shortage costs, source flags."""
+    supply = supply_subgraph(graph)
+    if not nx.is_directed_acyclic_graph(supply):
+        cycle = nx.find_cycle(supply)
+        loop = " -> ".join(f"'{u}'" for u, _ in cycle) + f" -> '{cycle[0][0]}'"
+        raise InvalidNetworkError(
+            where(path, f"edge '{cycle[0][0]}' -> '{cycle[0][1]}'",
+                  f"cycle through supply edges: {loop} (only transshipment edges may form cycles)")
+        )
+    for node, data in graph.nodes(data=True):
+        if data.get(attrs.DEMAND) is not None and data.get(attrs.SHORTAGE_COST) is None:
+            raise InvalidNetworkError(
+                where(path, f"node '{node}'", "a demand node needs 'shortage_cost' (per unit short)")
+            )
+        if data.get(attrs.EXTERNAL_SUPPLY) is not None and supply.in_degree(node) > 0:
+            raise InvalidNetworkError(
+                where(path, f"node '{node}'", "'external_supply' is only for nodes without supplier edges")
+            )
+
+
+def supply_subgraph(graph: nx.DiGraph) -> nx.DiGraph:
+    """A view of ``graph`` with only its supply edges (transshipment edges left out)."""
+    return nx.subgraph_view(
+        graph, filter_edge=lambda u, v: graph.edges[u, v].get(attrs.KIND, attrs.SUPPLY) == attrs.SUPPLY
+    )
+
+
+def graph_to_document(graph: nx.DiGraph) -> dict:
+    """The scenario document of a graph; attributes equal to their defaults are left out."""
+    doc: dict[str, Any] = {attrs.NAME: graph.graph.get(attrs.NAME, "network")}
+    for key in (attrs.DESCRIPTION, attrs.SOURCE, attrs.KNOWN):
+        if graph.graph.get(key):
+            doc[key] = graph.graph[key]
+    nodes = []
+    for node, data in graph.nodes(data=True):
+        entry: dict[str, Any] = {attrs.NODE_ID: node}
+        for key, value in data.items():
+            if value is None or attrs.NODE_DEFAULTS.get(key, _MISSING) == value:
+                continue
+            if key == attrs.CAPACITY and value == math.inf:
+                continue
+            entry[key] = _plain(value)
+        nodes.append(entry)
+    doc["nodes"] = nodes
+    edges = []
+    for u, v, data in graph.edges(data=True):
+        entry = {attrs.EDGE_SOURCE: u, attrs.EDGE_TARGET: v}
+        for key, value in data.items():
+            if value is None or attrs.EDGE_DEFAULTS.get(key, _MISSING) == value:
+                continue
+            if key == attrs.EDGE_CAPACITY and value == math.inf:
+                continue
+            entry[key] = _plain(value)
+        edges.append(entry)
+    doc["edges"] = edges
+    return doc
+
+
+_MISSING = object()
+
+
+# --------------------------------------------------------------------------------------------------
+# helpers
+
+
+def _read_text(path: Path) -> str:
+    try:
+        return path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise ScenarioFileError(where(str(path), None, "file not found")) from None
+    except IsADirectoryError:
+        raise ScenarioFileError(where(str(path), None, "is a directory, not a scenario file")) from None
+    except PermissionError:
+        raise ScenarioFileError(where(str(path), None, "permission denied")) from None
+    except UnicodeDecodeError as exc:
+        raise ScenarioFileError(where(str(path), f"byte {exc.start}", "not UTF-8 text")) from None
+    except OSError as exc:
+        raise ScenarioFileError(where(str(path), None, f"cannot read: {exc.strerror or exc}")) from None
+
+
+def _read_graphml(path: Path) -> nx.DiGraph:
+    _read_text(path)  # same clear errors for missing / unreadable files
+    try:
+        graph = nx.read_graphml(path)
+    except Exception as exc:  # ElementTree / networkx raise many types for malformed XML
+        msg = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+        raise ScenarioFileError(where(str(path), None, f"malformed GraphML: {msg}")) from None
+    if not graph.is_directed() or graph.is_multigraph():
+        raise InvalidNetworkError(where(str(path), None, "GraphML graph must be directed and not a multigraph"))
+    return graph
+
+
+def _node_link_to_graph(data: dict, path: str) -> nx.DiGraph:
+    try:
+        graph = nx.node_link_graph(data, directed=True, multigraph=False, edges="links" if "links" in data else "edges")
+    except Exception as exc:
+        raise ScenarioFileError(where(path, None, f"malformed node-link JSON: {exc!s}".splitlines()[0])) from None
+    return graph
+
+
+def _graph_to_raw_document(graph: nx.DiGraph, path: str) -> dict:
+    """A document from a graph read from GraphML / node-link JSON, decoding JSON-encoded attributes."""
+    graph = nx.DiGraph(graph)
+    for key in (attrs.KNOWN,):
+        if isinstance(graph.graph.get(key), str):
+            graph.graph[key] = _decode_json(graph.graph[key], path, "graph", key)
+    for node, data in graph.nodes(data=True):
+        for key in _JSON_ENCODED:
+            if isinstance(data.get(key), str):
+                data[key] = _decode_json(data[key], path, f"node '{node}'", key)
+    doc = graph_to_document(graph)
+    # graph_to_document drops defaults; keep every key so that unknown ones are still reported.
+    doc["nodes"] = [{attrs.NODE_ID: n, **d} for n, d in graph.nodes(data=True)]
+    doc["edges"] = [{attrs.EDGE_SOURCE: u, attrs.EDGE_TARGET: v, **d} for u, v, d in graph.edges(data=True)]
+    return doc
+
+
+def _decode_json(text: str, path: str, owner: str, key: str) -> Any:
+    try:
+        return json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise ScenarioFileError(where(path, owner, f"{key}: not valid JSON ({exc.msg})")) from None
+
+
+def _plain_copy(graph: nx.DiGraph) -> nx.DiGraph:
+    out = nx.DiGraph()
+    out.graph.update({k: _plain(v) for k, v in graph.graph.items()})
+    out.add_nodes_from((n, {k: _plain(v) for k, v in d.items() if v is not None}) for n, d in graph.nodes(data=True))
+    out.add_edges_from(
+        (u, v, {k: _plain(x) for k, x in d.items() if x is not None}) for u, v, d in graph.edges(data=True)
+    )
+    return out
+
+
+def _graphml_text(graph: nx.DiGraph) -> str:
+    out = _plain_copy(graph)
+    for key in (attrs.KNOWN,):
+        if key in out.graph:
+            out.graph[key] = json.dumps(out.graph[key])
+    for _, data in out.nodes(data=True):
+        for key in _JSON_ENCODED:
+            if key in data:
+                data[key] = json.dumps(data[key])
+    return "\n".join(nx.generate_graphml(out)) + "\n"
+
+
+def _plain(value: Any) -> Any:
+    """numpy scalars and tuples to plain Python, recursively, for writers."""
+    if hasattr(value, "item") and not isinstance(value, (list, dict, str)):
+        return value.item()
+    if isinstance(value, dict):
+        return {k: _plain(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_plain(v) for v in value]
+    return value
+
+
+def _json_default(value: Any) -> Any:
+    if hasattr(value, "item"):
+        return value.item()
+    if hasattr(value, "tolist"):
+        return value.tolist()
+    raise TypeError(f"cannot write {type(value).__name__} to JSON")
+
+
+def _kind(value: Any) -> str:
+    if value is None:
+        return "an empty document"
+    return {list: "a list", str: "a string", int: "a number", float: "a number", bool: "a boolean"}.get(
+        type(value), type(value).__name__
+    )
+
+
+# --------------------------------------------------------------------------------------------------
+# pydantic errors -> one line
+
+
+def _explain(exc: ValidationError, doc: dict) -> tuple[str | None, str]:
+    """(where, what) for the first error of a validation, in the scenario's own terms."""
+    errors = exc.errors(include_url=False)
+    # Prefer the most specific error: pydantic reports every union branch for a bad demand spec.
+    err = errors[0]
+    loc = list(err["loc"])
+    owner, fields = _owner(loc, doc)
+    what = _message(err, fields, loc)
+    more = len({tuple(e["loc"][:2]) for e in errors}) - 1
+    if more > 0:
+        what += f" (and {more} more problem{'s' if more > 1 else ''})"
+    return owner, what
+
+
+def _owner(loc: list, doc: dict) -> tuple[str | None, list]:
+    if len(loc) >= 2 and loc[0] in ("nodes", "edges") and isinstance(loc[1], int):
+        items = doc.get(loc[0]) if isinstance(doc, dict) else None
+        item = items[loc[1]] if isinstance(items, list) and loc[1] < len(items) else None
+        if loc[0] == "nodes":
+            node_id = item.get("id") if isinstance(item, dict) else None
+            owner = f"node '{node_id}'" if node_id is not None else f"nodes[{loc[1]}]"
+        else:
+            ok = isinstance(item, dict) and "source" in item and "target" in item
+            owner = f"edge '{item['source']}' -> '{item['target']}'" if ok else f"edges[{loc[1]}]"
+        return owner, loc[2:]
+    return None, loc
+
+
+_VALID_KEYS = {"nodes": NODE_FIELDS, "edges": EDGE_FIELDS, None: TOP_FIELDS}
+
+
+def _message(err: dict, fields: list, loc: list) -> str:
+    kind, value, ctx = err["type"], err.get("input"), err.get("ctx") or {}
+    # Inside a demand spec pydantic adds the distribution tag to the location: drop it.
+    names = [str(f) for f in fields if not (isinstance(f, str) and f in _DEMAND_TAGS and fields and fields[0] == "demand" and f != "demand")]
+    field = ".".join(names)
+    if kind == "extra_forbidden":
+        key = str(fields[-1]) if fields else str(loc[-1])
+        valid = _valid_keys_for(loc)
+        close = difflib.get_close_matches(key, valid, n=1, cutoff=0.5)
+        hint = f" (did you mean '{close[0]}'?)" if close else f" (valid keys: {', '.join(valid)})"
+        parent = ".".join(names[:-1])
+        return f"{parent + ': ' if parent else ''}unknown key '{key}'{hint}"
+    if kind == "missing":
+        parent = ".".join(names[:-1])
+        return f"{parent + ': ' if parent else ''}missing required key '{names[-1] if names else loc[-1]}'"
+    prefix = f"{field}: " if field else ""
+    if kind == "union_tag_invalid":
+        tag = ctx.get("tag")
+        close = difflib.get_close_matches(str(tag), _DEMAND_TAGS, n=1)
+        hint = f"; did you mean '{close[0]}'?" if close else ""
+        return f"{prefix}unknown distribution '{tag}' (expected one of {', '.join(_DEMAND_TAGS)}{hint})"
+    if kind == "union_tag_not_found":
+        return f"{prefix}missing key 'distribution' (one of {', '.join(_DEMAND_TAGS)})"
+    simple = {
+        "greater_than_equal": lambda: f"must be >= {ctx.get('ge')}",
+        "greater_than": lambda: f"must be > {ctx.get('gt')}",
+        "less_than_equal": lambda: f"must be <= {ctx.get('le')}",
+        "less_than": lambda: f"must be < {ctx.get('lt')}",
+        "int_type": lambda: "must be an integer",
+        "int_from_float": lambda: "must be an integer",
+        "int_parsing": lambda: "must be an integer",
+        "float_type": lambda: "must be a number",
+        "float_parsing": lambda: "must be a number",
+        "finite_number": lambda: "must be a finite number",
+        "bool_type": lambda: "must be true or false",
+        "bool_parsing": lambda: "must be true or false",
+        "string_type": lambda: "must be a string",
+        "string_too_short": lambda: "must not be empty",
+        "string_too_long": lambda: f"must be at most {ctx.get('max_length')} characters",
+        "list_type": lambda: "must be a list",
+        "dict_type": lambda: "must be a mapping",
+        "model_type": lambda: "must be a mapping",
+        "model_attributes_type": lambda: "must be a mapping",
+        "too_short": lambda: f"must have at least {ctx.get('min_length')} item(s)",
+        "too_long": lambda: f"must have at most {ctx.get('max_length')} item(s)",
+        "literal_error": lambda: f"must be one of {ctx.get('expected')}",
+    }
+    if kind in simple:
+        return f"{prefix}{simple[kind]()}, got {_show(value)}"
+    if kind == "value_error":
+        return f"{prefix}{err['msg'].removeprefix('Value error, ')}"
+    return f"{prefix}{err['msg']}, got {_show(value)}"
+
+
+_DEMAND_TAGS = ("normal", "poisson", "gamma", "uniform", "empirical", "series")
+
+
+def _valid_keys_for(loc: list) -> tuple[str, ...]:
+    if len(loc) >= 3 and loc[0] in ("nodes", "edges"):
+        if loc[0] == "nodes" and loc[2] == "demand" and len(loc) >= 5:
+            from netinv.demand import DemandSpec  # noqa: F401  (keys of the matched distribution)
+            from netinv import demand as demand_module
+
+            model = {
+                "normal": demand_module.Normal, "poisson": demand_module.Poisson, "gamma": demand_module.Gamma,
+                "uniform": demand_module.Uniform, "empirical": demand_module.Empirical,
+                "series": demand_module.Series,
+            }.get(loc[3])
+            if model is not None:
+                return tuple(model.model_fields)
+        return _VALID_KEYS[loc[0]]
+    return TOP_FIELDS
+
+
+def _show(value: Any) -> str:
+    if isinstance(value, str):
+        return repr(value[:60])
+    if isinstance(value, dict):
+        return "a mapping"
+    if isinstance(value, list):
+        return "a list"
+    if value is None:
+        return "nothing (null)"
+    if isinstance(value, bool):
+        return str(value).lower()
+    return repr(value)
