@@ -428,8 +428,8 @@ _DEMAND_TAGS = ("normal", "poisson", "gamma", "uniform", "empirical", "series")
 def _valid_keys_for(loc: list) -> tuple[str, ...]:
     if len(loc) >= 3 and loc[0] in ("nodes", "edges"):
         if loc[0] == "nodes" and loc[2] == "demand" and len(loc) >= 5:
-            from netinv.demand import DemandSpec  # noqa: F401  (keys of the matched distribution)
             from netinv import demand as demand_module
+            from netinv.demand import DemandSpec  # noqa: F401  (keys of the matched distribution)
 
             model = {
                 "normal": demand_module.Normal, "poisson": demand_module.Poisson, "gamma": demand_module.Gamma,

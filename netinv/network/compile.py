@@ -1,0 +1,202 @@
+"""Compile a network graph into :class:`NetworkArrays`: a frozen numpy view every consumer shares.
+
+Nodes are numbered so that demand nodes come last (``demand_slice``), which lets the simulator touch
+them with a slice instead of a gather. Supply edges are kept apart from transshipment edges. Missing
+optional attributes take their documented defaults; capacities without a value are ``inf``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from types import MappingProxyType
+
+import networkx as nx
+import numpy as np
+import scipy.sparse as sp
+
+from netinv import attrs
+from netinv.demand import parse_demand
+from netinv.network.io import supply_subgraph
+
+
+@dataclass(frozen=True, eq=False)
+class NetworkArrays:
+    """Index maps, per-node and per-edge parameters of a network as numpy arrays.
+
+    Shapes: N nodes, E supply edges, X transshipment edges, D demand nodes (the last D node indices).
+    """
+
+    name: str
+    node_ids: tuple[str, ...]
+    index: Mapping[str, int]
+    # per node (N,)
+    holding_cost: np.ndarray
+    initial_inventory: np.ndarray
+    capacity: np.ndarray  # inf = unlimited
+    operating_cost: np.ndarray
+    yield_: np.ndarray
+    shortage_cost: np.ndarray  # 0 where the node has no external demand
+    backlog: np.ndarray  # bool
+    price: np.ndarray
+    processing_time: np.ndarray  # int
+    is_source: np.ndarray  # bool: no supply edge comes in
+    unlimited: np.ndarray  # bool: a source with unlimited external supply
+    assembly: np.ndarray  # bool
+    echelon: np.ndarray  # int, 1 = no supply customers (most downstream)
+    demand_specs: tuple  # parsed demand spec of each demand node, in index order
+    # supply edges (E,)
+    edge_keys: tuple[tuple[str, str], ...]
+    edge_source: np.ndarray
+    edge_target: np.ndarray
+    lead_time: np.ndarray  # int
+    unit_cost: np.ndarray
+    pipeline_holding_cost: np.ndarray
+    edge_capacity: np.ndarray
+    quantity: np.ndarray
+    fixed_order_cost: np.ndarray
+    edge_backlog: np.ndarray  # bool
+    primary_edge: np.ndarray  # (N,) the cheapest supply edge into each node, -1 for sources
+    # transshipment edges (X,)
+    trans_keys: tuple[tuple[str, str], ...]
+    trans_source: np.ndarray
+    trans_target: np.ndarray
+    trans_lead_time: np.ndarray
+    trans_unit_cost: np.ndarray
+    trans_capacity: np.ndarray
+    _cache: dict = field(default_factory=dict, repr=False)
+
+    @property
+    def num_nodes(self) -> int:
+        return len(self.node_ids)
+
+    @property
+    def num_edges(self) -> int:
+        return len(self.edge_keys)
+
+    @property
+    def num_demand_nodes(self) -> int:
+        return len(self.demand_specs)
+
+    @property
+    def demand_slice(self) -> slice:
+        return slice(self.num_nodes - self.num_demand_nodes, self.num_nodes)
+
+    @property
+    def num_echelons(self) -> int:
+        return int(self.echelon.max()) if self.num_nodes else 0
+
+    def edge_index(self, source: str, target: str) -> int:
+        return self.edge_keys.index((source, target))
+
+    def out_incidence(self, dtype=np.float32) -> sp.csr_matrix:
+        """(N, E) sparse matrix, 1 where the edge leaves the node: ``out_incidence @ x`` sums per source."""
+        return self._incidence("out", self.edge_source, dtype)
+
+    def in_incidence(self, dtype=np.float32) -> sp.csr_matrix:
+        """(N, E) sparse matrix, 1 where the edge enters the node: ``in_incidence @ x`` sums per target."""
+        return self._incidence("in", self.edge_target, dtype)
+
+    def downstream(self, dtype=np.float32) -> sp.csr_matrix:
+        """(N, N) sparse 0/1 matrix: row i marks i and every node reachable from i over supply edges."""
+        key = ("downstream", np.dtype(dtype).str)
+        if key not in self._cache:
+            graph = nx.DiGraph()
+            graph.add_nodes_from(range(self.num_nodes))
+            graph.add_edges_from(zip(self.edge_source.tolist(), self.edge_target.tolist()))
+            rows, cols = [], []
+            for i in range(self.num_nodes):
+                reach = nx.descendants(graph, i) | {i}
+                rows.extend([i] * len(reach))
+                cols.extend(reach)
+            data = np.ones(len(rows), dtype=dtype)
+            self._cache[key] = sp.csr_matrix((data, (rows, cols)), shape=(self.num_nodes, self.num_nodes))
+        return self._cache[key]
+
+    def _incidence(self, which: str, ends: np.ndarray, dtype) -> sp.csr_matrix:
+        key = (which, np.dtype(dtype).str)
+        if key not in self._cache:
+            data = np.ones(self.num_edges, dtype=dtype)
+            cols = np.arange(self.num_edges)
+            self._cache[key] = sp.csr_matrix((data, (ends, cols)), shape=(self.num_nodes, self.num_edges))
+        return self._cache[key]
+
+
+def compile_network(graph: nx.DiGraph) -> NetworkArrays:
+    """Compile a validated network (as returned by :func:`netinv.network.load`) into arrays."""
+    supply = supply_subgraph(graph)
+    demand_nodes = [n for n, d in graph.nodes(data=True) if d.get(attrs.DEMAND) is not None]
+    is_demand = set(demand_nodes)
+    node_ids = tuple([n for n in graph.nodes if n not in is_demand] + demand_nodes)
+    index = {n: i for i, n in enumerate(node_ids)}
+    nodes = [graph.nodes[n] for n in node_ids]
+
+    def node_array(key, default, dtype=np.float64):
+        return np.array([d.get(key, default) if d.get(key) is not None else default for d in nodes], dtype=dtype)
+
+    in_degree = np.array([supply.in_degree(n) for n in node_ids], dtype=np.int64)
+    is_source = in_degree == 0
+    external = node_array(attrs.EXTERNAL_SUPPLY, True, bool)
+    echelon = _echelons(supply, index)
+
+    supply_edges = [(u, v, d) for u, v, d in graph.edges(data=True) if d.get(attrs.KIND, attrs.SUPPLY) == attrs.SUPPLY]
+    supply_edges.sort(key=lambda e: (index[e[1]], index[e[0]]))
+    trans_edges = [(u, v, d) for u, v, d in graph.edges(data=True) if d.get(attrs.KIND) == attrs.TRANSSHIPMENT]
+
+    def edge_array(edges, key, default, dtype=np.float64):
+        return np.array(
+            [d.get(key) if d.get(key) is not None else default for _, _, d in edges], dtype=dtype
+        ).reshape(len(edges))
+
+    edge_target = np.array([index[v] for _, v, _ in supply_edges], dtype=np.int64)
+    unit_cost = edge_array(supply_edges, attrs.UNIT_COST, 0.0)
+    primary = np.full(len(node_ids), -1, dtype=np.int64)
+    for e in np.argsort(unit_cost, kind="stable")[::-1]:  # cheapest wins (last written)
+        primary[edge_target[e]] = e
+
+    return NetworkArrays(
+        name=str(graph.graph.get(attrs.NAME, "network")),
+        node_ids=node_ids,
+        index=MappingProxyType(index),
+        holding_cost=node_array(attrs.HOLDING_COST, 0.0),
+        initial_inventory=node_array(attrs.INITIAL_INVENTORY, 0.0),
+        capacity=node_array(attrs.CAPACITY, np.inf),
+        operating_cost=node_array(attrs.OPERATING_COST, 0.0),
+        yield_=node_array(attrs.YIELD, 1.0),
+        shortage_cost=node_array(attrs.SHORTAGE_COST, 0.0),
+        backlog=node_array(attrs.BACKLOG, True, bool),
+        price=node_array(attrs.PRICE, 0.0),
+        processing_time=node_array(attrs.PROCESSING_TIME, 0, np.int64),
+        is_source=is_source,
+        unlimited=is_source & external,
+        assembly=node_array(attrs.ASSEMBLY, False, bool) & (in_degree > 0),
+        echelon=echelon,
+        demand_specs=tuple(parse_demand(graph.nodes[n][attrs.DEMAND]) for n in demand_nodes),
+        edge_keys=tuple((u, v) for u, v, _ in supply_edges),
+        edge_source=np.array([index[u] for u, _, _ in supply_edges], dtype=np.int64),
+        edge_target=edge_target,
+        lead_time=edge_array(supply_edges, attrs.LEAD_TIME, 0, np.int64),
+        unit_cost=unit_cost,
+        pipeline_holding_cost=edge_array(supply_edges, attrs.PIPELINE_HOLDING_COST, 0.0),
+        edge_capacity=edge_array(supply_edges, attrs.EDGE_CAPACITY, np.inf),
+        quantity=edge_array(supply_edges, attrs.QUANTITY, 1.0),
+        fixed_order_cost=edge_array(supply_edges, attrs.FIXED_ORDER_COST, 0.0),
+        edge_backlog=edge_array(supply_edges, attrs.EDGE_BACKLOG, True, bool),
+        primary_edge=primary,
+        trans_keys=tuple((u, v) for u, v, _ in trans_edges),
+        trans_source=np.array([index[u] for u, _, _ in trans_edges], dtype=np.int64),
+        trans_target=np.array([index[v] for _, v, _ in trans_edges], dtype=np.int64),
+        trans_lead_time=edge_array(trans_edges, attrs.LEAD_TIME, 0, np.int64),
+        trans_unit_cost=edge_array(trans_edges, attrs.UNIT_COST, 0.0),
+        trans_capacity=edge_array(trans_edges, attrs.EDGE_CAPACITY, np.inf),
+    )
+
+
+def _echelons(supply: nx.DiGraph, index: dict) -> np.ndarray:
+    """Echelon of each node: 1 for nodes with no supply customers, else 1 + max over customers."""
+    echelon = np.ones(len(index), dtype=np.int64)
+    for node in reversed(list(nx.topological_sort(supply))):
+        succ = [echelon[index[s]] for s in supply.successors(node)]
+        if succ:
+            echelon[index[node]] = 1 + max(succ)
+    return echelon

@@ -1,0 +1,267 @@
+"""Vectorized periodic-review simulator: B demand paths x all nodes at once (numpy, float32).
+
+Events of period t, in order (the convention of the OR-Gym network environment, Perez et al. 2021):
+
+1. **Orders.** The policy sees the state at the start of the period and orders on every supply edge.
+2. **Shipping.** Each source ships what is owed on its edges plus the new orders, from its on-hand
+   stock at the start of the period, within its node ``capacity`` (units released per period) and
+   each edge's ``capacity``. An unlimited external source ships everything (up to its capacity).
+   Allocation rule **proportional**: when a node cannot ship all requests, every requesting edge gets
+   the same fraction of its request. Unshipped requests stay owed (edge ``backlog: true``) or are
+   dropped (``backlog: false``). Shipping pays ``unit_cost`` and the source's ``operating_cost``.
+3. **Arrivals.** What was shipped ``lead_time`` periods ago arrives (``lead_time`` 0: this period).
+   Arrivals are divided by the edge's ``quantity`` (units of source per unit of target) and
+   multiplied by the target's ``yield``. At an assembly node arrivals are components: as many
+   complete kits as are on hand are assembled at once.
+4. **Demand.** External demand plus earlier backorders are met from on-hand stock, oldest first;
+   the rest is backordered (node ``backlog: true``) or lost. Sales earn ``price``.
+5. **Transshipment** (optional hook, applied after demand).
+6. **Costs** on the end-of-period state: ``holding_cost`` x on hand (components held at an assembly
+   node at their supplier's rate), ``pipeline_holding_cost`` x in transit, ``shortage_cost`` x
+   backorders (per period) or x lost sales, ``fixed_order_cost`` per edge with a positive order.
+
+So an item received in period t is shipped on at the earliest in period t + 1, and an order placed in
+period t on an edge with lead time L can meet demand in period t + L: a stage's order faces L + 1
+periods of demand. (A textbook serial system with stage lead times L_i maps to netinv lead times
+L_i - 1: see ``scenarios/clark_scarf_ss61.yaml``.)
+
+Demand comes from :class:`~netinv.demand.DemandSampler` (common random numbers: the same seed gives
+the same demand to every policy) or from an explicit array of shape (T, D, B).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import numpy as np
+
+from netinv.demand import DemandSampler
+from netinv.errors import InputError
+from netinv.network.compile import NetworkArrays
+from netinv.policies.base import Policy
+from netinv.sim.kpis import Accumulator, SimResult
+from netinv.sim.state import SimState
+
+ALLOCATION_RULES = ("proportional",)
+_CHUNK_FLOATS = 1 << 24  # demand drawn in chunks of about 64 MB
+
+
+@dataclass(frozen=True)
+class SimConfig:
+    """What to simulate.
+
+    periods: number of periods T (warm-up included).
+    paths: number of demand paths B simulated side by side.
+    seed: seed of the demand stream (common random numbers across policies).
+    warmup: the first ``warmup`` periods are simulated but left out of every KPI.
+    allocation: how a short supplier splits its stock among requesting edges (``proportional``).
+    record: keep the per-period trace (on hand, shipments, sales, ...) in the result; for tests and
+        small runs only (memory grows with T x N x B).
+    """
+
+    periods: int = 100
+    paths: int = 100
+    seed: int = 0
+    warmup: int = 0
+    allocation: str = "proportional"
+    record: bool = False
+
+    def __post_init__(self):
+        if self.periods < 1:
+            raise InputError(f"periods must be >= 1, got {self.periods}")
+        if self.paths < 1:
+            raise InputError(f"paths must be >= 1, got {self.paths}")
+        if not 0 <= self.warmup < self.periods:
+            raise InputError(f"warmup must be in [0, periods), got {self.warmup} with periods={self.periods}")
+        if self.allocation not in ALLOCATION_RULES:
+            raise InputError(f"allocation must be one of {ALLOCATION_RULES}, got {self.allocation!r}")
+
+
+class TransshipmentRule:
+    """Hook applied after demand: returns units to move on each transshipment edge, shape (X, B)."""
+
+    def shipments(self, state: SimState) -> np.ndarray:  # pragma: no cover - interface
+        raise NotImplementedError
+
+
+def simulate(
+    arrays: NetworkArrays,
+    policy: Policy,
+    config: SimConfig = SimConfig(),
+    *,
+    demand: np.ndarray | None = None,
+    transshipment: TransshipmentRule | None = None,
+    progress: Callable[[int, int], None] | None = None,
+) -> SimResult:
+    """Simulate ``policy`` on ``arrays`` and return KPIs (see :class:`~netinv.sim.kpis.SimResult`).
+
+    ``demand``: optional explicit external demand, shape (T, D, B) or (T, D) (one path), in the order
+    of the demand nodes (``arrays.node_ids[arrays.demand_slice]``); otherwise sampled with ``config.seed``.
+    ``progress(done, total)`` is called after every period.
+    """
+    return _Simulation(arrays, policy, config, demand, transshipment).run(progress)
+
+
+class _Simulation:
+    def __init__(self, arrays, policy, config, demand, transshipment):
+        self.a = arrays
+        self.policy = policy
+        self.config = config
+        self.transshipment = transshipment
+        T, B, D = config.periods, config.paths, arrays.num_demand_nodes
+        if demand is not None:
+            demand = np.asarray(demand, dtype=np.float32)
+            if demand.ndim == 2:
+                demand = demand[:, :, None]
+            if demand.shape[:2] != (T, D) or demand.shape[2] not in (1, B):
+                raise InputError(
+                    f"demand must have shape (periods={T}, demand nodes={D}, paths={B}), got {demand.shape}"
+                )
+            demand = np.broadcast_to(demand, (T, D, B))
+        self.demand = demand
+        self.sampler = DemandSampler(arrays.demand_specs, seed=config.seed) if demand is None else None
+        self.chunk = max(1, min(T, _CHUNK_FLOATS // max(1, D * B)))
+
+        f32 = np.float32
+        a = arrays
+        self.src, self.dst = a.edge_source, a.edge_target
+        self.out_inc, self.in_inc = a.out_incidence(), a.in_incidence()
+        self.depth = int(a.lead_time.max()) + 1 if a.num_edges else 1
+        self.edge_range = np.arange(a.num_edges)
+        self.cap = a.capacity.astype(f32)[:, None]
+        self.has_node_cap = bool(np.isfinite(a.capacity).any())
+        self.edge_cap = a.edge_capacity.astype(f32)[:, None]
+        self.has_edge_cap = bool(np.isfinite(a.edge_capacity).any())
+        self.unlimited = a.unlimited
+        self.unlimited_col = a.unlimited[:, None]
+        self.limited_any = bool((~a.unlimited).any())
+        self.edge_keep = a.edge_backlog.astype(f32)[:, None]
+        self.all_edge_backlog = bool(a.edge_backlog.all())
+        convert = a.yield_[a.edge_target] / a.quantity
+        self.convert = convert.astype(f32)[:, None]
+        self.trivial_convert = bool(np.all(convert == 1.0))
+        self.assembly_any = bool(a.assembly.any())
+        self.assembly_edge = a.assembly[a.edge_target]
+        ds = a.demand_slice
+        self.ds = ds
+        self.demand_backlog = a.backlog[ds][:, None]
+        self.all_backlog = bool(a.backlog[ds].all())
+
+    # ------------------------------------------------------------------------------------------
+    def run(self, progress) -> SimResult:
+        a, cfg = self.a, self.config
+        T, B = cfg.periods, cfg.paths
+        state = SimState.initial(a, B)
+        self.policy.prepare(a, B)
+        acc = Accumulator(a, B, cfg, record=cfg.record)
+        chunk_demand, chunk_start = None, 0
+        interrupted = False
+        try:
+            for t in range(T):
+                if self.demand is not None:
+                    d = self.demand[t]
+                else:
+                    if chunk_demand is None or t - chunk_start >= chunk_demand.shape[0]:
+                        chunk_start = t
+                        chunk_demand = self.sampler.draw(t, min(self.chunk, T - t), B)
+                    d = chunk_demand[t - chunk_start]
+                state.t = t
+                self.step(state, d, acc)
+                if progress is not None:
+                    progress(t + 1, T)
+        except KeyboardInterrupt:
+            interrupted = True
+        return acc.result(policy=getattr(self.policy, "name", type(self.policy).__name__), interrupted=interrupted)
+
+    # ------------------------------------------------------------------------------------------
+    def step(self, s: SimState, d: np.ndarray, acc: Accumulator) -> None:
+        a = self.a
+        measure = s.t >= self.config.warmup
+
+        # 1. orders
+        orders = np.asarray(self.policy.orders(s), dtype=np.float32)
+        if orders.shape != s.owed.shape:
+            raise InputError(f"policy {self.policy!r} returned orders of shape {orders.shape}, expected {s.owed.shape}")
+        np.maximum(orders, 0.0, out=orders)
+
+        # 2. shipping, proportional allocation
+        request = s.owed + orders
+        wanted = np.minimum(request, self.edge_cap) if self.has_edge_cap else request
+        total = self.out_inc @ wanted  # (N, B) requested from each node
+        available = np.where(self.unlimited_col, np.inf, s.on_hand) if self.limited_any else np.full_like(s.on_hand, np.inf)
+        if self.has_node_cap:
+            np.minimum(available, self.cap, out=available)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            fraction = np.where(total > available, available / total, 1.0).astype(np.float32)
+        shipped = wanted * fraction[self.src]
+        if self.all_edge_backlog:
+            np.subtract(request, shipped, out=s.owed)
+        else:
+            s.owed = (request - shipped) * self.edge_keep
+        out_units = self.out_inc @ shipped
+        out_units[self.unlimited] = 0.0
+        s.on_hand -= out_units
+
+        # 3. arrivals
+        slot = (s.t + a.lead_time) % self.depth
+        s.pipeline[slot, self.edge_range] += shipped  # each edge once: no duplicate indices
+        s.in_transit += shipped
+        now = s.t % self.depth
+        arrived = s.pipeline[now].copy()
+        s.pipeline[now] = 0.0
+        s.in_transit -= arrived
+        received = arrived if self.trivial_convert else arrived * self.convert
+        if self.assembly_any:
+            self._assemble(s, received)
+        else:
+            s.on_hand += self.in_inc @ received
+
+        # 4. external demand
+        ds = self.ds
+        on_hand_d = s.on_hand[ds]
+        backlog_before = s.backlog[ds]
+        need = backlog_before + d
+        sold = np.minimum(on_hand_d, need)
+        on_hand_d -= sold  # a view: updates s.on_hand
+        short = need - sold
+        if self.all_backlog:
+            s.backlog[ds] = short
+            lost = None
+        else:
+            s.backlog[ds] = np.where(self.demand_backlog, short, 0.0)
+            lost = np.where(self.demand_backlog, 0.0, short)
+
+        # 5. transshipment hook
+        trans = None
+        if self.transshipment is not None and a.trans_keys:
+            trans = self._transship(s)
+
+        # 6. KPIs and costs
+        if measure or acc.record:
+            acc.add(s, orders, shipped, arrived, d, sold, short, lost, backlog_before, trans, measure)
+
+    def _assemble(self, s: SimState, received: np.ndarray) -> None:
+        a = self.a
+        plain = ~self.assembly_edge
+        s.on_hand += self.in_inc @ (received * plain[:, None])
+        s.components += received * self.assembly_edge[:, None]
+        for node in np.flatnonzero(a.assembly):
+            edges = np.flatnonzero(a.edge_target == node)
+            kits = (s.components[edges] / a.quantity[edges, None].astype(np.float32)).min(axis=0)
+            s.components[edges] -= kits[None, :] * a.quantity[edges, None].astype(np.float32)
+            s.on_hand[node] += kits * np.float32(a.yield_[node])
+
+    def _transship(self, s: SimState) -> np.ndarray:
+        a = self.a
+        moves = np.asarray(self.transshipment.shipments(s), dtype=np.float32)
+        np.maximum(moves, 0.0, out=moves)
+        # never move more than the sender has
+        total_out = np.zeros_like(s.on_hand)
+        np.add.at(total_out, a.trans_source, moves)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            scale = np.where(total_out > s.on_hand, s.on_hand / total_out, 1.0)
+        moves *= scale[a.trans_source]
+        np.subtract.at(s.on_hand, a.trans_source, moves)
+        np.add.at(s.on_hand, a.trans_target, moves)
+        return moves

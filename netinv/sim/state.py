@@ -1,0 +1,79 @@
+"""The simulator's state: what a policy may look at when it decides."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from netinv.network.compile import NetworkArrays
+
+
+@dataclass
+class SimState:
+    """State at the start of period ``t`` for B paths (arrays are float32, node- or edge-major).
+
+    - ``on_hand`` (N, B): units on hand at each node.
+    - ``backlog`` (N, B): external demand backordered at each node (0 away from demand nodes).
+    - ``owed`` (E, B): units ordered on each supply edge that its source has not shipped yet.
+    - ``in_transit`` (E, B): units shipped on each edge that have not arrived.
+    - ``components`` (E, B): at assembly nodes, components received on each edge and not yet used.
+    - ``pipeline`` (R, E, B): ``pipeline[(t + k) % R]`` holds what arrives k periods from now.
+    """
+
+    arrays: NetworkArrays
+    t: int
+    on_hand: np.ndarray
+    backlog: np.ndarray
+    owed: np.ndarray
+    in_transit: np.ndarray
+    components: np.ndarray
+    pipeline: np.ndarray
+
+    @property
+    def paths(self) -> int:
+        return self.on_hand.shape[1]
+
+    @classmethod
+    def initial(cls, arrays: NetworkArrays, paths: int) -> SimState:
+        n, e = arrays.num_nodes, arrays.num_edges
+        depth = int(arrays.lead_time.max()) + 1 if e else 1
+        on_hand = np.repeat(arrays.initial_inventory.astype(np.float32)[:, None], paths, axis=1)
+        zeros_e = np.zeros((e, paths), dtype=np.float32)
+        return cls(
+            arrays=arrays,
+            t=0,
+            on_hand=on_hand,
+            backlog=np.zeros((n, paths), dtype=np.float32),
+            owed=zeros_e,
+            in_transit=zeros_e.copy(),
+            components=zeros_e.copy(),
+            pipeline=np.zeros((depth, e, paths), dtype=np.float32),
+        )
+
+    def edge_inbound(self) -> np.ndarray:
+        """(E, B) units on their way to the target of each edge (owed + in transit + unused components),
+        in units of the target's product."""
+        per_edge = self.in_transit + self.owed
+        per_edge += self.components
+        per_edge /= self.arrays.quantity.astype(np.float32)[:, None]
+        return per_edge
+
+    def net_stock(self) -> np.ndarray:
+        """(N, B) on hand minus what the node owes: external backorders and unfilled orders of customers."""
+        return self.on_hand - self.backlog - self.arrays.out_incidence() @ self.owed
+
+    def inventory_position(self) -> np.ndarray:
+        """(N, B) installation inventory position: net stock plus everything inbound.
+
+        Inbound units from several suppliers add up (they are substitutes), except at an assembly node,
+        where only complete kits count: the minimum over its component edges.
+        """
+        arrays = self.arrays
+        inbound = self.edge_inbound()
+        position = self.net_stock() + arrays.in_incidence() @ inbound
+        if arrays.assembly.any():
+            for node in np.flatnonzero(arrays.assembly):
+                edges = np.flatnonzero(arrays.edge_target == node)
+                position[node] = self.net_stock()[node] + inbound[edges].min(axis=0)
+        return position
