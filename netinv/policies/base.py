@@ -8,12 +8,13 @@ learned, implements this, and one contract test (``tests/policies/test_contract.
 
 from __future__ import annotations
 
-from typing import Protocol, runtime_checkable
+from typing import TYPE_CHECKING, Protocol, runtime_checkable
 
 import numpy as np
 
-from netinv.network.compile import NetworkArrays
-from netinv.sim.state import SimState
+if TYPE_CHECKING:
+    from netinv.network.compile import NetworkArrays
+    from netinv.sim.state import SimState
 
 
 @runtime_checkable

@@ -33,17 +33,20 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
 
 from netinv.demand import DemandSampler
 from netinv.errors import InputError
 from netinv.network.compile import NetworkArrays
-from netinv.policies.base import Policy
 from netinv.sim.kpis import Accumulator, SimResult
 from netinv.sim.state import SimState
 
 ALLOCATION_RULES = ("proportional",)
+if TYPE_CHECKING:
+    from netinv.policies.base import Policy
+
 _CHUNK_FLOATS = 1 << 24  # demand drawn in chunks of about 64 MB
 
 
