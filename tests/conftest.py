@@ -1,0 +1,22 @@
+"""Shared fixtures: small networks built from scenario documents."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from netinv.network import document_to_graph
+
+ROOT = Path(__file__).resolve().parents[1]
+SCENARIOS = ROOT / "scenarios"
+
+
+def network(nodes, edges, name="test"):
+    """A validated DiGraph from lists of node and edge mappings."""
+    return document_to_graph({"name": name, "nodes": nodes, "edges": edges})
+
+
+@pytest.fixture
+def scenarios_dir() -> Path:
+    return SCENARIOS
