@@ -140,7 +140,8 @@ def compile_network(graph: nx.DiGraph) -> NetworkArrays:
     echelon = _echelons(supply, index)
 
     supply_edges = [(u, v, d) for u, v, d in graph.edges(data=True) if d.get(attrs.KIND, attrs.SUPPLY) == attrs.SUPPLY]
-    supply_edges.sort(key=lambda e: (index[e[1]], index[e[0]]))
+    # Sorted by lead time first: the simulator then books shipments into its pipeline by slices.
+    supply_edges.sort(key=lambda e: (e[2].get(attrs.LEAD_TIME, 0), index[e[1]], index[e[0]]))
     trans_edges = [(u, v, d) for u, v, d in graph.edges(data=True) if d.get(attrs.KIND) == attrs.TRANSSHIPMENT]
 
     def edge_array(edges, key, default, dtype=np.float64):

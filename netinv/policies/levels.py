@@ -83,7 +83,15 @@ def best_levels(graph: nx.DiGraph, method: str = "auto", *, seed: int = 0) -> Le
     if method == "clark-scarf":
         from netinv.analytic.clark_scarf import clark_scarf_levels
 
-        return clark_scarf_levels(graph)
+        exact = clark_scarf_levels(graph)
+        return LevelsResult(
+            method="clark-scarf",
+            kind="echelon",
+            levels={k: float(v) for k, v in exact.echelon_levels.items()},
+            expected_cost=float(exact.expected_cost),
+            note="exact: Clark-Scarf optimal echelon base-stock levels of a serial system",
+            details={"local_levels": {k: float(v) for k, v in exact.local_levels.items()}},
+        )
     return search_levels(arrays, seed=seed)
 
 

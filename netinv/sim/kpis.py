@@ -1,7 +1,10 @@
-"""KPIs of a simulation: accumulated on the fly (no per-period arrays kept) and summarized.
+"""KPIs of a simulation: linear sums accumulated on the fly, summarized at the end.
 
-Costs are per period, averaged over the measured periods (after warm-up) of each path; confidence
-intervals are over paths (paths are independent replications): mean +- 1.96 sd / sqrt(B).
+Every cost is linear in a state quantity (holding in on-hand stock, pipeline holding in stock in
+transit, ...), so per period the accumulator only adds the state arrays into running sums (float32,
+flushed into float64 every few hundred periods); costs per path come out of one matrix product at
+the end. Costs are per period, averaged over the measured periods (after warm-up) of each path;
+confidence intervals are over paths (independent replications): mean +- 1.96 sd / sqrt(B).
 """
 
 from __future__ import annotations
@@ -11,6 +14,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 COST_COMPONENTS = ("holding", "pipeline_holding", "shortage", "purchase", "ordering", "operating")
+_FLUSH_EVERY = 256
 
 
 def _ci(values: np.ndarray) -> tuple[float, float, float]:
@@ -28,8 +32,8 @@ class SimResult:
     mean_cost, ci95: total cost per period (all components, revenue not subtracted) and its 95% CI.
     mean_profit, profit_ci95: revenue minus cost, per period.
     cost_breakdown: component -> {"mean", "ci95"} per period.
-    nodes: node id -> KPIs (fill_rate, cycle_service_level, mean_on_hand, mean_backorders,
-        mean_lost_sales, holding_cost, shortage_cost); service KPIs only at demand nodes.
+    nodes: node id -> KPIs (echelon, mean_on_hand, holding_cost; at demand nodes also fill_rate,
+        cycle_service_level, mean_backorders, mean_lost_sales, mean_demand, shortage_cost).
     bullwhip: echelon -> Var(orders placed by the echelon) / Var(external demand), per path, averaged.
     path_costs / path_profits: per path, the mean per period (B,).
     trace: per-period arrays when the simulation was recorded (SimConfig.record).
@@ -70,160 +74,224 @@ class SimResult:
         }
 
 
+@dataclass
+class BlockSums:
+    """Sums over the measured periods of one block of paths (float64)."""
+
+    measured_periods: int
+    sums: dict  # name -> (rows, b) array summed over periods
+    order_sq: np.ndarray  # (K, b)
+    demand_total: np.ndarray  # (b,)
+    demand_sq: np.ndarray  # (b,)
+    interrupted: bool
+    trace: dict | None
+
+
 class Accumulator:
-    """Sums the KPIs period by period; ``result()`` turns them into a :class:`SimResult`."""
+    """Adds the state of each measured period into running sums for one block of paths."""
 
     def __init__(self, arrays, paths: int, config, *, record: bool = False):
         a = self.a = arrays
         self.config = config
         self.record = record
+        self.interrupted = False
         f32 = np.float32
-        B, N, D = paths, a.num_nodes, a.num_demand_nodes
-        ds = a.demand_slice
-        self.h = a.holding_cost.astype(f32)
-        self.h_component = a.holding_cost[a.edge_source].astype(f32)
-        self.pipe = a.pipeline_holding_cost.astype(f32)
-        self.use_pipe = bool(self.pipe.any())
-        self.p = a.shortage_cost[ds].astype(f32)
-        self.p_backlog = (a.shortage_cost[ds] * a.backlog[ds]).astype(f32)
-        self.p_lost = (a.shortage_cost[ds] * ~a.backlog[ds]).astype(f32)
-        self.unit = a.unit_cost.astype(f32)
-        self.use_unit = bool(self.unit.any())
-        self.op_edge = a.operating_cost[a.edge_source].astype(f32)
-        self.op_sold = a.operating_cost[ds].astype(f32)
-        self.use_op = bool(a.operating_cost.any())
-        self.fixed = a.fixed_order_cost.astype(f32)
-        self.use_fixed = bool(self.fixed.any())
-        self.price = a.price[ds].astype(f32)
-        self.use_price = bool(self.price.any())
+        self.track_transit = bool(a.pipeline_holding_cost.any())
+        self.track_shipped = bool(a.unit_cost.any() or a.operating_cost.any())
+        self.track_orders = bool(a.fixed_order_cost.any())
+        self.track_lost = bool((~a.backlog[a.demand_slice]).any())
         self.assembly_any = bool(a.assembly.any())
-        # echelons that place orders: (K, E) incidence of edges into nodes of each echelon
         echelons = sorted({int(a.echelon[v]) for v in a.edge_target})
         self.echelons = echelons
         self.ech_inc = np.zeros((len(echelons), a.num_edges), dtype=f32)
         for k, ech in enumerate(echelons):
             self.ech_inc[k, a.echelon[a.edge_target] == ech] = 1.0
-
-        z = lambda *shape: np.zeros(shape, dtype=np.float64)  # noqa: E731
-        self.cost = {c: z(B) for c in COST_COMPONENTS}
-        self.revenue = z(B)
-        self.on_hand = z(N)
-        self.backlog = z(D)
-        self.lost = z(D)
-        self.demand = z(D)
-        self.filled = z(D)
-        self.stockouts = z(D)
-        self.order_sum, self.order_sq = z(len(echelons), B), z(len(echelons), B)
-        self.dem_sum, self.dem_sq = z(B), z(B)
+        N, E, D, K = a.num_nodes, a.num_edges, a.num_demand_nodes, len(echelons)
+        shapes = {"on_hand": N, "backlog": D, "sold": D, "filled": D, "stockouts": D, "demand": D}
+        if self.track_transit:
+            shapes["in_transit"] = E
+        if self.assembly_any:
+            shapes["components"] = E
+        if self.track_shipped:
+            shapes["shipped"] = E
+        if self.track_orders:
+            shapes["orders_placed"] = E
+        if self.track_lost:
+            shapes["lost"] = D
+        shapes["echelon_orders"] = K
+        self._fast = {k: np.zeros((n, paths), dtype=f32) for k, n in shapes.items()}
+        self._total = {k: np.zeros((n, paths), dtype=np.float64) for k, n in shapes.items()}
+        self.order_sq = np.zeros((K, paths))
+        self.demand_total = np.zeros(paths)
+        self.demand_sq = np.zeros(paths)
+        self._tmp = np.zeros((D, paths), dtype=f32)
         self.measured = 0
-        self.trace: dict[str, list] = {} if record else None
+        self.trace: dict[str, list] | None = {} if record else None
 
     def add(self, s, orders, shipped, arrived, d, sold, short, lost, backlog_before, trans, measure):
         if self.record:
-            for key, value in (
-                ("on_hand", s.on_hand), ("backlog", s.backlog), ("owed", s.owed), ("in_transit", s.in_transit),
-                ("components", s.components), ("orders", orders), ("shipped", shipped), ("arrived", arrived),
-                ("demand", d), ("sold", sold), ("short", short),
-                ("lost", lost if lost is not None else np.zeros_like(short)),
-                ("transshipped", trans if trans is not None else np.zeros((len(self.a.trans_keys), s.paths), np.float32)),
-            ):
-                self.trace.setdefault(key, []).append(np.array(value, copy=True))
+            self._record(s, orders, shipped, arrived, d, sold, short, lost, trans)
         if not measure:
             return
         self.measured += 1
+        f = self._fast
         ds = self.a.demand_slice
-        cost = self.cost
-        cost["holding"] += self.h @ s.on_hand
+        f["on_hand"] += s.on_hand
+        f["backlog"] += s.backlog[ds]
+        f["sold"] += sold
+        f["demand"] += d
+        tmp = self._tmp
+        np.subtract(sold, backlog_before, out=tmp)  # served from this period's demand (oldest first)
+        np.maximum(tmp, 0.0, out=tmp)
+        f["filled"] += tmp
+        np.greater(short, 0.0, out=tmp, casting="unsafe")
+        f["stockouts"] += tmp
+        if self.track_transit:
+            f["in_transit"] += s.in_transit
         if self.assembly_any:
-            cost["holding"] += self.h_component @ s.components
-        if self.use_pipe:
-            cost["pipeline_holding"] += self.pipe @ s.in_transit
-        backlog_d = s.backlog[ds]
-        cost["shortage"] += self.p_backlog @ backlog_d
-        if lost is not None:
-            cost["shortage"] += self.p_lost @ lost
-            self.lost += lost.sum(axis=1)
-        if self.use_unit:
-            cost["purchase"] += self.unit @ shipped
-        if self.use_op:
-            cost["operating"] += self.op_edge @ shipped + self.op_sold @ sold
-        if self.use_fixed:
-            cost["ordering"] += self.fixed @ (orders > 0).astype(np.float32)
-        if self.use_price:
-            self.revenue += self.price @ sold
-        self.on_hand += s.on_hand.sum(axis=1)
-        self.backlog += backlog_d.sum(axis=1)
-        self.demand += d.sum(axis=1)
-        self.filled += np.maximum(sold - backlog_before, 0.0).sum(axis=1)
-        self.stockouts += (short > 0).sum(axis=1)
+            f["components"] += s.components
+        if self.track_shipped:
+            f["shipped"] += shipped
+        if self.track_orders:
+            f["orders_placed"] += orders > 0
+        if self.track_lost and lost is not None:
+            f["lost"] += lost
         if self.echelons:
             placed = self.ech_inc @ orders
-            self.order_sum += placed
-            self.order_sq += placed.astype(np.float64) ** 2
+            f["echelon_orders"] += placed
+            self.order_sq += np.square(placed, dtype=np.float64)
         total_d = d.sum(axis=0, dtype=np.float64)
-        self.dem_sum += total_d
-        self.dem_sq += total_d**2
+        self.demand_total += total_d
+        self.demand_sq += total_d**2
+        if self.measured % _FLUSH_EVERY == 0:
+            self._flush()
 
-    def result(self, *, policy: str, interrupted: bool = False) -> SimResult:
-        a, cfg = self.a, self.config
-        m = max(self.measured, 1)
-        B = len(self.revenue)
-        per_path = {c: v / m for c, v in self.cost.items()}
-        path_costs = sum(per_path.values())
-        path_profits = self.revenue / m - path_costs
-        mean, lo, hi = _ci(path_costs)
-        pmean, plo, phi = _ci(path_profits)
-        breakdown = {}
-        for c, v in per_path.items():
-            cm, clo, chi = _ci(v)
-            breakdown[c] = {"mean": cm, "ci95": [clo, chi]}
-        denom = m * B
-        nodes = {}
-        first_demand = a.num_nodes - a.num_demand_nodes
-        for i, node in enumerate(a.node_ids):
-            kpi = {
-                "echelon": int(a.echelon[i]),
-                "mean_on_hand": self.on_hand[i] / denom,
-                "holding_cost": float(a.holding_cost[i]) * self.on_hand[i] / denom,
-            }
-            k = i - first_demand
-            if k >= 0:
-                dem = self.demand[k]
-                kpi.update(
-                    fill_rate=float(self.filled[k] / dem) if dem > 0 else 1.0,
-                    cycle_service_level=1.0 - self.stockouts[k] / denom,
-                    mean_backorders=self.backlog[k] / denom,
-                    mean_lost_sales=self.lost[k] / denom,
-                    mean_demand=dem / denom,
-                    shortage_cost=float(a.shortage_cost[i])
-                    * (self.backlog[k] if a.backlog[i] else self.lost[k]) / denom,
-                )
-            nodes[node] = {key: float(v) for key, v in kpi.items()}
-        bullwhip = {}
-        if m >= 2:
-            var_d = self.dem_sq / m - (self.dem_sum / m) ** 2
-            for k, ech in enumerate(self.echelons):
-                var_o = self.order_sq[k] / m - (self.order_sum[k] / m) ** 2
-                ok = var_d > 1e-12
-                bullwhip[str(ech)] = float(np.mean(var_o[ok] / var_d[ok])) if ok.any() else float("nan")
-        trace = None
-        if self.trace is not None:
-            trace = {k: np.stack(v) for k, v in self.trace.items()}
-        return SimResult(
-            policy=policy,
-            periods=cfg.periods,
-            warmup=cfg.warmup,
-            paths=B,
-            mean_cost=mean,
-            ci95=(lo, hi),
-            mean_profit=pmean,
-            profit_ci95=(plo, phi),
-            mean_revenue=float(np.mean(self.revenue / m)),
-            cost_breakdown=breakdown,
-            nodes=nodes,
-            bullwhip=bullwhip,
-            path_costs=path_costs,
-            path_profits=path_profits,
-            interrupted=interrupted,
+    def _flush(self):
+        for key, fast in self._fast.items():
+            self._total[key] += fast
+            fast.fill(0.0)
+
+    def _record(self, s, orders, shipped, arrived, d, sold, short, lost, trans):
+        for key, value in (
+            ("on_hand", s.on_hand), ("backlog", s.backlog), ("owed", s.owed), ("in_transit", s.in_transit),
+            ("components", s.components), ("orders", orders), ("shipped", shipped), ("arrived", arrived),
+            ("demand", d), ("sold", sold), ("short", short),
+            ("lost", lost if lost is not None else np.zeros_like(short)),
+            ("transshipped", trans if trans is not None else np.zeros((len(self.a.trans_keys), s.paths), np.float32)),
+        ):
+            self.trace.setdefault(key, []).append(np.array(value, copy=True))
+
+    def finish(self) -> BlockSums:
+        self._flush()
+        trace = {k: np.stack(v) for k, v in self.trace.items()} if self.trace else None
+        return BlockSums(
+            measured_periods=self.measured,
+            sums=self._total,
+            order_sq=self.order_sq,
+            demand_total=self.demand_total,
+            demand_sq=self.demand_sq,
+            interrupted=self.interrupted,
             trace=trace,
         )
+
+    # ------------------------------------------------------------------------------------------
+    @staticmethod
+    def combine(parts: list[BlockSums], arrays, config, *, policy: str, interrupted: bool) -> SimResult:
+        """Summarize the blocks of one simulation into a :class:`SimResult`."""
+        first = parts[0]
+        # An interrupted run keeps only the blocks that measured as many periods as the first one.
+        parts = [p for p in parts if p.measured_periods == first.measured_periods]
+        sums = {k: np.concatenate([p.sums[k] for p in parts], axis=1) for k in first.sums}
+        order_sq = np.concatenate([p.order_sq for p in parts], axis=1)
+        demand_total = np.concatenate([p.demand_total for p in parts])
+        demand_sq = np.concatenate([p.demand_sq for p in parts])
+        return _summarize(arrays, config, sums, order_sq, demand_total, demand_sq,
+                          first.measured_periods, policy, interrupted,
+                          _stack_traces([p.trace for p in parts]))
+
+
+def _stack_traces(traces):
+    if not traces or traces[0] is None:
+        return None
+    return {k: np.concatenate([t[k] for t in traces], axis=-1) for k in traces[0]}
+
+
+def _summarize(a, cfg, sums, order_sq, demand_total, demand_sq, m, policy, interrupted, trace) -> SimResult:
+    ds = a.demand_slice
+    m = max(m, 1)
+    B = sums["on_hand"].shape[1]
+    per_path = {c: np.zeros(B) for c in COST_COMPONENTS}
+    per_path["holding"] += a.holding_cost @ sums["on_hand"]
+    if "components" in sums:
+        per_path["holding"] += a.holding_cost[a.edge_source] @ sums["components"]
+    if "in_transit" in sums:
+        per_path["pipeline_holding"] += a.pipeline_holding_cost @ sums["in_transit"]
+    backlog_flag = a.backlog[ds]
+    per_path["shortage"] += (a.shortage_cost[ds] * backlog_flag) @ sums["backlog"]
+    if "lost" in sums:
+        per_path["shortage"] += (a.shortage_cost[ds] * ~backlog_flag) @ sums["lost"]
+    if "shipped" in sums:
+        per_path["purchase"] += a.unit_cost @ sums["shipped"]
+        per_path["operating"] += a.operating_cost[a.edge_source] @ sums["shipped"]
+    per_path["operating"] += a.operating_cost[ds] @ sums["sold"]
+    if "orders_placed" in sums:
+        per_path["ordering"] += a.fixed_order_cost @ sums["orders_placed"]
+    per_path = {c: v / m for c, v in per_path.items()}
+    revenue = (a.price[ds] @ sums["sold"]) / m
+    path_costs = sum(per_path.values())
+    path_profits = revenue - path_costs
+    mean, lo, hi = _ci(path_costs)
+    pmean, plo, phi = _ci(path_profits)
+    breakdown = {}
+    for c, v in per_path.items():
+        cm, clo, chi = _ci(v)
+        breakdown[c] = {"mean": cm, "ci95": [clo, chi]}
+    denom = m * B
+    node_sum = {k: v.sum(axis=1) for k, v in sums.items()}
+    nodes = {}
+    first_demand = a.num_nodes - a.num_demand_nodes
+    for i, node in enumerate(a.node_ids):
+        kpi = {
+            "echelon": int(a.echelon[i]),
+            "mean_on_hand": node_sum["on_hand"][i] / denom,
+            "holding_cost": float(a.holding_cost[i]) * node_sum["on_hand"][i] / denom,
+        }
+        k = i - first_demand
+        if k >= 0:
+            dem = node_sum["demand"][k]
+            lost = node_sum["lost"][k] if "lost" in node_sum else 0.0
+            kpi.update(
+                fill_rate=float(node_sum["filled"][k] / dem) if dem > 0 else 1.0,
+                cycle_service_level=1.0 - node_sum["stockouts"][k] / denom,
+                mean_backorders=node_sum["backlog"][k] / denom,
+                mean_lost_sales=lost / denom,
+                mean_demand=dem / denom,
+                shortage_cost=float(a.shortage_cost[i]) * (node_sum["backlog"][k] if a.backlog[i] else lost) / denom,
+            )
+        nodes[node] = {key: float(v) for key, v in kpi.items()}
+    bullwhip = {}
+    if m >= 2:
+        echelons = sorted({int(a.echelon[v]) for v in a.edge_target})
+        var_d = demand_sq / m - (demand_total / m) ** 2
+        ok = var_d > 1e-9 * np.maximum(1.0, (demand_total / m) ** 2)
+        for k, ech in enumerate(echelons):
+            var_o = order_sq[k] / m - (sums["echelon_orders"][k] / m) ** 2
+            bullwhip[str(ech)] = float(np.mean(np.maximum(var_o[ok], 0.0) / var_d[ok])) if ok.any() else float("nan")
+    return SimResult(
+        policy=policy,
+        periods=cfg.periods,
+        warmup=cfg.warmup,
+        paths=B,
+        mean_cost=mean,
+        ci95=(lo, hi),
+        mean_profit=pmean,
+        profit_ci95=(plo, phi),
+        mean_revenue=float(np.mean(revenue)),
+        cost_breakdown=breakdown,
+        nodes=nodes,
+        bullwhip=bullwhip,
+        path_costs=path_costs,
+        path_profits=path_profits,
+        interrupted=interrupted,
+        trace=trace,
+    )

@@ -32,6 +32,8 @@ the same demand to every policy) or from an explicit array of shape (T, D, B).
 from __future__ import annotations
 
 from collections.abc import Callable
+import threading
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -61,6 +63,10 @@ class SimConfig:
     allocation: how a short supplier splits its stock among requesting edges (``proportional``).
     record: keep the per-period trace (on hand, shipments, sales, ...) in the result; for tests and
         small runs only (memory grows with T x N x B).
+    block_paths: paths are simulated in blocks of this many (they are independent), so that a block's
+        state stays in the processor's cache. Demand of block k comes from the seed sequence
+        (seed, k): results depend on ``seed`` and ``block_paths``, never on ``threads``.
+    threads: blocks simulated at the same time (numpy releases the GIL in array operations).
     """
 
     periods: int = 100
@@ -69,6 +75,8 @@ class SimConfig:
     warmup: int = 0
     allocation: str = "proportional"
     record: bool = False
+    block_paths: int = 1024
+    threads: int = 1
 
     def __post_init__(self):
         if self.periods < 1:
@@ -77,6 +85,8 @@ class SimConfig:
             raise InputError(f"paths must be >= 1, got {self.paths}")
         if not 0 <= self.warmup < self.periods:
             raise InputError(f"warmup must be in [0, periods), got {self.warmup} with periods={self.periods}")
+        if self.block_paths < 1 or self.threads < 1:
+            raise InputError(f"block_paths and threads must be >= 1, got {self.block_paths}, {self.threads}")
         if self.allocation not in ALLOCATION_RULES:
             raise InputError(f"allocation must be one of {ALLOCATION_RULES}, got {self.allocation!r}")
 
@@ -123,15 +133,19 @@ class _Simulation:
                 )
             demand = np.broadcast_to(demand, (T, D, B))
         self.demand = demand
-        self.sampler = DemandSampler(arrays.demand_specs, seed=config.seed) if demand is None else None
-        self.chunk = max(1, min(T, _CHUNK_FLOATS // max(1, D * B)))
+        self.chunk = max(1, min(T, _CHUNK_FLOATS // max(1, D * min(B, config.block_paths))))
 
         f32 = np.float32
         a = arrays
         self.src, self.dst = a.edge_source, a.edge_target
         self.out_inc, self.in_inc = a.out_incidence(), a.in_incidence()
         self.depth = int(a.lead_time.max()) + 1 if a.num_edges else 1
-        self.edge_range = np.arange(a.num_edges)
+        # edges are sorted by lead time: one slice of edges per lead time
+        self.lead_slices = []
+        for lead in np.unique(a.lead_time):
+            idx = np.flatnonzero(a.lead_time == lead)
+            self.lead_slices.append((int(lead), slice(int(idx[0]), int(idx[-1]) + 1)))
+        self.single_out = bool(np.all(np.bincount(a.edge_source, minlength=a.num_nodes) <= 1))
         self.cap = a.capacity.astype(f32)[:, None]
         self.has_node_cap = bool(np.isfinite(a.capacity).any())
         self.edge_cap = a.edge_capacity.astype(f32)[:, None]
@@ -153,29 +167,77 @@ class _Simulation:
 
     # ------------------------------------------------------------------------------------------
     def run(self, progress) -> SimResult:
-        a, cfg = self.a, self.config
+        cfg = self.config
         T, B = cfg.periods, cfg.paths
-        state = SimState.initial(a, B)
-        self.policy.prepare(a, B)
-        acc = Accumulator(a, B, cfg, record=cfg.record)
-        chunk_demand, chunk_start = None, 0
+        blocks = [(k, slice(lo, min(lo + cfg.block_paths, B))) for k, lo in enumerate(range(0, B, cfg.block_paths))]
+        self.policy.prepare(self.a, min(B, cfg.block_paths))
+        done = [0]
+        stop = threading.Event()
+
+        def report():  # with several blocks, progress is counted in finished blocks
+            done[0] += 1
+            if progress is not None:
+                progress(done[0] * T // len(blocks), T)
+
+        def run_block(job):
+            k, paths = job
+            return self._run_block(k, paths, report if len(blocks) > 1 else None, stop, progress)
+
         interrupted = False
+        parts = []
+        try:
+            if cfg.threads > 1 and len(blocks) > 1:
+                with ThreadPoolExecutor(max_workers=cfg.threads) as pool:
+                    futures = [pool.submit(run_block, job) for job in blocks]
+                    try:
+                        parts = [f.result() for f in futures]
+                    except KeyboardInterrupt:
+                        stop.set()
+                        raise
+            else:
+                for job in blocks:
+                    parts.append(run_block(job))
+        except KeyboardInterrupt:
+            interrupted = True
+            stop.set()
+        parts = [p for p in parts if p is not None and p.measured_periods > 0]
+        policy_name = getattr(self.policy, "name", type(self.policy).__name__)
+        if not parts:
+            raise KeyboardInterrupt
+        return Accumulator.combine(parts, self.a, cfg, policy=policy_name, interrupted=interrupted or any(p.interrupted for p in parts))
+
+    def _run_block(self, k: int, paths: slice, report, stop, progress):
+        a, cfg = self.a, self.config
+        T = cfg.periods
+        b = paths.stop - paths.start
+        state = SimState.initial(a, b)
+        acc = Accumulator(a, b, cfg, record=cfg.record)
+        sampler = None
+        if self.demand is None:
+            sampler = DemandSampler(a.demand_specs, seed=np.random.SeedSequence([cfg.seed, k]))
+        chunk_demand, chunk_start = None, 0
         try:
             for t in range(T):
+                if stop.is_set():
+                    acc.interrupted = True
+                    break
                 if self.demand is not None:
-                    d = self.demand[t]
+                    d = np.ascontiguousarray(self.demand[t][:, paths])
                 else:
                     if chunk_demand is None or t - chunk_start >= chunk_demand.shape[0]:
                         chunk_start = t
-                        chunk_demand = self.sampler.draw(t, min(self.chunk, T - t), B)
+                        chunk_demand = sampler.draw(t, min(self.chunk, T - t), b)
                     d = chunk_demand[t - chunk_start]
                 state.t = t
                 self.step(state, d, acc)
-                if progress is not None:
+                if report is None and progress is not None:
                     progress(t + 1, T)
         except KeyboardInterrupt:
-            interrupted = True
-        return acc.result(policy=getattr(self.policy, "name", type(self.policy).__name__), interrupted=interrupted)
+            acc.interrupted = True
+            stop.set()
+        if report is not None:
+            report()
+        return acc.finish()
 
     # ------------------------------------------------------------------------------------------
     def step(self, s: SimState, d: np.ndarray, acc: Accumulator) -> None:
@@ -191,24 +253,34 @@ class _Simulation:
         # 2. shipping, proportional allocation
         request = s.owed + orders
         wanted = np.minimum(request, self.edge_cap) if self.has_edge_cap else request
-        total = self.out_inc @ wanted  # (N, B) requested from each node
-        available = np.where(self.unlimited_col, np.inf, s.on_hand) if self.limited_any else np.full_like(s.on_hand, np.inf)
-        if self.has_node_cap:
-            np.minimum(available, self.cap, out=available)
-        with np.errstate(divide="ignore", invalid="ignore"):
-            fraction = np.where(total > available, available / total, 1.0).astype(np.float32)
-        shipped = wanted * fraction[self.src]
+        if self.limited_any:
+            total = self.out_inc @ wanted  # (N, B) requested from each node
+            if self.has_node_cap:
+                available = np.minimum(s.on_hand, self.cap)
+                available[self.unlimited] = self.cap[self.unlimited]
+            else:
+                available = s.on_hand
+            with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+                fraction = np.divide(available, total, dtype=np.float32)
+            np.minimum(fraction, 1.0, out=fraction)
+            fraction[np.isnan(fraction)] = 1.0  # nothing requested
+            if not self.has_node_cap:
+                fraction[self.unlimited] = 1.0
+            shipped = wanted * fraction[self.src]
+        else:
+            shipped = wanted.copy()
         if self.all_edge_backlog:
             np.subtract(request, shipped, out=s.owed)
         else:
             s.owed = (request - shipped) * self.edge_keep
-        out_units = self.out_inc @ shipped
-        out_units[self.unlimited] = 0.0
-        s.on_hand -= out_units
+        if self.limited_any:
+            out_units = self.out_inc @ shipped
+            out_units[self.unlimited] = 0.0
+            s.on_hand -= out_units
 
-        # 3. arrivals
-        slot = (s.t + a.lead_time) % self.depth
-        s.pipeline[slot, self.edge_range] += shipped  # each edge once: no duplicate indices
+        # 3. arrivals (edges are sorted by lead time: book shipments by slices)
+        for lead, edges in self.lead_slices:
+            s.pipeline[(s.t + lead) % self.depth, edges] += shipped[edges]
         s.in_transit += shipped
         now = s.t % self.depth
         arrived = s.pipeline[now].copy()
