@@ -145,7 +145,11 @@ def basestock(
     console.print(result.note)
 
 
-def _read_levels(path: Path) -> dict:
+def _read_levels(path: Path, nodes=None) -> dict:
+    """LEVELS.json as {node: level}; with ``nodes``, every key must be one of them."""
+    import difflib
+    import math
+
     from netinv.errors import InputError
 
     try:
@@ -153,7 +157,7 @@ def _read_levels(path: Path) -> dict:
     except FileNotFoundError:
         raise InputError(f"{path}: file not found") from None
     except (OSError, UnicodeDecodeError) as exc:
-        raise InputError(f"{path}: cannot read: {exc}") from None
+        raise InputError(f"{path}: cannot read: {getattr(exc, 'strerror', None) or exc}") from None
     except json.JSONDecodeError as exc:
         raise InputError(f"{path}: line {exc.lineno}, column {exc.colno}: malformed JSON: {exc.msg}") from None
     if isinstance(data, dict) and isinstance(data.get("levels"), dict):
@@ -162,7 +166,13 @@ def _read_levels(path: Path) -> dict:
         raise InputError(f"{path}: levels must be a mapping of node id to level")
     for node, level in data.items():
         if isinstance(level, bool) or not isinstance(level, (int, float)):
-            raise InputError(f"{path}: node '{node}': level must be a number, got {level!r}")
+            raise InputError(f"{path}: node '{node}': level must be a number, got {json.dumps(level)}")
+        if not math.isfinite(level):
+            raise InputError(f"{path}: node '{node}': level must be a finite number, got {json.dumps(level)}")
+        if nodes is not None and node not in nodes:
+            close = difflib.get_close_matches(node, [str(n) for n in nodes], n=1)
+            hint = f" (did you mean '{close[0]}'?)" if close else ""
+            raise InputError(f"{path}: node '{node}': not a node of the network{hint}")
     return data
 
 
@@ -194,7 +204,7 @@ def simulate(
         found = best_levels(graph, "auto", seed=seed + 1)
         chosen, method = found.policy(), found.method
     else:
-        values = _read_levels(Path(levels))
+        values = _read_levels(Path(levels), graph)
         chosen = EchelonBaseStock(values) if policy == PolicyName.echelon_base_stock else InstallationBaseStock(values)
     arrays = compile_network(graph)
     result = _run_with_progress(run, arrays, chosen, config, quiet=as_json)

@@ -245,14 +245,72 @@ def _read_graphml(path: Path) -> nx.DiGraph:
     try:
         graph = nx.read_graphml(path)
     except Exception as exc:  # ElementTree / networkx raise many types for malformed XML
+        bad = _graphml_bad_value(path)
+        if bad:
+            raise InvalidNetworkError(where(str(path), *bad)) from None
         msg = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
-        raise ScenarioFileError(where(str(path), None, f"malformed GraphML: {msg}")) from None
+        position = getattr(exc, "position", None)  # xml.etree.ElementTree.ParseError: (line, column)
+        loc = f"line {position[0]}, column {position[1] + 1}" if position else None
+        if position:
+            msg = msg.split(": line ")[0]
+        raise ScenarioFileError(where(str(path), loc, f"malformed GraphML: {msg}")) from None
     if not graph.is_directed() or graph.is_multigraph():
         raise InvalidNetworkError(where(str(path), None, "GraphML graph must be directed and not a multigraph"))
     return graph
 
 
+def _graphml_bad_value(path: Path) -> tuple[str | None, str] | None:
+    """(where, what) for a <data> value that does not fit its key's attr.type; networkx does not say."""
+    import xml.etree.ElementTree as ET
+
+    def tag(element) -> str:
+        return element.tag.rsplit("}", 1)[-1]
+
+    def boolean(text: str) -> bool:
+        return {"true": True, "false": False, "1": True, "0": False}[text.strip().lower()]
+
+    checks = {"int": int, "integer": int, "long": int, "float": float, "double": float, "boolean": boolean}
+    try:
+        root = ET.parse(path).getroot()
+    except (ET.ParseError, OSError):
+        return None
+    keys = {k.get("id"): (k.get("attr.name"), k.get("attr.type")) for k in root.iter() if tag(k) == "key"}
+    for element in root.iter():
+        if tag(element) == "node":
+            owner = f"node '{element.get('id')}'"
+        elif tag(element) == "edge":
+            owner = f"edge '{element.get('source')}' -> '{element.get('target')}'"
+        elif tag(element) == "graph":
+            owner = None
+        else:
+            continue
+        for data in element:
+            name, kind = keys.get(data.get("key"), (None, None))
+            if tag(data) != "data" or kind not in checks or data.text is None or len(data):
+                continue
+            try:
+                checks[kind](data.text)
+            except (ValueError, KeyError):
+                expected = {int: "an integer", float: "a number"}.get(checks[kind], "true or false")
+                return owner, f"{name}: must be {expected} (GraphML type {kind}), got {data.text.strip()[:60]!r}"
+    return None
+
+
 def _node_link_to_graph(data: dict, path: str) -> nx.DiGraph:
+    # networkx silently adds a node that only a link names: a typo would become a new node.
+    nodes, links = data.get("nodes"), data.get("links", data.get("edges"))
+    if isinstance(nodes, list) and isinstance(links, list):
+        ids = {n["id"] for n in nodes if isinstance(n, dict) and isinstance(n.get("id"), (str, int))}
+        for link in links:
+            ends = (link.get("source"), link.get("target")) if isinstance(link, dict) else ()
+            for end in ends:
+                # a missing or unhashable end is networkx's to report
+                if isinstance(end, (str, int)) and end not in ids:
+                    close = difflib.get_close_matches(str(end), [str(n) for n in ids], n=1)
+                    hint = f" (did you mean '{close[0]}'?)" if close else ""
+                    raise InvalidNetworkError(
+                        where(path, f"edge '{ends[0]}' -> '{ends[1]}'", f"unknown node '{end}'{hint}")
+                    )
     try:
         graph = nx.node_link_graph(data, directed=True, multigraph=False, edges="links" if "links" in data else "edges")
     except Exception as exc:
@@ -341,10 +399,13 @@ def _explain(exc: ValidationError, doc: dict) -> tuple[str | None, str]:
     """(where, what) for the first error of a validation, in the scenario's own terms."""
     errors = exc.errors(include_url=False)
     # Prefer the most specific error: pydantic reports every union branch for a bad demand spec.
-    err = errors[0]
+    # A misspelled key is reported twice, as unknown and as missing: the unknown one carries the hint.
+    err = next((e for e in errors if e["type"] == "extra_forbidden"), errors[0])
     loc = list(err["loc"])
     owner, fields = _owner(loc, doc)
     what = _message(err, fields, loc)
+    if err["type"] == "extra_forbidden":  # the key it misspells is not a second problem
+        errors = [e for e in errors if not (e["type"] == "missing" and e["loc"][:-1] == err["loc"][:-1])]
     more = len({tuple(e["loc"][:2]) for e in errors}) - 1
     if more > 0:
         what += f" (and {more} more problem{'s' if more > 1 else ''})"
@@ -357,7 +418,8 @@ def _owner(loc: list, doc: dict) -> tuple[str | None, list]:
         item = items[loc[1]] if isinstance(items, list) and loc[1] < len(items) else None
         if loc[0] == "nodes":
             node_id = item.get("id") if isinstance(item, dict) else None
-            owner = f"node '{node_id}'" if node_id is not None else f"nodes[{loc[1]}]"
+            named = isinstance(node_id, (str, int)) and not isinstance(node_id, bool)
+            owner = f"node '{node_id}'" if named else f"nodes[{loc[1]}]"
         else:
             ok = isinstance(item, dict) and "source" in item and "target" in item
             owner = f"edge '{item['source']}' -> '{item['target']}'" if ok else f"edges[{loc[1]}]"
@@ -392,10 +454,10 @@ def _message(err: dict, fields: list, loc: list) -> str:
     if kind == "union_tag_not_found":
         return f"{prefix}missing key 'distribution' (one of {', '.join(_DEMAND_TAGS)})"
     simple = {
-        "greater_than_equal": lambda: f"must be >= {ctx.get('ge')}",
-        "greater_than": lambda: f"must be > {ctx.get('gt')}",
-        "less_than_equal": lambda: f"must be <= {ctx.get('le')}",
-        "less_than": lambda: f"must be < {ctx.get('lt')}",
+        "greater_than_equal": lambda: f"must be >= {_number(ctx.get('ge'))}",
+        "greater_than": lambda: f"must be > {_number(ctx.get('gt'))}",
+        "less_than_equal": lambda: f"must be <= {_number(ctx.get('le'))}",
+        "less_than": lambda: f"must be < {_number(ctx.get('lt'))}",
         "int_type": lambda: "must be an integer",
         "int_from_float": lambda: "must be an integer",
         "int_parsing": lambda: "must be an integer",
@@ -411,8 +473,8 @@ def _message(err: dict, fields: list, loc: list) -> str:
         "dict_type": lambda: "must be a mapping",
         "model_type": lambda: "must be a mapping",
         "model_attributes_type": lambda: "must be a mapping",
-        "too_short": lambda: f"must have at least {ctx.get('min_length')} item(s)",
-        "too_long": lambda: f"must have at most {ctx.get('max_length')} item(s)",
+        "too_short": lambda: f"must have at least {_items(ctx.get('min_length'))}",
+        "too_long": lambda: f"must have at most {_items(ctx.get('max_length'))}",
         "literal_error": lambda: f"must be one of {ctx.get('expected')}",
     }
     if kind in simple:
@@ -442,13 +504,22 @@ def _valid_keys_for(loc: list) -> tuple[str, ...]:
     return TOP_FIELDS
 
 
+def _number(value: Any) -> str:
+    """A bound as a planner writes it: 0 not 0.0, 1e+12 not 1000000000000.0."""
+    return format(value, ".12g") if isinstance(value, (int, float)) and not isinstance(value, bool) else str(value)
+
+
+def _items(count: Any) -> str:
+    return f"{count} item{'' if count == 1 else 's'}"
+
+
 def _show(value: Any) -> str:
     if isinstance(value, str):
         return repr(value[:60])
     if isinstance(value, dict):
         return "a mapping"
     if isinstance(value, list):
-        return "a list"
+        return "a list" if value else "an empty list"
     if value is None:
         return "nothing (null)"
     if isinstance(value, bool):
