@@ -9,9 +9,9 @@ from __future__ import annotations
 
 import json
 import sys
-from enum import Enum
+from enum import StrEnum
 from pathlib import Path
-from typing import Annotated, Optional
+from typing import Annotated
 
 import typer
 
@@ -27,19 +27,19 @@ FileArg = Annotated[Path, typer.Argument(help="Scenario file (.yaml, .yml, .json
 JsonOpt = Annotated[bool, typer.Option("--json", help="Print JSON instead of tables.")]
 
 
-class Kind(str, Enum):
+class Kind(StrEnum):
     serial = "serial"
     assembly = "assembly"
     distribution = "distribution"
     general = "general"
 
 
-class PolicyName(str, Enum):
+class PolicyName(StrEnum):
     base_stock = "base-stock"
     echelon_base_stock = "echelon-base-stock"
 
 
-class Method(str, Enum):
+class Method(StrEnum):
     auto = "auto"
     newsvendor = "newsvendor"
     clark_scarf = "clark-scarf"
@@ -238,7 +238,7 @@ def _print_result(result, levels, method) -> None:
     for column in ("node", "echelon", "level", "mean on hand", "fill rate", "cycle service", "backorders"):
         table.add_column(column, justify="left" if column == "node" else "right")
     for node, kpi in result.nodes.items():
-        def fmt(key, pattern="{:.3f}"):
+        def fmt(key, pattern="{:.3f}", kpi=kpi):
             return pattern.format(kpi[key]) if key in kpi else ""
 
         level = levels.get(node)

@@ -31,8 +31,8 @@ the same demand to every policy) or from an explicit array of shape (T, D, B).
 
 from __future__ import annotations
 
-from collections.abc import Callable
 import threading
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
