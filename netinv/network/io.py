@@ -198,29 +198,25 @@ def graph_to_document(graph: nx.DiGraph) -> dict:
     for key in (attrs.DESCRIPTION, attrs.SOURCE, attrs.KNOWN):
         if graph.graph.get(key):
             doc[key] = graph.graph[key]
-    nodes = []
-    for node, data in graph.nodes(data=True):
-        entry: dict[str, Any] = {attrs.NODE_ID: node}
-        for key, value in data.items():
-            if value is None or attrs.NODE_DEFAULTS.get(key, _MISSING) == value:
-                continue
-            if key == attrs.CAPACITY and value == math.inf:
-                continue
-            entry[key] = _plain(value)
-        nodes.append(entry)
-    doc["nodes"] = nodes
-    edges = []
-    for u, v, data in graph.edges(data=True):
-        entry = {attrs.EDGE_SOURCE: u, attrs.EDGE_TARGET: v}
-        for key, value in data.items():
-            if value is None or attrs.EDGE_DEFAULTS.get(key, _MISSING) == value:
-                continue
-            if key == attrs.EDGE_CAPACITY and value == math.inf:
-                continue
-            entry[key] = _plain(value)
-        edges.append(entry)
-    doc["edges"] = edges
+    doc["nodes"] = [
+        {attrs.NODE_ID: node, **_non_default(data, attrs.NODE_DEFAULTS)} for node, data in graph.nodes(data=True)
+    ]
+    doc["edges"] = [
+        {attrs.EDGE_SOURCE: u, attrs.EDGE_TARGET: v, **_non_default(data, attrs.EDGE_DEFAULTS)}
+        for u, v, data in graph.edges(data=True)
+    ]
     return doc
+
+
+def _non_default(data: dict, defaults: dict) -> dict:
+    """The attributes worth writing: not None, not their default, not an unlimited capacity."""
+    return {
+        key: _plain(value)
+        for key, value in data.items()
+        if value is not None
+        and defaults.get(key, _MISSING) != value
+        and not (key == attrs.CAPACITY and value == math.inf)
+    }
 
 
 _MISSING = object()
