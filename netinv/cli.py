@@ -235,7 +235,7 @@ def _print_result(result, levels, method) -> None:
 
     console = _console()
     table = Table(title=f"{result.policy}: {result.paths} paths x {result.periods} periods (warm-up {result.warmup})")
-    for column in ("node", "echelon", "level", "mean on hand", "fill rate", "cycle service", "backorders"):
+    for column in ("node", "ech.", "level", "on hand", "fill rate", "CSL", "backorders"):
         table.add_column(column, justify="left" if column == "node" else "right")
     for node, kpi in result.nodes.items():
         def fmt(key, pattern="{:.3f}", kpi=kpi):
@@ -273,7 +273,7 @@ def demo(
     periods: Annotated[int, typer.Option("--periods", min=2)] = 300,
     seed: Annotated[int, typer.Option("--seed")] = 0,
 ) -> None:
-    """End to end on one scenario: validate, optimize base-stock levels, simulate, print the table."""
+    """End to end on one scenario: validate, optimize base-stock levels, simulate, print the table (CSL: cycle service level)."""
     from netinv.network import load
     from netinv.network.compile import compile_network
     from netinv.network.summary import summarize
