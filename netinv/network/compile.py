@@ -113,6 +113,17 @@ class NetworkArrays:
             self._cache[key] = sp.csr_matrix((data, (rows, cols)), shape=(self.num_nodes, self.num_nodes))
         return self._cache[key]
 
+    def assembly_groups(self) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+        """Component edges of assembly nodes grouped by node, for ``np.minimum.reduceat``:
+        (edges sorted by target, start of each group, the node of each group, each edge's group)."""
+        if "assembly" not in self._cache:
+            edges = np.flatnonzero(self.assembly[self.edge_target])
+            edges = edges[np.argsort(self.edge_target[edges], kind="stable")]
+            targets = self.edge_target[edges]
+            nodes, starts, group = np.unique(targets, return_index=True, return_inverse=True)
+            self._cache["assembly"] = (edges, starts, nodes, group)
+        return self._cache["assembly"]
+
     def _incidence(self, which: str, ends: np.ndarray, dtype) -> sp.csr_matrix:
         key = (which, np.dtype(dtype).str)
         if key not in self._cache:

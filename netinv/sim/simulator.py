@@ -321,11 +321,11 @@ class _Simulation:
         plain = ~self.assembly_edge
         s.on_hand += self.in_inc @ (received * plain[:, None])
         s.components += received * self.assembly_edge[:, None]
-        for node in np.flatnonzero(a.assembly):
-            edges = np.flatnonzero(a.edge_target == node)
-            kits = (s.components[edges] / a.quantity[edges, None].astype(np.float32)).min(axis=0)
-            s.components[edges] -= kits[None, :] * a.quantity[edges, None].astype(np.float32)
-            s.on_hand[node] += kits * np.float32(a.yield_[node])
+        edges, starts, nodes, group = a.assembly_groups()
+        quantity = a.quantity[edges, None].astype(np.float32)
+        kits = np.minimum.reduceat(s.components[edges] / quantity, starts, axis=0)  # complete kits per node
+        s.components[edges] -= kits[group] * quantity
+        s.on_hand[nodes] += kits * a.yield_[nodes, None].astype(np.float32)
 
     def _transship(self, s: SimState) -> np.ndarray:
         a = self.a

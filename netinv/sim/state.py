@@ -73,7 +73,7 @@ class SimState:
         inbound = self.edge_inbound()
         position = self.net_stock() + arrays.in_incidence() @ inbound
         if arrays.assembly.any():
-            for node in np.flatnonzero(arrays.assembly):
-                edges = np.flatnonzero(arrays.edge_target == node)
-                position[node] = self.net_stock()[node] + inbound[edges].min(axis=0)
+            edges, starts, nodes, _ = arrays.assembly_groups()
+            kits = np.minimum.reduceat(inbound[edges], starts, axis=0)
+            position[nodes] = self.net_stock()[nodes] + kits
         return position

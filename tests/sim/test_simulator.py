@@ -217,3 +217,18 @@ def test_capacity_limits_shipments_and_proportional_allocation():
     # dc has 10 for requests 30 and 10: each gets a quarter of its request
     assert shipped[("dc", "a")] == pytest.approx(7.5)
     assert shipped[("dc", "b")] == pytest.approx(2.5)
+
+
+@pytest.mark.parametrize("kind", ["serial", "assembly", "distribution", "general"])
+def test_generated_networks_simulate_without_negative_stock(kind):
+    from netinv.network.generators import generate
+    from netinv.policies.levels import newsvendor_levels
+
+    arrays = compile_network(generate(kind, 30, 5, transshipment=kind in ("distribution", "general")))
+    result = simulate(arrays, InstallationBaseStock(newsvendor_levels(arrays).levels),
+                      SimConfig(periods=40, paths=8, seed=2, record=True))
+    for key in ("on_hand", "components", "owed", "in_transit", "backlog"):
+        assert result.trace[key].min() > -1e-3, key
+    if kind == "assembly":  # kits get built: the final product is shipped to the demand node
+        assert result.trace["sold"].sum() > 0
+    assert np.isfinite(result.mean_cost)
