@@ -18,6 +18,7 @@ import scipy.sparse as sp
 from netinv import attrs
 from netinv.demand import parse_demand
 from netinv.network.io import supply_subgraph
+from netinv.network.summary import echelons
 
 
 @dataclass(frozen=True, eq=False)
@@ -148,7 +149,8 @@ def compile_network(graph: nx.DiGraph) -> NetworkArrays:
     in_degree = np.array([supply.in_degree(n) for n in node_ids], dtype=np.int64)
     is_source = in_degree == 0
     external = node_array(attrs.EXTERNAL_SUPPLY, True, bool)
-    echelon = _echelons(supply, index)
+    by_node = echelons(graph, supply=supply)
+    echelon = np.array([by_node[n] for n in node_ids], dtype=np.int64)
 
     supply_edges = [(u, v, d) for u, v, d in graph.edges(data=True) if d.get(attrs.KIND, attrs.SUPPLY) == attrs.SUPPLY]
     # Sorted by lead time first: the simulator then books shipments into its pipeline by slices.
@@ -203,12 +205,3 @@ def compile_network(graph: nx.DiGraph) -> NetworkArrays:
         trans_capacity=edge_array(trans_edges, attrs.EDGE_CAPACITY, np.inf),
     )
 
-
-def _echelons(supply: nx.DiGraph, index: dict) -> np.ndarray:
-    """Echelon of each node: 1 for nodes with no supply customers, else 1 + max over customers."""
-    echelon = np.ones(len(index), dtype=np.int64)
-    for node in reversed(list(nx.topological_sort(supply))):
-        succ = [echelon[index[s]] for s in supply.successors(node)]
-        if succ:
-            echelon[index[node]] = 1 + max(succ)
-    return echelon

@@ -23,9 +23,12 @@ def topology(graph: nx.DiGraph) -> str:
     return "general"
 
 
-def echelons(graph: nx.DiGraph) -> dict[str, int]:
-    """Echelon of each node: 1 for nodes with no supply customers, else 1 + the max over customers."""
-    supply = supply_subgraph(graph)
+def echelons(graph: nx.DiGraph, *, supply: nx.DiGraph | None = None) -> dict[str, int]:
+    """Echelon of each node: 1 for nodes with no supply customers, else 1 + the max over customers.
+
+    ``supply``: the graph's supply subgraph, when the caller has already built it.
+    """
+    supply = supply_subgraph(graph) if supply is None else supply
     out: dict[str, int] = {}
     for node in reversed(list(nx.topological_sort(supply))):
         out[node] = 1 + max((out[s] for s in supply.successors(node)), default=0)

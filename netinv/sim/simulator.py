@@ -145,7 +145,6 @@ class _Simulation:
         for lead in np.unique(a.lead_time):
             idx = np.flatnonzero(a.lead_time == lead)
             self.lead_slices.append((int(lead), slice(int(idx[0]), int(idx[-1]) + 1)))
-        self.single_out = bool(np.all(np.bincount(a.edge_source, minlength=a.num_nodes) <= 1))
         self.cap = a.capacity.astype(f32)[:, None]
         self.has_node_cap = bool(np.isfinite(a.capacity).any())
         self.edge_cap = a.edge_capacity.astype(f32)[:, None]
