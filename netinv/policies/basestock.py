@@ -47,41 +47,44 @@ class _NodeTargetPolicy:
         edges = np.arange(arrays.num_edges)
         is_primary = arrays.primary_edge[arrays.edge_target] == edges
         assembly_edge = arrays.assembly[arrays.edge_target]
-        # non-assembly nodes order on their primary edge; assembly nodes on every edge
+        # non-assembly nodes order on their primary edge; assembly nodes on every component edge
         self._plain_factor = (arrays.quantity * (is_primary & ~assembly_edge)).astype(np.float32)[:, None]
-        self._assembly_edges = np.flatnonzero(assembly_edge)
+        self._kit_factor = (arrays.quantity * (is_primary | assembly_edge)).astype(np.float32)[:, None]
         self._quantity = arrays.quantity.astype(np.float32)[:, None]
         # Installation policies pass orders upstream within the period: echelon 1 orders first, and
         # the orders it places count against its suppliers' positions before they order in turn.
         out_inc = arrays.out_incidence()
         self._cascade = []
+        row_of = np.full(arrays.num_nodes, -1, dtype=np.int64)
         for level in sorted({int(arrays.echelon[v]) for v in arrays.edge_target}):
             nodes = np.flatnonzero(arrays.echelon == level)
+            row_of[nodes] = np.arange(nodes.size)
             level_edges = np.flatnonzero(arrays.echelon[arrays.edge_target] == level)
-            self._cascade.append((nodes, level_edges, out_inc[nodes]))
-
-    def _orders_from_shortfall(self, shortfall: np.ndarray, state: SimState, target: np.ndarray,
-                               edges: np.ndarray | slice = slice(None)) -> np.ndarray:
-        a = self.arrays
-        edge_target = a.edge_target[edges]
-        orders = shortfall[edge_target] * self._plain_factor[edges]
-        if self._assembly_edges.size:
-            sub = np.flatnonzero(a.assembly[edge_target])
-            if sub.size:
-                e = np.arange(a.num_edges)[edges][sub]
-                position = state.net_stock()[a.edge_target[e]] + state.edge_inbound()[e]
-                orders[sub] = np.maximum(target[a.edge_target[e]][:, None] - position, 0.0) * self._quantity[e]
-        return orders
+            # component edges of assembly nodes at this level, and the row of their node in `nodes`
+            components = level_edges[arrays.assembly[arrays.edge_target[level_edges]]]
+            rows = row_of[arrays.edge_target[components]]
+            self._cascade.append((nodes, level_edges, out_inc[nodes], components, rows))
 
     def _cascaded_orders(self, state: SimState, target: np.ndarray, shortfall_of) -> np.ndarray:
-        """Orders level by level, downstream first; ``shortfall_of(position, nodes)`` -> (len(nodes), B)."""
-        position = state.inventory_position()
+        """Orders level by level, downstream first; ``shortfall_of(position, nodes)`` -> (len(nodes), B).
+
+        Orders a level places count against its suppliers' positions before the suppliers order.
+        A non-assembly node orders its shortfall on its primary edge; an assembly node tops up every
+        component edge to ``target`` kits.
+        """
+        a = self.arrays
+        net, inbound = state.net_stock(), state.edge_inbound()
+        position = state.inventory_position(net, inbound)
         orders = np.zeros_like(state.owed)
         shortfall = np.zeros_like(position)
-        for nodes, edges, out_rows in self._cascade:
-            pos = position[nodes] - out_rows @ orders
-            shortfall[nodes] = shortfall_of(pos, nodes)
-            orders[edges] = self._orders_from_shortfall(shortfall, state, target, edges)
+        for nodes, edges, out_rows, components, rows in self._cascade:
+            new_out = out_rows @ orders  # customers' orders of this period
+            shortfall[nodes] = shortfall_of(position[nodes] - new_out, nodes)
+            orders[edges] = shortfall[a.edge_target[edges]] * self._plain_factor[edges]
+            if components.size:
+                kit_position = net[a.edge_target[components]] - new_out[rows] + inbound[components]
+                gap = target[a.edge_target[components]][:, None] - kit_position
+                orders[components] = np.maximum(gap, 0.0) * self._quantity[components]
         return orders
 
 
@@ -140,7 +143,8 @@ class EchelonBaseStock(_NodeTargetPolicy):
 
     def orders(self, state: SimState) -> np.ndarray:
         shortfall = np.maximum(self.levels_[:, None] - self.echelon_position(state), 0.0)
-        return self._orders_from_shortfall(shortfall, state, self.levels_)
+        # a node's echelon shortfall, in kits: every component edge of an assembly node gets it
+        return shortfall[self.arrays.edge_target] * self._kit_factor
 
 
 class SS(_NodeTargetPolicy):

@@ -63,17 +63,19 @@ class SimState:
         """(N, B) on hand minus what the node owes: external backorders and unfilled orders of customers."""
         return self.on_hand - self.backlog - self.arrays.out_incidence() @ self.owed
 
-    def inventory_position(self) -> np.ndarray:
+    def inventory_position(self, net: np.ndarray | None = None, inbound: np.ndarray | None = None) -> np.ndarray:
         """(N, B) installation inventory position: net stock plus everything inbound.
 
         Inbound units from several suppliers add up (they are substitutes), except at an assembly node,
-        where only complete kits count: the minimum over its component edges.
+        where only complete kits count: the minimum over its component edges. ``net`` and ``inbound``
+        may be passed when the caller has already computed :meth:`net_stock` and :meth:`edge_inbound`.
         """
         arrays = self.arrays
-        inbound = self.edge_inbound()
-        position = self.net_stock() + arrays.in_incidence() @ inbound
+        net = self.net_stock() if net is None else net
+        inbound = self.edge_inbound() if inbound is None else inbound
+        position = net + arrays.in_incidence() @ inbound
         if arrays.assembly.any():
             edges, starts, nodes, _ = arrays.assembly_groups()
             kits = np.minimum.reduceat(inbound[edges], starts, axis=0)
-            position[nodes] = self.net_stock()[nodes] + kits
+            position[nodes] = net[nodes] + kits
         return position
