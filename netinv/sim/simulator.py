@@ -254,11 +254,11 @@ class _Simulation:
         wanted = np.minimum(request, self.edge_cap) if self.has_edge_cap else request
         if self.limited_any:
             total = self.out_inc @ wanted  # (N, B) requested from each node
+            # float32 rounding can leave on-hand a hair below zero: never let that ship negative units
+            available = np.maximum(s.on_hand, 0.0)
             if self.has_node_cap:
-                available = np.minimum(s.on_hand, self.cap)
+                np.minimum(available, self.cap, out=available)
                 available[self.unlimited] = self.cap[self.unlimited]
-            else:
-                available = s.on_hand
             with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
                 fraction = np.divide(available, total, dtype=np.float32)
             np.minimum(fraction, 1.0, out=fraction)
