@@ -39,7 +39,8 @@ POSITION = "position"  # optional [x, y] for drawings
 EDGE_SOURCE = "source"
 EDGE_TARGET = "target"
 LEAD_TIME = "lead_time"  # [L] integer periods between shipment and arrival
-UNIT_COST = "unit_cost"  # price per unit paid by the target to the source
+UNIT_COST = "unit_cost"  # price per unit paid by the target to the source (a network cost only
+#                           when the source is an external supply; otherwise a transfer price)
 PIPELINE_HOLDING_COST = "pipeline_holding_cost"  # per unit per period in transit
 EDGE_CAPACITY = "capacity"  # units per period the edge can carry; absent = unlimited
 QUANTITY = "quantity"  # units of source per unit of target (bill of materials)

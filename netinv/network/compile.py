@@ -87,6 +87,13 @@ class NetworkArrays:
     def num_echelons(self) -> int:
         return int(self.echelon.max()) if self.num_nodes else 0
 
+    @property
+    def purchase_cost(self) -> np.ndarray:
+        """(E,) what the network pays per unit shipped on each supply edge: ``unit_cost`` on edges from an
+        external supply; 0 on internal edges, whose price is a transfer between two nodes of the network
+        and cancels in its total."""
+        return np.where(self.unlimited[self.edge_source], self.unit_cost, 0.0)
+
     def edge_index(self, source: str, target: str) -> int:
         return self.edge_keys.index((source, target))
 

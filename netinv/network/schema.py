@@ -27,7 +27,8 @@ A scenario (YAML or JSON) is a mapping::
       - source: dc
         target: store_1
         lead_time: 2                # [L] integer periods                          default 0
-        unit_cost: 1.0              # paid by target per unit                      default 0
+        unit_cost: 1.0              # paid by target per unit (a network cost only   default 0
+                                    #   from an external supply; else a transfer price)
         pipeline_holding_cost: 0.1  # per unit per period in transit               default 0
         capacity: 50                # units per period                             default unlimited
         quantity: 1                 # units of source per unit of target           default 1

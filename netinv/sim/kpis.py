@@ -97,7 +97,7 @@ class Accumulator:
         self.interrupted = False
         f32 = np.float32
         self.track_transit = bool(a.pipeline_holding_cost.any())
-        self.track_shipped = bool(a.unit_cost.any() or a.operating_cost.any())
+        self.track_shipped = bool(a.purchase_cost.any() or a.operating_cost.any())
         self.track_orders = bool(a.fixed_order_cost.any())
         self.track_lost = bool((~a.backlog[a.demand_slice]).any())
         self.assembly_any = bool(a.assembly.any())
@@ -231,7 +231,7 @@ def _summarize(a, cfg, sums, order_sq, demand_total, demand_sq, m, policy, inter
     if "lost" in sums:
         per_path["shortage"] += (a.shortage_cost[ds] * ~backlog_flag) @ sums["lost"]
     if "shipped" in sums:
-        per_path["purchase"] += a.unit_cost @ sums["shipped"]
+        per_path["purchase"] += a.purchase_cost @ sums["shipped"]
         per_path["operating"] += a.operating_cost[a.edge_source] @ sums["shipped"]
     per_path["operating"] += a.operating_cost[ds] @ sums["sold"]
     if "orders_placed" in sums:

@@ -8,11 +8,14 @@ Events of period t, in order (the convention of the OR-Gym network environment, 
    each edge's ``capacity``. An unlimited external source ships everything (up to its capacity).
    Allocation rule **proportional**: when a node cannot ship all requests, every requesting edge gets
    the same fraction of its request. Unshipped requests stay owed (edge ``backlog: true``) or are
-   dropped (``backlog: false``). Shipping pays ``unit_cost`` and the source's ``operating_cost``.
+   dropped (``backlog: false``). Shipping pays the source's ``operating_cost``; ``unit_cost`` is a
+   cost of the network only on edges from an external supply (internal prices are transfers that
+   cancel in the network's total, the accounting of the OR-Gym environment).
 3. **Arrivals.** What was shipped ``lead_time`` periods ago arrives (``lead_time`` 0: this period).
    Arrivals are divided by the edge's ``quantity`` (units of source per unit of target) and
-   multiplied by the target's ``yield``. At an assembly node arrivals are components: as many
-   complete kits as are on hand are assembled at once.
+   multiplied by the target's ``yield``. At an assembly node arrivals are components (kept in the
+   source's units): as many complete kits as are on hand are assembled at once, each kit using
+   ``quantity`` units of every component and yielding ``yield`` units of the node's product.
 4. **Demand.** External demand plus earlier backorders are met from on-hand stock, oldest first;
    the rest is backordered (node ``backlog: true``) or lost. Sales earn ``price``.
 5. **Transshipment** (optional hook, applied after demand).
@@ -287,7 +290,7 @@ class _Simulation:
         s.in_transit -= arrived
         received = arrived if self.trivial_convert else arrived * self.convert
         if self.assembly_any:
-            self._assemble(s, received)
+            self._assemble(s, arrived, received)
         else:
             s.on_hand += self.in_inc @ received
 
@@ -315,11 +318,11 @@ class _Simulation:
         if measure or acc.record:
             acc.add(s, orders, shipped, arrived, d, sold, short, lost, backlog_before, trans, measure)
 
-    def _assemble(self, s: SimState, received: np.ndarray) -> None:
+    def _assemble(self, s: SimState, arrived: np.ndarray, received: np.ndarray) -> None:
         a = self.a
         plain = ~self.assembly_edge
         s.on_hand += self.in_inc @ (received * plain[:, None])
-        s.components += received * self.assembly_edge[:, None]
+        s.components += arrived * self.assembly_edge[:, None]  # components are kept in source units
         edges, starts, nodes, group = a.assembly_groups()
         quantity = a.quantity[edges, None].astype(np.float32)
         kits = np.minimum.reduceat(s.components[edges] / quantity, starts, axis=0)  # complete kits per node

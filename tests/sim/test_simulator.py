@@ -239,3 +239,37 @@ def test_generated_networks_simulate_without_negative_stock(kind):
     if kind == "assembly":  # kits get built: the final product is shipped to the demand node
         assert result.trace["sold"].sum() > 0
     assert np.isfinite(result.mean_cost)
+
+
+class _FixedOrders:
+    """Orders the same quantities on every edge every period (a test policy)."""
+
+    name = "fixed"
+
+    def __init__(self, per_edge):
+        self.per_edge = per_edge
+
+    def prepare(self, arrays, paths):
+        self.q = np.array([self.per_edge.get(k, 0.0) for k in arrays.edge_keys], dtype=np.float32)[:, None]
+        self.paths = paths
+
+    def orders(self, state):
+        return np.repeat(self.q, state.paths, axis=1)
+
+
+def test_assembly_uses_bill_of_materials_quantities_once():
+    """A kit needs 2 units of a and 1 of b: 10 a and 5 b make 5 kits (a regression: arrivals on
+    assembly edges were divided by the quantity twice, giving 2.5 kits)."""
+    graph = network(
+        [{"id": "a"}, {"id": "b"}, {"id": "kit", "assembly": True, "holding_cost": 1.0},
+         {"id": "store", "demand": {"distribution": "series", "values": [0.0]}, "shortage_cost": 1.0}],
+        [{"source": "a", "target": "kit", "quantity": 2.0}, {"source": "b", "target": "kit"},
+         {"source": "kit", "target": "store"}],
+    )
+    arrays = compile_network(graph)
+    result = simulate(arrays, _FixedOrders({("a", "kit"): 10.0, ("b", "kit"): 7.0}),
+                      SimConfig(periods=1, paths=1, seed=0, record=True))
+    kit = arrays.index["kit"]
+    assert result.trace["on_hand"][0, kit, 0] == pytest.approx(5.0)
+    b_edge = arrays.edge_index("b", "kit")
+    assert result.trace["components"][0, b_edge, 0] == pytest.approx(2.0)  # 7 - 5 units of b left over
