@@ -1,0 +1,136 @@
+"""Policies built on the exact planning model: rolling / shrinking horizon (deterministic and
+sample-average stochastic) and a fixed order plan (how the perfect-information plan is simulated).
+
+Each period, for every path, the rolling-horizon policy reads the path's state from the simulator, solves
+the planning model (:mod:`netinv.exact.planning`) from that state over the next H periods (rolling) or
+up to the end of the evaluation (shrinking), and applies the plan's first-period orders:
+
+- **deterministic**: demand = its expected value in every period of the window;
+- **stochastic**: K demand scenarios drawn afresh each period; the first-period orders are shared by all
+  scenarios (they must be decided now), later decisions differ per scenario (a two-stage sample-average
+  approximation of the multistage problem, re-solved every period).
+
+Models are built once per window length and re-solved in place (:class:`~netinv.exact.fastlp.PlanningLP`).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from netinv.errors import InputError
+from netinv.exact.highs import SolverOptions
+from netinv.exact.planning import PlanOptions
+
+
+@dataclass(frozen=True)
+class RollingHorizonConfig:
+    """How a rolling-horizon policy plans.
+
+    stochastic: sample-average scenarios (True) or expected demand (False).
+    horizon: window length H in periods; ``None`` = shrinking horizon to the end of ``periods``.
+    periods: length of the evaluation (required for a shrinking horizon; with a rolling window the window
+        is cut at the end of the evaluation when given, as in Perez et al. 2021).
+    scenarios: K, the number of demand scenarios of the stochastic policy.
+    seed: seed of the scenario draws (the draws of period t on path b depend only on seed, t and b).
+    options / solver: the planning model's options and HiGHS' options.
+    """
+
+    stochastic: bool = False
+    horizon: int | None = None
+    periods: int | None = None
+    scenarios: int = 20
+    seed: int = 0
+    options: PlanOptions = field(default_factory=PlanOptions)
+    solver: SolverOptions = field(default_factory=SolverOptions)
+
+    def __post_init__(self):
+        if self.horizon is None and self.periods is None:
+            raise InputError("rolling horizon: give a window (--horizon H) or the periods of a shrinking horizon")
+        if self.horizon is not None and self.horizon < 1:
+            raise InputError(f"horizon: must be >= 1 period, got {self.horizon}")
+        if self.scenarios < 1:
+            raise InputError(f"scenarios: must be >= 1, got {self.scenarios}")
+
+    def window(self, t: int) -> int:
+        remaining = None if self.periods is None else self.periods - t
+        if self.horizon is None:
+            return max(int(remaining), 1)
+        return max(min(self.horizon, remaining), 1) if remaining is not None else self.horizon
+
+
+class RollingHorizon:
+    """Re-plan every period with the exact model and apply the first period's orders."""
+
+    def __init__(self, config: RollingHorizonConfig):
+        self.config = config
+        self.name = "mpc-stochastic" if config.stochastic else "mpc-deterministic"
+        self.solves = 0
+        self.solve_seconds = 0.0
+        self.handoff_seconds = 0.0
+
+    def prepare(self, arrays, paths: int) -> None:
+        from netinv.exact.planning import check_plannable
+
+        check_plannable(arrays)
+        self.arrays_ = arrays
+        self.models_: dict[int, object] = {}
+        self.block_ = -1
+
+    def _model(self, horizon: int):
+        from netinv.exact.fastlp import PlanningLP
+
+        if horizon not in self.models_:
+            k = self.config.scenarios if self.config.stochastic else 1
+            self.models_[horizon] = PlanningLP(self.arrays_, horizon, k, self.config.options, self.config.solver)
+        return self.models_[horizon]
+
+    def orders(self, state) -> np.ndarray:
+        from netinv.exact.planning import PlanState, expected_demand, sample_demand
+
+        a, cfg = self.arrays_, self.config
+        t = int(state.t)
+        if t == 0:
+            self.block_ += 1
+        horizon = cfg.window(t)
+        lp = self._model(horizon)
+        out = np.zeros((a.num_edges, state.paths), dtype=np.float32)
+        mean = expected_demand(a, t, horizon)[None] if not cfg.stochastic else None
+        for b in range(state.paths):
+            start = PlanState.from_sim(state, b)
+            if cfg.stochastic:
+                seed = np.random.SeedSequence([cfg.seed, self.block_, t, b])
+                demand = sample_demand(a, t, horizon, cfg.scenarios, seed)
+            else:
+                demand = mean
+            solution = lp.solve(demand, start)
+            self.solves += 1
+            self.solve_seconds += solution.seconds["solve"]
+            self.handoff_seconds += solution.seconds["handoff"]
+            first = solution.decisions["orders"][0, 0]
+            out[:, b] = np.maximum(first - state.owed[:, b], 0.0)  # what is still owed ships anyway
+        return out
+
+
+class PlannedOrders:
+    """Apply a fixed order plan: ``plans`` of shape (B, T, E) (one plan per path) or (T, E) (all paths)."""
+
+    name = "planned-orders"
+
+    def __init__(self, plans: np.ndarray, name: str | None = None):
+        self.plans = np.asarray(plans, dtype=np.float32)
+        if name:
+            self.name = name
+
+    def prepare(self, arrays, paths: int) -> None:
+        p = self.plans if self.plans.ndim == 3 else self.plans[None]
+        if p.shape[2] != arrays.num_edges or p.shape[0] not in (1, paths):
+            raise InputError(f"order plan: expected shape (paths, periods, {arrays.num_edges}), got {p.shape}")
+        self.plans_ = np.broadcast_to(p, (paths, *p.shape[1:]))
+
+    def orders(self, state) -> np.ndarray:
+        t = int(state.t)
+        if t >= self.plans_.shape[1]:
+            return np.zeros((self.plans_.shape[2], state.paths), dtype=np.float32)
+        return np.ascontiguousarray(self.plans_[:, t, :].T)
