@@ -241,7 +241,7 @@ class PlanningLP:
     # ------------------------------------------------------------------------------------------
     def _data(self, state: PlanState, demand: np.ndarray) -> tuple[np.ndarray, np.ndarray, float]:
         a, m, r = self.arrays, self._meta, self._rows
-        K, T = self.scenarios, self.horizon
+        T = self.horizon
         lo, hi = self._row_lower.copy(), self._row_upper.copy()
         # shipping at t = 0 is bounded by the stock on hand
         hi[r["ship"][0, 0, :]] = state.on_hand[m["ship_nodes"]]

@@ -48,7 +48,6 @@ def solve_model(model, options: SolverOptions = SolverOptions(), *, raise_on_fai
     row_upper = np.where(senses >= 0, rhs, np.inf)
     cost = repn.c.toarray().ravel() if n else np.zeros(0)
     offset = float(repn.c_offset[0]) if len(repn.c_offset) else 0.0
-    compiled = time.perf_counter()
     h = new_highs(options)
     pass_model(h, cost, lower, upper, row_lower, row_upper, repn.A, integrality, offset)
     handed = time.perf_counter()
