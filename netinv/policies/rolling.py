@@ -15,6 +15,7 @@ Models are built once per window length and re-solved in place (:class:`~netinv.
 
 from __future__ import annotations
 
+import zlib
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -33,7 +34,8 @@ class RollingHorizonConfig:
     periods: length of the evaluation (required for a shrinking horizon; with a rolling window the window
         is cut at the end of the evaluation when given, as in Perez et al. 2021).
     scenarios: K, the number of demand scenarios of the stochastic policy.
-    seed: seed of the scenario draws (the draws of period t on path b depend only on seed, t and b).
+    seed: seed of the scenario draws (the draws depend only on the seed, the period and the path's state,
+        so the policy is a pure function of the state).
     options / solver: the planning model's options and HiGHS' options.
     """
 
@@ -76,7 +78,6 @@ class RollingHorizon:
         check_plannable(arrays)
         self.arrays_ = arrays
         self.models_: dict[int, object] = {}
-        self.block_ = -1
 
     def _model(self, horizon: int):
         from netinv.exact.fastlp import PlanningLP
@@ -91,8 +92,6 @@ class RollingHorizon:
 
         a, cfg = self.arrays_, self.config
         t = int(state.t)
-        if t == 0:
-            self.block_ += 1
         horizon = cfg.window(t)
         lp = self._model(horizon)
         out = np.zeros((a.num_edges, state.paths), dtype=np.float32)
@@ -100,7 +99,7 @@ class RollingHorizon:
         for b in range(state.paths):
             start = PlanState.from_sim(state, b)
             if cfg.stochastic:
-                seed = np.random.SeedSequence([cfg.seed, self.block_, t, b])
+                seed = np.random.SeedSequence([cfg.seed, t, _fingerprint(start)])
                 demand = sample_demand(a, t, horizon, cfg.scenarios, seed)
             else:
                 demand = mean
@@ -111,6 +110,14 @@ class RollingHorizon:
             first = solution.decisions["orders"][0, 0]
             out[:, b] = np.maximum(first - state.owed[:, b], 0.0)  # what is still owed ships anyway
         return out
+
+
+def _fingerprint(state) -> int:
+    """A 32-bit digest of a path's state (seeds its scenario draws)."""
+    digest = zlib.crc32(np.ascontiguousarray(state.on_hand, dtype=np.float32).tobytes())
+    digest = zlib.crc32(np.ascontiguousarray(state.backlog, dtype=np.float32).tobytes(), digest)
+    digest = zlib.crc32(np.ascontiguousarray(state.arrivals, dtype=np.float32).tobytes(), digest)
+    return zlib.crc32(np.ascontiguousarray(state.components, dtype=np.float32).tobytes(), digest)
 
 
 class PlannedOrders:
@@ -133,4 +140,4 @@ class PlannedOrders:
         t = int(state.t)
         if t >= self.plans_.shape[1]:
             return np.zeros((self.plans_.shape[2], state.paths), dtype=np.float32)
-        return np.ascontiguousarray(self.plans_[:, t, :].T)
+        return np.array(self.plans_[:, t, :].T, dtype=np.float32)

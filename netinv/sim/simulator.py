@@ -247,7 +247,7 @@ class _Simulation:
         measure = s.t >= self.config.warmup
 
         # 1. orders
-        orders = np.asarray(self.policy.orders(s), dtype=np.float32)
+        orders = np.array(self.policy.orders(s), dtype=np.float32)  # a copy: never write into the policy's array
         if orders.shape != s.owed.shape:
             raise InputError(f"policy {self.policy!r} returned orders of shape {orders.shape}, expected {s.owed.shape}")
         np.maximum(orders, 0.0, out=orders)

@@ -8,6 +8,7 @@ import pytest
 from netinv.network import load
 from netinv.network.compile import compile_network
 from netinv.policies import SS, EchelonBaseStock, InstallationBaseStock, Policy
+from netinv.policies.rolling import RollingHorizon, RollingHorizonConfig
 from netinv.sim import SimConfig, SimState, simulate
 from tests.conftest import SCENARIOS
 
@@ -23,6 +24,8 @@ POLICIES = {
     "installation": lambda a: InstallationBaseStock(_levels(a, 20.0)),
     "echelon": lambda a: EchelonBaseStock(_levels(a, 40.0)),
     "sS": lambda a: SS(_levels(a, 10.0), _levels(a, 30.0)),
+    "mpc-deterministic": lambda a: RollingHorizon(RollingHorizonConfig(horizon=5)),
+    "mpc-stochastic": lambda a: RollingHorizon(RollingHorizonConfig(stochastic=True, horizon=4, scenarios=3)),
 }
 
 
