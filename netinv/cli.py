@@ -37,6 +37,17 @@ class Kind(StrEnum):
 class PolicyName(StrEnum):
     base_stock = "base-stock"
     echelon_base_stock = "echelon-base-stock"
+    oracle = "oracle"
+    mpc_deterministic = "mpc-deterministic"
+    mpc_stochastic = "mpc-stochastic"
+
+
+PLANNING_POLICIES = (PolicyName.oracle, PolicyName.mpc_deterministic, PolicyName.mpc_stochastic)
+
+
+class Per(StrEnum):
+    period = "period"
+    horizon = "horizon"
 
 
 class Method(StrEnum):
@@ -145,6 +156,96 @@ def basestock(
     console.print(result.note)
 
 
+@app.command()
+def plan(
+    file: FileArg,
+    horizon: Annotated[int, typer.Option("--horizon", min=1, max=100_000, help="Periods T to plan.")] = 30,
+    demand_path: Annotated[
+        Path | None, typer.Option("--demand-path", help="PATH.csv: plan with perfect information of this demand "
+                                  "(path,t0,t1,...; the first path unless --path-index).")
+    ] = None,
+    path_index: Annotated[int, typer.Option("--path-index", min=0, help="Which path of --demand-path.")] = 0,
+    expected: Annotated[bool, typer.Option("--expected", help="Plan on expected demand (the default).")] = False,
+    scenarios: Annotated[
+        int, typer.Option("--scenarios", min=1, max=100_000,
+                          help="K > 1: sample-average plan over K sampled demand scenarios (first period shared).")
+    ] = 1,
+    seed: Annotated[int, typer.Option("--seed", help="Seed of the scenarios.")] = 0,
+    meet_demand: Annotated[
+        bool, typer.Option("--meet-demand", help="Forbid unmet demand (infeasible if the network cannot deliver).")
+    ] = False,
+    integer: Annotated[bool, typer.Option("--integer", help="Whole-unit orders (a MILP).")] = False,
+    time_limit: Annotated[float | None, typer.Option("--time-limit", min=0.0, help="HiGHS time limit, seconds.")] = None,
+    mip_gap: Annotated[float | None, typer.Option("--mip-gap", min=0.0, max=0.99, help="Relative MIP gap.")] = None,
+    threads: Annotated[int | None, typer.Option("--threads", min=1, help="HiGHS threads.")] = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """Solve the multi-period planning model (Pyomo model, HiGHS) and print the order plan.
+
+    The objective is the total profit over the horizon (or total cost when nothing is sold at a price).
+    A solver failure (infeasible, unbounded, time limit without a plan) exits with code 3.
+    """
+    import numpy as np
+
+    from netinv.errors import InputError
+    from netinv.exact.fastlp import PlanningLP
+    from netinv.exact.highs import SolverOptions
+    from netinv.exact.planning import PlanOptions, expected_demand, sample_demand
+    from netinv.network import load
+    from netinv.network.compile import compile_network
+
+    if demand_path is not None and (expected or scenarios > 1):
+        raise InputError("--demand-path plans one known path: do not combine it with --expected or --scenarios")
+    if expected and scenarios > 1:
+        raise InputError("--expected plans on the mean demand: do not combine it with --scenarios")
+    arrays = compile_network(load(file))
+    if demand_path is not None:
+        from netinv.demand_paths import read_demand_paths
+
+        paths = read_demand_paths(demand_path, arrays.node_ids[arrays.demand_slice])
+        if path_index >= paths.shape[0]:
+            raise InputError(f"{demand_path}: --path-index {path_index}, but the file has {paths.shape[0]} paths")
+        if paths.shape[1] < horizon:
+            raise InputError(f"{demand_path}: has {paths.shape[1]} periods, --horizon asks for {horizon}")
+        demand, mode = paths[path_index, :horizon][None], "perfect information"
+    elif scenarios > 1:
+        demand, mode = sample_demand(arrays, 0, horizon, scenarios, seed), f"{scenarios} sampled scenarios"
+    else:
+        demand, mode = expected_demand(arrays, 0, horizon)[None], "expected demand"
+    options = PlanOptions(meet_demand=meet_demand, integer_orders=integer)
+    solver = SolverOptions(time_limit=time_limit, mip_gap=mip_gap, threads=threads)
+    lp = PlanningLP(arrays, horizon, demand.shape[0], options, solver)
+    solution = lp.solve(demand)
+    solution.seconds["build"] = lp.seconds["build"]
+    solution.seconds["handoff"] += lp.seconds["handoff"]
+    out = solution.to_dict()
+    out["demand"] = mode
+    out["horizon"] = horizon
+    if as_json:
+        _print_json(out)
+        return
+    from rich.table import Table
+
+    console = _console()
+    console.print(f"[bold]{arrays.name}[/bold]: {horizon} periods, {mode}; status {solution.status}; "
+                  f"{solution.form} {solution.objective:.3f}"
+                  + (f" (gap {solution.gap:.2%})" if solution.gap else ""))
+    if solution.message:
+        console.print(solution.message)
+    shown = min(horizon, 12)
+    table = Table(title=f"orders (units of the source), periods 0-{shown - 1}" + (" ..." if shown < horizon else ""))
+    table.add_column("edge")
+    for t in range(shown):
+        table.add_column(f"t{t}", justify="right")
+    q = solution.decisions["orders"][0]
+    for e, (u, v) in enumerate(arrays.edge_keys):
+        table.add_row(f"{u} -> {v}", *(f"{x:.4g}" if abs(x) > 1e-9 else "." for x in np.round(q[:shown, e], 6)))
+    console.print(table)
+    secs = solution.seconds
+    console.print(f"{solution.size['columns']} columns, {solution.size['rows']} rows; build {secs['build']:.3f} s, "
+                  f"hand-off {secs['handoff']:.3f} s, HiGHS {secs['solve']:.3f} s")
+
+
 def _read_levels(path: Path, nodes=None) -> dict:
     """LEVELS.json as {node: level}; with ``nodes``, every key must be one of them."""
     import difflib
@@ -181,60 +282,160 @@ def simulate(
     file: FileArg,
     policy: Annotated[PolicyName, typer.Option("--policy", help="Policy to simulate.")] = PolicyName.base_stock,
     levels: Annotated[
-        str, typer.Option("--levels", help="LEVELS.json (node -> level) or 'auto' (best method available).")
+        str, typer.Option("--levels", help="Base-stock policies: LEVELS.json (node -> level) or 'auto'.")
     ] = "auto",
-    periods: Annotated[int, typer.Option("--periods", min=1, max=10_000_000, help="Periods per path.")] = 200,
+    periods: Annotated[
+        int | None, typer.Option("--periods", min=1, max=10_000_000,
+                                 help="Periods per path [default: 200; the file's length with --demand-paths].")
+    ] = None,
     paths: Annotated[int, typer.Option("--paths", min=1, max=10_000_000, help="Demand paths.")] = 200,
     seed: Annotated[int, typer.Option("--seed", help="Seed of the demand paths.")] = 0,
-    warmup: Annotated[int, typer.Option("--warmup", min=0, help="Periods left out of the KPIs.")] = 20,
+    warmup: Annotated[
+        int | None, typer.Option("--warmup", min=0, help="Periods left out of the KPIs [default: 20; 0 for "
+                                 "oracle / mpc policies].")
+    ] = None,
+    demand_paths: Annotated[
+        Path | None, typer.Option("--demand-paths", help="PATHS.csv of explicit demand paths (path,t0,t1,...).")
+    ] = None,
+    horizon: Annotated[
+        int | None, typer.Option("--horizon", min=1, help="mpc policies: rolling window of H periods.")
+    ] = None,
+    shrinking: Annotated[
+        bool, typer.Option("--shrinking", help="mpc policies: plan to the end of the evaluation (the default "
+                           "without --horizon).")
+    ] = False,
+    scenarios: Annotated[
+        int, typer.Option("--scenarios", min=1, max=100_000, help="mpc-stochastic: demand scenarios K per solve.")
+    ] = 20,
+    per: Annotated[
+        Per | None, typer.Option("--per", help="Report costs per period or as totals over the horizon per path "
+                                 "[default: horizon for oracle / mpc policies, period otherwise].")
+    ] = None,
+    time_limit: Annotated[
+        float | None, typer.Option("--time-limit", min=0.0, help="HiGHS seconds per solve (oracle / mpc).")
+    ] = None,
     as_json: JsonOpt = False,
 ) -> None:
-    """Simulate a policy on sampled demand paths and report costs, service and bullwhip."""
+    """Simulate a policy on demand paths and report profit or cost, service and bullwhip.
+
+    All policies see the same demand paths for the same seed (or file), so their results are paired.
+    """
+    import numpy as np
+
+    from netinv.errors import InputError
     from netinv.network import load
     from netinv.network.compile import compile_network
-    from netinv.policies import EchelonBaseStock, InstallationBaseStock
-    from netinv.policies.levels import best_levels
     from netinv.sim import SimConfig
     from netinv.sim import simulate as run
 
     graph = load(file)
-    config = SimConfig(periods=periods, paths=paths, seed=seed, warmup=min(warmup, periods - 1))
-    method = None
-    if levels == "auto":
-        found = best_levels(graph, "auto", seed=seed + 1)
-        chosen, method = found.policy(), found.method
-    else:
-        values = _read_levels(Path(levels), graph)
-        chosen = EchelonBaseStock(values) if policy == PolicyName.echelon_base_stock else InstallationBaseStock(values)
     arrays = compile_network(graph)
-    result = _run_with_progress(run, arrays, chosen, config, quiet=as_json)
-    out = result.to_dict()
-    out["levels"] = chosen.levels
+    planning = policy in PLANNING_POLICIES
+    demand = None
+    if demand_paths is not None:
+        from netinv.demand_paths import read_demand_paths
+
+        loaded = read_demand_paths(demand_paths, arrays.node_ids[arrays.demand_slice])
+        if periods is not None and periods > loaded.shape[1]:
+            raise InputError(f"{demand_paths}: has {loaded.shape[1]} periods, --periods asks for {periods}")
+        periods = periods or loaded.shape[1]
+        demand = loaded[:, :periods, :]
+        paths = demand.shape[0]
+    periods = periods or (30 if planning else 200)
+    warmup = (0 if planning else 20) if warmup is None else warmup
+    per = per or (Per.horizon if planning else Per.period)
+    if planning and demand is None:
+        from netinv.demand import DemandSampler
+
+        # drawn up front so that every policy (and the oracle) sees the same paths for the same seed
+        demand = np.transpose(DemandSampler(arrays.demand_specs, seed=seed).draw(0, periods, paths), (2, 0, 1))
+    config = SimConfig(periods=periods, paths=paths, seed=seed, warmup=min(warmup, periods - 1),
+                       block_paths=1 if planning else 1024)
+    out_extra: dict = {}
+    method = None
+    chosen_levels: dict = {}
+    if planning:
+        chosen = _planning_policy(arrays, policy, demand, periods, horizon, shrinking, scenarios, seed, time_limit)
+        rolling = horizon if horizon and not shrinking else "shrinking"
+        out_extra["policy_config"] = {
+            "horizon": periods if policy == PolicyName.oracle else rolling,
+            "scenarios": scenarios if policy == PolicyName.mpc_stochastic else 1,
+        }
+    else:
+        from netinv.policies import EchelonBaseStock, InstallationBaseStock
+        from netinv.policies.levels import best_levels
+
+        if levels == "auto":
+            found = best_levels(graph, "auto", seed=seed + 1)
+            chosen, method = found.policy(), found.method
+        else:
+            values = _read_levels(Path(levels), graph)
+            chosen = (EchelonBaseStock(values) if policy == PolicyName.echelon_base_stock
+                      else InstallationBaseStock(values))
+        chosen_levels = chosen.levels
+    sim_demand = None if demand is None else np.transpose(demand, (1, 2, 0))  # (T, D, B)
+    result = _run_with_progress(run, arrays, chosen, config, quiet=as_json, demand=sim_demand,
+                                force=planning)
+    out = result.to_dict(per=str(per))
+    out.update(out_extra)
+    if chosen_levels:
+        out["levels"] = chosen_levels
     if method:
         out["levels_method"] = method
+    if hasattr(chosen, "solves"):
+        out["solver"] = {"solves": chosen.solves, "handoff_seconds": chosen.handoff_seconds,
+                         "solve_seconds": chosen.solve_seconds}
     if as_json:
         _print_json(out)
     else:
-        _print_result(result, chosen.levels, method)
+        _print_result(result, chosen_levels, method, per=str(per))
     if result.interrupted:
         raise typer.Exit(130)
 
 
-def _run_with_progress(run, arrays, policy, config, *, quiet: bool):
-    if quiet or config.periods * config.paths * arrays.num_nodes < 50_000_000:
-        return run(arrays, policy, config)
+def _planning_policy(arrays, policy, demand, periods, horizon, shrinking, scenarios, seed, time_limit):
+    import numpy as np
+
+    from netinv.exact.highs import SolverOptions
+    from netinv.policies.rolling import PlannedOrders, RollingHorizon, RollingHorizonConfig
+
+    solver = SolverOptions(time_limit=time_limit)
+    if policy == PolicyName.oracle:
+        from netinv.exact.fastlp import PlanningLP
+
+        lp = PlanningLP(arrays, periods, solver=solver)
+        plans = np.stack([lp.solve(d).decisions["orders"][0] for d in demand])
+        return PlannedOrders(plans, name="oracle")
+    config = RollingHorizonConfig(
+        stochastic=policy == PolicyName.mpc_stochastic,
+        horizon=None if shrinking else horizon,
+        periods=periods,
+        scenarios=scenarios,
+        seed=seed,
+        solver=solver,
+    )
+    return RollingHorizon(config)
+
+
+def _run_with_progress(run, arrays, policy, config, *, quiet: bool, demand=None, force: bool = False):
+    if quiet or (not force and config.periods * config.paths * arrays.num_nodes < 50_000_000):
+        return run(arrays, policy, config, demand=demand)
     from rich.progress import Progress
 
-    with Progress(transient=True) as bar:
-        task = bar.add_task("simulating", total=config.periods)
-        return run(arrays, policy, config, progress=lambda done, total: bar.update(task, completed=done))
+    with Progress(transient=True) as bar:  # with several blocks of paths, progress counts finished blocks
+        task = bar.add_task(f"simulating {policy.name}", total=config.periods)
+        return run(arrays, policy, config, demand=demand,
+                   progress=lambda done, total: bar.update(task, completed=done))
 
 
-def _print_result(result, levels, method) -> None:
+def _print_result(result, levels, method, per: str = "period") -> None:
     from rich.table import Table
 
     console = _console()
-    table = Table(title=f"{result.policy}: {result.paths} paths x {result.periods} periods (warm-up {result.warmup})")
+    title = f"{result.policy}: {result.paths} paths x {result.periods} periods (warm-up {result.warmup})"
+    if result.interrupted:
+        title += " - interrupted: finished paths only"
+    table = Table(title=title)
     for column in ("node", "ech.", "level", "on hand", "fill rate", "CSL", "backorders"):
         table.add_column(column, justify="left" if column == "node" else "right")
     for node, kpi in result.nodes.items():
@@ -247,15 +448,20 @@ def _print_result(result, levels, method) -> None:
             fmt("mean_on_hand", "{:.2f}"), fmt("fill_rate"), fmt("cycle_service_level"), fmt("mean_backorders", "{:.2f}"),
         )
     console.print(table)
-    costs = Table(title="cost per period", show_header=True)
+    scale = (result.periods - result.warmup) if per == "horizon" else 1
+    costs = Table(title="total per path over the horizon" if per == "horizon" else "cost per period", show_header=True)
     costs.add_column("component")
     costs.add_column("mean", justify="right")
     costs.add_column("95% CI", justify="right")
     for name, value in result.cost_breakdown.items():
-        costs.add_row(name, f"{value['mean']:.3f}", f"[{value['ci95'][0]:.3f}, {value['ci95'][1]:.3f}]")
-    costs.add_row("total", f"{result.mean_cost:.3f}", f"[{result.ci95[0]:.3f}, {result.ci95[1]:.3f}]")
+        costs.add_row(name, f"{scale * value['mean']:.3f}",
+                      f"[{scale * value['ci95'][0]:.3f}, {scale * value['ci95'][1]:.3f}]")
+    costs.add_row("total cost", f"{scale * result.mean_cost:.3f}",
+                  f"[{scale * result.ci95[0]:.3f}, {scale * result.ci95[1]:.3f}]")
     if result.mean_revenue:
-        costs.add_row("profit", f"{result.mean_profit:.3f}", f"[{result.profit_ci95[0]:.3f}, {result.profit_ci95[1]:.3f}]")
+        costs.add_row("revenue", f"{scale * result.mean_revenue:.3f}", "")
+        costs.add_row("profit", f"{scale * result.mean_profit:.3f}",
+                      f"[{scale * result.profit_ci95[0]:.3f}, {scale * result.profit_ci95[1]:.3f}]")
     console.print(costs)
     if result.bullwhip:
         console.print(

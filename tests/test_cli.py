@@ -96,3 +96,65 @@ def test_help_and_loading_do_not_import_torch():
     subprocess.run([sys.executable, "-c", code], check=True)
     help_run = subprocess.run([sys.executable, "-m", "netinv.cli", "--help"], capture_output=True, text=True)
     assert help_run.returncode == 0 and "simulate" in help_run.stdout
+
+
+PEREZ = SCENARIOS / "perez2021_network.yaml"
+PEREZ_PATHS = SCENARIOS / "perez2021_demand_paths_backlog.csv"
+
+
+def test_plan_perfect_information_json(monkeypatch, capsys):
+    code, out, _ = run(["plan", PEREZ, "--horizon", "30", "--demand-path", PEREZ_PATHS, "--json"], monkeypatch, capsys)
+    result = json.loads(out)
+    assert code == 0 and result["status"] == "optimal" and result["form"] == "profit"
+    assert result["objective"] == pytest.approx(826.417, abs=1e-6)  # published oracle, path 0
+    assert set(result["seconds"]) == {"build", "handoff", "solve"}
+    assert len(result["orders"]["2->1"]) == 30
+
+
+def test_plan_stochastic_and_expected_json(monkeypatch, capsys):
+    code, out, _ = run(["plan", PEREZ, "--horizon", "10", "--scenarios", "4", "--seed", "1", "--json"], monkeypatch, capsys)
+    result = json.loads(out)
+    assert code == 0 and result["demand"] == "4 sampled scenarios" and result["size"]["columns"] > 4 * 100
+    code, out, _ = run(["plan", PEREZ, "--horizon", "10", "--expected", "--json"], monkeypatch, capsys)
+    assert code == 0 and json.loads(out)["demand"] == "expected demand"
+
+
+def test_plan_infeasible_exits_3_with_one_line(monkeypatch, capsys):
+    from tests.conftest import ROOT
+
+    code, out, err = run(["plan", ROOT / "tests/data/infeasible_meet_demand.yaml", "--horizon", "3", "--meet-demand"],
+                         monkeypatch, capsys)
+    assert code == 3
+    assert err.startswith("error: ") and "infeasible" in err and err.count("\n") == 1
+    assert "Traceback" not in err and out == ""
+    # without --meet-demand the shortfall is simply lost
+    code, out, _ = run(["plan", ROOT / "tests/data/infeasible_meet_demand.yaml", "--horizon", "3", "--json"],
+                       monkeypatch, capsys)
+    assert code == 0 and json.loads(out)["objective"] == pytest.approx(3 * 3 * 2.0)  # 3 lost per period, cost 2
+
+
+@pytest.mark.parametrize("policy, expected", [("oracle", [826.417, 971.638, 816.694]),
+                                              ("mpc-deterministic", [767.472, 902.688, 804.315])])
+def test_simulate_planning_policies_on_published_paths(policy, expected, tmp_path, monkeypatch, capsys):
+    three = tmp_path / "three.csv"
+    three.write_text("\n".join(PEREZ_PATHS.read_text().splitlines()[:4]) + "\n")
+    code, out, _ = run(["simulate", PEREZ, "--policy", policy, "--demand-paths", three, "--json"], monkeypatch, capsys)
+    result = json.loads(out)
+    assert code == 0 and result["per"] == "horizon" and result["paths"] == 3
+    assert result["profits"] == pytest.approx(expected, abs=1e-3)
+    assert result["mean_profit"] == pytest.approx(sum(expected) / 3, abs=1e-3)
+
+
+def test_simulate_mpc_stochastic_sampled_paths(monkeypatch, capsys):
+    code, out, _ = run(["simulate", PEREZ, "--policy", "mpc-stochastic", "--horizon", "5", "--scenarios", "3",
+                        "--paths", "2", "--periods", "6", "--seed", "4", "--json"], monkeypatch, capsys)
+    result = json.loads(out)
+    assert code == 0 and len(result["profits"]) == 2 and result["solver"]["solves"] == 12
+    assert result["policy_config"] == {"horizon": 5, "scenarios": 3}
+
+
+def test_simulate_bad_demand_paths_file(tmp_path, monkeypatch, capsys):
+    bad = tmp_path / "bad.csv"
+    bad.write_text("path,t0,t1\n0,3,x\n")
+    code, _, err = run(["simulate", PEREZ, "--policy", "oracle", "--demand-paths", bad], monkeypatch, capsys)
+    assert code == 2 and err.strip() == f"error: {bad}: line 2: t1: not a number: 'x'"

@@ -121,7 +121,8 @@ def _fingerprint(state) -> int:
 
 
 class PlannedOrders:
-    """Apply a fixed order plan: ``plans`` of shape (B, T, E) (one plan per path) or (T, E) (all paths)."""
+    """Apply a fixed order plan: ``plans`` of shape (B, T, E) (one plan per path, B = all simulated
+    paths) or (T, E) (the same plan on every path)."""
 
     name = "planned-orders"
 
@@ -132,12 +133,18 @@ class PlannedOrders:
 
     def prepare(self, arrays, paths: int) -> None:
         p = self.plans if self.plans.ndim == 3 else self.plans[None]
-        if p.shape[2] != arrays.num_edges or p.shape[0] not in (1, paths):
+        if p.ndim != 3 or p.shape[2] != arrays.num_edges:
             raise InputError(f"order plan: expected shape (paths, periods, {arrays.num_edges}), got {p.shape}")
-        self.plans_ = np.broadcast_to(p, (paths, *p.shape[1:]))
+        self.plans_ = p
 
     def orders(self, state) -> np.ndarray:
         t = int(state.t)
-        if t >= self.plans_.shape[1]:
-            return np.zeros((self.plans_.shape[2], state.paths), dtype=np.float32)
-        return np.array(self.plans_[:, t, :].T, dtype=np.float32)
+        p = self.plans_
+        lo = 0 if p.shape[0] == 1 else state.first_path
+        hi = lo + (1 if p.shape[0] == 1 else state.paths)
+        if hi > p.shape[0]:
+            raise InputError(f"order plan: has {p.shape[0]} paths, the simulation has more")
+        if t >= p.shape[1]:
+            return np.zeros((p.shape[2], state.paths), dtype=np.float32)
+        out = np.array(p[lo:hi, t, :].T, dtype=np.float32)
+        return np.repeat(out, state.paths, axis=1) if p.shape[0] == 1 else out

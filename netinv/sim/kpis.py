@@ -56,22 +56,38 @@ class SimResult:
     interrupted: bool = False
     trace: dict | None = field(default=None, repr=False)
 
-    def to_dict(self) -> dict:
-        return {
+    def to_dict(self, per: str = "period", *, max_paths: int = 100_000) -> dict:
+        """A JSON-ready summary. ``per="period"``: money per period (the default); ``per="horizon"``: totals
+        over the measured periods of each path (how finite-horizon results are published). Per-path
+        ``costs`` (and ``profits`` when there is revenue) are listed for up to ``max_paths`` paths; node
+        KPIs stay per period."""
+        if per not in ("period", "horizon"):
+            raise ValueError(f"per must be 'period' or 'horizon', got {per!r}")
+        scale = float(self.periods - self.warmup) if per == "horizon" else 1.0
+        out = {
             "policy": self.policy,
             "periods": self.periods,
             "warmup": self.warmup,
             "paths": self.paths,
-            "mean_cost": self.mean_cost,
-            "ci95": list(self.ci95),
-            "mean_profit": self.mean_profit,
-            "profit_ci95": list(self.profit_ci95),
-            "mean_revenue": self.mean_revenue,
-            "cost_breakdown": self.cost_breakdown,
+            "per": per,
+            "mean_cost": scale * self.mean_cost,
+            "ci95": [scale * x for x in self.ci95],
+            "mean_profit": scale * self.mean_profit,
+            "profit_ci95": [scale * x for x in self.profit_ci95],
+            "mean_revenue": scale * self.mean_revenue,
+            "cost_breakdown": {
+                k: {"mean": scale * v["mean"], "ci95": [scale * x for x in v["ci95"]]}
+                for k, v in self.cost_breakdown.items()
+            },
             "nodes": self.nodes,
             "bullwhip": self.bullwhip,
             "interrupted": self.interrupted,
         }
+        if self.paths <= max_paths:
+            out["costs"] = (scale * self.path_costs).tolist()
+            if self.mean_revenue:
+                out["profits"] = (scale * self.path_profits).tolist()
+        return out
 
 
 @dataclass

@@ -212,7 +212,7 @@ class _Simulation:
         a, cfg = self.a, self.config
         T = cfg.periods
         b = paths.stop - paths.start
-        state = SimState.initial(a, b)
+        state = SimState.initial(a, b, first_path=paths.start)
         acc = Accumulator(a, b, cfg, record=cfg.record)
         sampler = None
         if self.demand is None:

@@ -19,6 +19,8 @@ class SimState:
     - ``in_transit`` (E, B): units shipped on each edge that have not arrived.
     - ``components`` (E, B): at assembly nodes, components received on each edge and not yet used.
     - ``pipeline`` (R, E, B): ``pipeline[(t + k) % R]`` holds what arrives k periods from now.
+    - ``first_path``: the index of this block's first path among all simulated paths (the simulator runs
+      paths in blocks; a policy that holds per-path data, such as a fixed order plan, needs it).
     """
 
     arrays: NetworkArrays
@@ -29,13 +31,14 @@ class SimState:
     in_transit: np.ndarray
     components: np.ndarray
     pipeline: np.ndarray
+    first_path: int = 0
 
     @property
     def paths(self) -> int:
         return self.on_hand.shape[1]
 
     @classmethod
-    def initial(cls, arrays: NetworkArrays, paths: int) -> SimState:
+    def initial(cls, arrays: NetworkArrays, paths: int, first_path: int = 0) -> SimState:
         n, e = arrays.num_nodes, arrays.num_edges
         depth = int(arrays.lead_time.max()) + 1 if e else 1
         on_hand = np.repeat(arrays.initial_inventory.astype(np.float32)[:, None], paths, axis=1)
@@ -49,6 +52,7 @@ class SimState:
             in_transit=zeros_e.copy(),
             components=zeros_e.copy(),
             pipeline=np.zeros((depth, e, paths), dtype=np.float32),
+            first_path=first_path,
         )
 
     def edge_inbound(self) -> np.ndarray:
