@@ -77,3 +77,20 @@ def test_stochastic_orders_are_a_function_of_the_state():
     first = policy.orders(state)
     np.testing.assert_array_equal(first, policy.orders(state))
     np.testing.assert_array_equal(first[:, 0], first[:, 1])  # identical paths, identical draws
+
+
+def test_interrupting_an_evaluation_keeps_the_finished_paths():
+    """Ctrl-C during path 2 (paths run one per block): paths 0 and 1 are kept, marked interrupted."""
+    paths, published = perez_paths()
+    arrays = compile_network(load(PEREZ))
+
+    class Interrupted(RollingHorizon):
+        def orders(self, state):
+            if state.first_path == 2 and state.t == 5:
+                raise KeyboardInterrupt
+            return super().orders(state)
+
+    policy = Interrupted(RollingHorizonConfig(periods=30))
+    result = simulate(arrays, policy, SimConfig(periods=30, paths=4, block_paths=1), demand=paths[:4].T[:, None, :])
+    assert result.interrupted and result.paths == 2
+    np.testing.assert_allclose(result.path_profits * 30, published["deterministic_shrinking"][:2], atol=1e-3)
