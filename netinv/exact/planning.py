@@ -139,12 +139,46 @@ def expected_demand(arrays: NetworkArrays, start: int, periods: int) -> np.ndarr
     return out
 
 
-def sample_demand(arrays: NetworkArrays, start: int, periods: int, scenarios: int, seed) -> np.ndarray:
-    """(scenarios, periods, D) demand scenarios drawn from the network's demand specs."""
-    from netinv.demand import DemandSampler
+def sample_demand(arrays: NetworkArrays, start: int, periods: int, scenarios: int, seed,
+                  *, stratified: bool = False) -> np.ndarray:
+    """(scenarios, periods, D) demand scenarios drawn from the network's demand specs.
 
-    draw = DemandSampler(arrays.demand_specs, seed=seed).draw(start, periods, scenarios)
-    return np.ascontiguousarray(np.transpose(draw, (2, 0, 1)), dtype=np.float64)
+    ``stratified``: in every period and demand node the K draws take one uniform from each of the K
+    strata [k/K, (k+1)/K) (in random order across periods) through the inverse distribution function:
+    the K scenarios then cover the distribution evenly (Latin hypercube sampling), which lowers the
+    noise of a sample-average model at the same K.
+    """
+    if not stratified:
+        from netinv.demand import DemandSampler
+
+        draw = DemandSampler(arrays.demand_specs, seed=seed).draw(start, periods, scenarios)
+        return np.ascontiguousarray(np.transpose(draw, (2, 0, 1)), dtype=np.float64)
+    from scipy import stats
+
+    from netinv.demand import Empirical
+
+    rng = np.random.default_rng(seed)
+    K, D = scenarios, arrays.num_demand_nodes
+    strata = np.argsort(rng.random((periods, D, K)), axis=2)
+    u = (strata + rng.random((periods, D, K))) / K
+    out = np.empty((K, periods, D))
+    t = np.arange(start, start + periods)
+    for j, spec in enumerate(arrays.demand_specs):
+        if isinstance(spec, Series):
+            vals = np.asarray(spec.values, dtype=np.float64)
+            out[:, :, j] = vals[t % vals.size][None, :]
+            continue
+        if isinstance(spec, Empirical):
+            cum = np.cumsum(spec.weights())
+            cum[-1] = 1.0
+            pick = np.minimum(np.searchsorted(cum, u[:, j, :], side="right"), len(spec.values) - 1)
+            x = np.asarray(spec.values, dtype=np.float64)[pick]
+        elif isinstance(spec, Normal):
+            x = np.maximum(stats.norm.ppf(u[:, j, :], spec.mean, spec.std), 0.0)
+        else:
+            x = spec.scipy().ppf(u[:, j, :])
+        out[:, :, j] = x.T
+    return out
 
 
 def as_scenarios(arrays: NetworkArrays, demand) -> np.ndarray:
@@ -382,6 +416,6 @@ def build_planning_model(arrays: NetworkArrays, demand, state: PlanState | None 
         return cost
 
     m.cost = pyo.Objective(expr=sum(period_cost(s, t) for s in m.S for t in m.T) / K, sense=pyo.minimize)
-    m._netinv = {"arrays": a, "form": objective_form(a), "scenarios": K, "horizon": T,
+    m._netinv = {"arrays": a, "form": objective_form(a), "scenarios": K, "horizon": T, "state": state,
                  "build_seconds": time.perf_counter() - start}
     return m

@@ -96,10 +96,11 @@ def _planning_decisions(model, meta, solution: Solution) -> None:
     solution.edges = a.edge_keys
     solution.demand_nodes = a.node_ids[ds]
     solution.transshipment_edges = a.trans_keys
+    edge_pos = {key: e for e, key in enumerate(a.edge_keys)}
     orders = np.zeros((K, T, a.num_edges))
     for (s, t, u, v), var in model.order.items():
-        orders[s, t, a.edge_index(u, v)] = var.value or 0.0
-    on_hand = np.repeat(np.repeat(a.initial_inventory[None, None, :], K, 0), T, 1).astype(np.float64)
+        orders[s, t, edge_pos[u, v]] = var.value or 0.0
+    on_hand = np.broadcast_to(meta["state"].on_hand[None, None, :], (K, T, a.num_nodes)).astype(np.float64)
     for (s, t, n), var in model.on_hand.items():
         on_hand[s, t, a.index[n]] = var.value or 0.0
     first = a.num_nodes - a.num_demand_nodes
@@ -118,6 +119,6 @@ def _planning_decisions(model, meta, solution: Solution) -> None:
         trans[s, t, trans_pos[u, v]] = var.value or 0.0
     placed = np.zeros((K, T, a.num_edges))
     for (s, t, u, v), var in model.order_placed.items():
-        placed[s, t, a.edge_index(u, v)] = round(var.value or 0.0)
+        placed[s, t, edge_pos[u, v]] = round(var.value or 0.0)
     solution.decisions = {"orders": orders, "on_hand": on_hand, "sales": sales, "unmet": unmet,
                           "kits": kits, "transshipped": trans, "order_placed": placed}

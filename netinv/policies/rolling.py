@@ -34,6 +34,8 @@ class RollingHorizonConfig:
     periods: length of the evaluation (required for a shrinking horizon; with a rolling window the window
         is cut at the end of the evaluation when given, as in Perez et al. 2021).
     scenarios: K, the number of demand scenarios of the stochastic policy.
+    stratified: draw the K scenarios by Latin hypercube sampling (see
+        :func:`~netinv.exact.planning.sample_demand`) instead of independently.
     seed: seed of the scenario draws (the draws depend only on the seed, the period and the path's state,
         so the policy is a pure function of the state).
     options / solver: the planning model's options and HiGHS' options.
@@ -44,6 +46,7 @@ class RollingHorizonConfig:
     periods: int | None = None
     scenarios: int = 20
     seed: int = 0
+    stratified: bool = False
     options: PlanOptions = field(default_factory=PlanOptions)
     solver: SolverOptions = field(default_factory=SolverOptions)
 
@@ -100,7 +103,7 @@ class RollingHorizon:
             start = PlanState.from_sim(state, b)
             if cfg.stochastic:
                 seed = np.random.SeedSequence([cfg.seed, t, _fingerprint(start)])
-                demand = sample_demand(a, t, horizon, cfg.scenarios, seed)
+                demand = sample_demand(a, t, horizon, cfg.scenarios, seed, stratified=cfg.stratified)
             else:
                 demand = mean
             solution = lp.solve(demand, start)
