@@ -45,6 +45,11 @@ class PolicyName(StrEnum):
 PLANNING_POLICIES = (PolicyName.oracle, PolicyName.mpc_deterministic, PolicyName.mpc_stochastic)
 
 
+class Sampling(StrEnum):
+    lhs = "lhs"
+    random = "random"
+
+
 class Per(StrEnum):
     period = "period"
     horizon = "horizon"
@@ -307,6 +312,10 @@ def simulate(
     scenarios: Annotated[
         int, typer.Option("--scenarios", min=1, max=100_000, help="mpc-stochastic: demand scenarios K per solve.")
     ] = 20,
+    sampling: Annotated[
+        Sampling | None, typer.Option("--sampling", help="mpc-stochastic: Latin hypercube (lhs) or independent (random) "
+                               "scenario draws.")
+    ] = None,
     per: Annotated[
         Per | None, typer.Option("--per", help="Report costs per period or as totals over the horizon per path "
                                  "[default: horizon for oracle / mpc policies, period otherwise].")
@@ -355,7 +364,8 @@ def simulate(
     method = None
     chosen_levels: dict = {}
     if planning:
-        chosen = _planning_policy(arrays, policy, demand, periods, horizon, shrinking, scenarios, seed, time_limit)
+        chosen = _planning_policy(arrays, policy, demand, periods, horizon, shrinking, scenarios, seed, time_limit,
+                                  sampling != Sampling.random)
         rolling = horizon if horizon and not shrinking else "shrinking"
         out_extra["policy_config"] = {
             "horizon": periods if policy == PolicyName.oracle else rolling,
@@ -393,7 +403,7 @@ def simulate(
         raise typer.Exit(130)
 
 
-def _planning_policy(arrays, policy, demand, periods, horizon, shrinking, scenarios, seed, time_limit):
+def _planning_policy(arrays, policy, demand, periods, horizon, shrinking, scenarios, seed, time_limit, stratified):
     import numpy as np
 
     from netinv.exact.highs import SolverOptions
@@ -412,6 +422,7 @@ def _planning_policy(arrays, policy, demand, periods, horizon, shrinking, scenar
         periods=periods,
         scenarios=scenarios,
         seed=seed,
+        stratified=stratified,
         solver=solver,
     )
     return RollingHorizon(config)

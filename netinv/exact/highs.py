@@ -12,6 +12,7 @@ import time
 from dataclasses import dataclass
 from enum import StrEnum
 
+import highspy
 import numpy as np
 
 from netinv.errors import InputError, SolverError
@@ -62,8 +63,6 @@ class SolverOptions:
 
 def new_highs(options: SolverOptions):
     """A fresh ``highspy.Highs`` with the options applied (silent unless ``verbose``)."""
-    import highspy
-
     h = highspy.Highs()
     h.setOptionValue("output_flag", bool(options.verbose))
     if options.time_limit is not None:
@@ -110,8 +109,6 @@ class RunResult:
 
 def run(h, *, integer: bool) -> RunResult:
     """Run HiGHS on the model it holds and read its termination condition."""
-    import highspy
-
     start = time.perf_counter()
     h.run()
     seconds = time.perf_counter() - start
