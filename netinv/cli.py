@@ -45,6 +45,11 @@ class PolicyName(StrEnum):
 PLANNING_POLICIES = (PolicyName.oracle, PolicyName.mpc_deterministic, PolicyName.mpc_stochastic)
 
 
+class Builder(StrEnum):
+    fast = "fast"
+    pyomo = "pyomo"
+
+
 class Sampling(StrEnum):
     lhs = "lhs"
     random = "random"
@@ -183,6 +188,10 @@ def plan(
     time_limit: Annotated[float | None, typer.Option("--time-limit", min=0.0, help="HiGHS time limit, seconds.")] = None,
     mip_gap: Annotated[float | None, typer.Option("--mip-gap", min=0.0, max=0.99, help="Relative MIP gap.")] = None,
     threads: Annotated[int | None, typer.Option("--threads", min=1, help="HiGHS threads.")] = None,
+    builder: Annotated[
+        Builder, typer.Option("--builder", help="fast: numpy arrays straight into HiGHS; pyomo: the Pyomo model "
+                              "(same optimum, slower to build; a cross-check).")
+    ] = "fast",
     as_json: JsonOpt = False,
 ) -> None:
     """Solve the multi-period planning model (Pyomo model, HiGHS) and print the order plan.
@@ -219,10 +228,16 @@ def plan(
         demand, mode = expected_demand(arrays, 0, horizon)[None], "expected demand"
     options = PlanOptions(meet_demand=meet_demand, integer_orders=integer)
     solver = SolverOptions(time_limit=time_limit, mip_gap=mip_gap, threads=threads)
-    lp = PlanningLP(arrays, horizon, demand.shape[0], options, solver)
-    solution = lp.solve(demand)
-    solution.seconds["build"] = lp.seconds["build"]
-    solution.seconds["handoff"] += lp.seconds["handoff"]
+    if builder == Builder.pyomo:
+        from netinv.exact.planning import build_planning_model
+        from netinv.exact.pyomo_highs import solve_model
+
+        solution = solve_model(build_planning_model(arrays, demand, options=options), solver)
+    else:
+        lp = PlanningLP(arrays, horizon, demand.shape[0], options, solver)
+        solution = lp.solve(demand)
+        solution.seconds["build"] = lp.seconds["build"]
+        solution.seconds["handoff"] += lp.seconds["handoff"]
     out = solution.to_dict()
     out["demand"] = mode
     out["horizon"] = horizon

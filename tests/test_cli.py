@@ -102,8 +102,10 @@ PEREZ = SCENARIOS / "perez2021_network.yaml"
 PEREZ_PATHS = SCENARIOS / "perez2021_demand_paths_backlog.csv"
 
 
-def test_plan_perfect_information_json(monkeypatch, capsys):
-    code, out, _ = run(["plan", PEREZ, "--horizon", "30", "--demand-path", PEREZ_PATHS, "--json"], monkeypatch, capsys)
+@pytest.mark.parametrize("builder", ["fast", "pyomo"])
+def test_plan_perfect_information_json(builder, monkeypatch, capsys):
+    code, out, _ = run(["plan", PEREZ, "--horizon", "30", "--demand-path", PEREZ_PATHS, "--builder", builder, "--json"],
+                       monkeypatch, capsys)
     result = json.loads(out)
     assert code == 0 and result["status"] == "optimal" and result["form"] == "profit"
     assert result["objective"] == pytest.approx(826.417, abs=1e-6)  # published oracle, path 0
