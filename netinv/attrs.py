@@ -46,6 +46,7 @@ EDGE_CAPACITY = "capacity"  # units per period the edge can carry; absent = unli
 QUANTITY = "quantity"  # units of source per unit of target (bill of materials)
 KIND = "kind"  # SUPPLY or TRANSSHIPMENT
 FIXED_ORDER_COST = "fixed_order_cost"  # [K] per period in which an order is placed on the edge
+LOT_SIZE = "lot_size"  # orders on the edge are whole multiples of this many source units; absent = any
 EDGE_BACKLOG = "backlog"  # True: an order the source cannot fill stays owed; False: the rest is lost
 
 SUPPLY = "supply"

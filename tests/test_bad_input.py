@@ -69,6 +69,7 @@ CASES: dict[str, tuple[str, ...]] = {
     # --- out-of-range numbers ----------------------------------------------------------------------
     "negative_holding_cost.yaml": ("node 'plant'", "holding_cost: must be >= 0,", "got -0.5"),
     "negative_unit_cost.yaml": ("edge 'plant' -> 'store'", "unit_cost: must be >= 0,", "got -1"),
+    "zero_lot_size.yaml": ("edge 'plant' -> 'store'", "lot_size: must be > 0,", "got 0"),
     "negative_shortage_cost.yaml": ("node 'store'", "shortage_cost: must be >= 0,", "got -9"),
     "fractional_lead_time.yaml": ("edge 'plant' -> 'store'", "lead_time: must be an integer", "got 2.5"),
     "negative_lead_time.yaml": ("edge 'plant' -> 'store'", "lead_time: must be >= 0,", "got -1"),

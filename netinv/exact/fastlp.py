@@ -85,7 +85,8 @@ class PlanningLP:
         self.solver = solver
         self.form = objective_form(a)
         self.fixed = options.uses_fixed_costs(a)
-        self.integer = bool(options.integer_orders or self.fixed)
+        lot_edges = np.flatnonzero(a.lot_size > 0)
+        self.integer = bool(options.integer_orders or self.fixed or lot_edges.size)
         N, E, D = a.num_nodes, a.num_edges, a.num_demand_nodes
         first_demand = N - D
         trans = options.transshipment and len(a.trans_keys) > 0
@@ -111,6 +112,7 @@ class PlanningLP:
         comp = col.block(K, T, comp_edges.size)
         z = col.block(K, T, X)
         y = col.shared_block(K, T, fixed_edges.size)
+        lots = col.shared_block(K, T, lot_edges.size)
         n_col = col.count
         self._cols = {"q": q, "x": x, "s": s, "u": u, "kit": kit, "comp": comp, "z": z, "y": y}
 
@@ -138,6 +140,7 @@ class PlanningLP:
         upper[y] = 1.0
         integrality = np.zeros(n_col, dtype=np.int32)
         integrality[y] = 1
+        integrality[lots] = 1
         if options.integer_orders:
             integrality[q] = 1
 
@@ -216,6 +219,11 @@ class PlanningLP:
         fix = rows.shared_block(K, T, fixed_edges.size)
         trip.put(fix, q[:, :, fixed_edges], 1.0, first_only)
         trip.put(fix, y, -1.0, first_only)  # -M, set with the data
+
+        # lot sizes: orders = lot_size * lots (equality rows)
+        lot = rows.shared_block(K, T, lot_edges.size)
+        trip.put(lot, q[:, :, lot_edges], 1.0, first_only)
+        trip.put(lot, lots, -a.lot_size[lot_edges], first_only)
         n_row = rows.count
         matrix = sp.csc_matrix(
             (np.concatenate(trip.vals), (np.concatenate(trip.rows), np.concatenate(trip.cols))), shape=(n_row, n_col)
@@ -231,6 +239,7 @@ class PlanningLP:
         self._row_lower[bal.ravel()] = 0.0
         self._row_lower[dem.ravel()] = 0.0
         self._row_lower[asm.ravel()] = 0.0
+        self._row_lower[lot.ravel()] = 0.0
         built = time.perf_counter()
         self.highs = new_highs(solver)
         pass_model(self.highs, cost, lower, upper, self._row_lower, self._row_upper, matrix, integrality)

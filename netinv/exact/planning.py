@@ -24,7 +24,9 @@ plan's orders equals the model's objective on the same demand path:
 - Stochastic (sample-average) form: the first period's orders are shared by all K scenarios
   (non-anticipativity); later periods are per scenario.
 - Optional: fixed order costs make it a MILP (``orders <= M_e * order_placed``, binary ``order_placed``,
-  M_e a valid bound on what the edge can usefully carry); ``integer_orders`` makes orders integer;
+  M_e a valid bound on what the edge can usefully carry); an edge ``lot_size`` makes its orders whole
+  multiples of the lot (``orders = lot_size * lots``, integer ``lots``); ``integer_orders`` makes every
+  order a whole number of units;
   ``meet_demand`` forbids unmet demand (the model is then infeasible when the network cannot deliver).
 
 Two independent builders produce this model: :func:`build_planning_model` (Pyomo, readable, returns the
@@ -252,8 +254,8 @@ def build_planning_model(arrays: NetworkArrays, demand, state: PlanState | None 
     Components, indexed by scenario s, period t and node id / edge (source, target):
     ``order[s,t,u,v]``, ``on_hand[s,t,n]`` (limited nodes), ``sales[s,t,d]``, ``unmet[s,t,d]``,
     ``kits[s,t,n]``, ``components[s,t,u,v]`` (assembly), ``transship[s,t,u,v]``, ``order_placed[s,t,u,v]``
-    (fixed costs); constraints ``shipping``, ``node_capacity``, ``balance``, ``demand_balance``,
-    ``assembly``, ``fixed_cost``, ``nonanticipativity``; objective ``cost`` (cost minus revenue, minimized).
+    (fixed costs), ``lots[s,t,u,v]`` (lot sizes); constraints ``shipping``, ``node_capacity``, ``balance``,
+    ``demand_balance``, ``assembly``, ``fixed_cost``, ``lot_sizing``, ``nonanticipativity``; objective ``cost`` (cost minus revenue, minimized).
     Add constraints before calling :func:`netinv.exact.pyomo_highs.solve_model`.
     """
     import pyomo.environ as pyo
@@ -276,6 +278,7 @@ def build_planning_model(arrays: NetworkArrays, demand, state: PlanState | None 
     comp_edges = [e for e in range(a.num_edges) if a.assembly[a.edge_target[e]]]
     trans = list(range(len(a.trans_keys))) if options.transshipment else []
     fixed_edges = [e for e in range(a.num_edges) if fixed and a.fixed_order_cost[e] > 0]
+    lot_edges = [e for e in range(a.num_edges) if a.lot_size[e] > 0]
     purchase = a.purchase_cost
     R = state.arrivals.shape[1]
 
@@ -292,6 +295,7 @@ def build_planning_model(arrays: NetworkArrays, demand, state: PlanState | None 
     m.COMPONENT_EDGES = pyo.Set(initialize=[keys[e] for e in comp_edges], dimen=2, ordered=True)
     m.TRANS = pyo.Set(initialize=[a.trans_keys[x] for x in trans], dimen=2, ordered=True)
     m.FIXED_EDGES = pyo.Set(initialize=[keys[e] for e in fixed_edges], dimen=2, ordered=True)
+    m.LOT_EDGES = pyo.Set(initialize=[keys[e] for e in lot_edges], dimen=2, ordered=True)
 
     def order_bounds_rule(m, s, t, u, v):
         cap = a.edge_capacity[edge_pos[u, v]]
@@ -307,6 +311,7 @@ def build_planning_model(arrays: NetworkArrays, demand, state: PlanState | None 
     m.components = pyo.Var(m.S, m.T, m.COMPONENT_EDGES, domain=pyo.NonNegativeReals)
     m.transship = pyo.Var(m.S, m.T, m.TRANS, domain=pyo.NonNegativeReals)
     m.order_placed = pyo.Var(m.S, m.T, m.FIXED_EDGES, domain=pyo.Binary)
+    m.lots = pyo.Var(m.S, m.T, m.LOT_EDGES, domain=pyo.NonNegativeIntegers)
 
     def order(s, t, e):
         return m.order[s, t, keys[e]]
@@ -376,6 +381,11 @@ def build_planning_model(arrays: NetworkArrays, demand, state: PlanState | None 
     m.fixed_cost = pyo.Constraint(
         m.S, m.T, m.FIXED_EDGES,
         rule=lambda m, s, t, u, v: m.order[s, t, u, v] <= float(big_m[edge_pos[u, v]]) * m.order_placed[s, t, u, v],
+    )
+
+    m.lot_sizing = pyo.Constraint(
+        m.S, m.T, m.LOT_EDGES,
+        rule=lambda m, s, t, u, v: m.order[s, t, u, v] == float(a.lot_size[edge_pos[u, v]]) * m.lots[s, t, u, v],
     )
 
     def nonanticipativity_rule(m, s, u, v):

@@ -56,6 +56,7 @@ class NetworkArrays:
     edge_capacity: np.ndarray
     quantity: np.ndarray
     fixed_order_cost: np.ndarray
+    lot_size: np.ndarray  # 0 = any quantity
     edge_backlog: np.ndarray  # bool
     primary_edge: np.ndarray  # (N,) the cheapest supply edge into each node, -1 for sources
     # transshipment edges (X,)
@@ -202,6 +203,7 @@ def compile_network(graph: nx.DiGraph) -> NetworkArrays:
         edge_capacity=edge_array(supply_edges, attrs.EDGE_CAPACITY, np.inf),
         quantity=edge_array(supply_edges, attrs.QUANTITY, 1.0),
         fixed_order_cost=edge_array(supply_edges, attrs.FIXED_ORDER_COST, 0.0),
+        lot_size=edge_array(supply_edges, attrs.LOT_SIZE, 0.0),
         edge_backlog=edge_array(supply_edges, attrs.EDGE_BACKLOG, True, bool),
         primary_edge=primary,
         trans_keys=tuple((u, v) for u, v, _ in trans_edges),

@@ -34,6 +34,7 @@ A scenario (YAML or JSON) is a mapping::
         quantity: 1                 # units of source per unit of target           default 1
         kind: supply                # supply | transshipment                        default supply
         fixed_order_cost: 0         # [K] per order placed                         default 0
+        lot_size: 10                # orders are whole multiples (planning MILP)   optional
         backlog: true               # unfilled orders stay owed (false: lost)      default true
 
 Keys are checked strictly: an unknown key is an error (with the closest valid key suggested), numbers
@@ -96,6 +97,7 @@ class EdgeDoc(_Doc):
     quantity: Annotated[float, Field(gt=0, le=attrs.MAX_MAGNITUDE, allow_inf_nan=False)] = 1.0
     kind: Literal["supply", "transshipment"] = "supply"
     fixed_order_cost: Cost = 0.0
+    lot_size: Annotated[float, Field(gt=0, le=attrs.MAX_MAGNITUDE, allow_inf_nan=False)] | None = None
     backlog: bool = True
 
 

@@ -162,6 +162,8 @@ def test_pyomo_builder_and_fast_path_agree(kind, seed, K):
     for _, _, data in graph.edges(data=True):
         if rng.random() < 0.3:
             data["fixed_order_cost"] = float(rng.integers(1, 20))
+        if rng.random() < 0.2 and data.get("kind", "supply") == "supply":
+            data["lot_size"] = float(rng.integers(2, 10))
     arrays = compile_network(graph)
     T = 6
     demand = sample_demand(arrays, 0, T, K, seed)
@@ -169,9 +171,9 @@ def test_pyomo_builder_and_fast_path_agree(kind, seed, K):
     fast = PlanningLP(arrays, horizon=T, scenarios=K).solve(demand, state)
     slow = solve_model(build_planning_model(arrays, demand, state))
     assert fast.is_optimal and slow.is_optimal
-    fixed = int(np.sum(arrays.fixed_order_cost > 0))
-    assert slow.size["integers"] == fixed * K * T
-    assert fast.size["integers"] == fixed * (K * (T - 1) + 1)  # period 0 shared, not duplicated
+    integers = int(np.sum(arrays.fixed_order_cost > 0)) + int(np.sum(arrays.lot_size > 0))
+    assert slow.size["integers"] == integers * K * T
+    assert fast.size["integers"] == integers * (K * (T - 1) + 1)  # period 0 shared, not duplicated
     assert slow.objective == pytest.approx(fast.objective, rel=1e-6, abs=1e-6)
     # first-period orders are shared by all scenarios
     orders = fast.decisions["orders"]
@@ -243,3 +245,37 @@ def test_time_limit_returns_the_incumbent_with_its_gap_or_a_clear_error():
         assert "gap" in solution.message
     else:  # solved within the limit after all
         assert solution.is_optimal
+
+
+def test_lot_sizes_equal_brute_force_enumeration():
+    """Orders in whole lots of 5 on a one-store network with backlog: enumerate every lot count."""
+    demand, lot, h, p = [7.0, 3.0, 9.0], 5.0, 1.0, 4.0
+    graph = network(
+        [{"id": "supplier"},
+         {"id": "store", "holding_cost": h, "shortage_cost": p, "demand": {"distribution": "series", "values": demand}}],
+        [{"source": "supplier", "target": "store", "lot_size": lot}],
+    )
+    arrays = compile_network(graph)
+    best = np.inf
+    for lots in itertools.product(range(6), repeat=3):
+        net, cost = 0.0, 0.0
+        for n, d in zip(lots, demand):
+            net += lot * n - d
+            cost += h * max(net, 0.0) + p * max(-net, 0.0)
+        best = min(best, cost)
+    solution = PlanningLP(arrays, horizon=3).solve(np.array(demand)[:, None])
+    assert solution.is_optimal and solution.size["integers"] == 3
+    assert solution.objective == pytest.approx(best, abs=1e-6)
+    np.testing.assert_allclose(solution.decisions["orders"][0, :, 0] % lot, 0.0, atol=1e-6)
+    assert solve_model(build_planning_model(arrays, np.array(demand)[:, None])).objective == pytest.approx(best, abs=1e-6)
+
+
+def test_an_unbounded_model_is_reported_not_read():
+    import pyomo.environ as pyo
+
+    model = pyo.ConcreteModel(name="runaway")
+    model.x = pyo.Var(domain=pyo.NonNegativeReals)
+    model.profit = pyo.Objective(expr=model.x, sense=pyo.maximize)
+    with pytest.raises(SolverError, match="unbounded|infeasible or unbounded"):
+        solve_model(model)
+    assert model.x.value is None  # nothing was loaded from an unsolved model
