@@ -30,6 +30,9 @@ SHORTAGE_COST = "shortage_cost"  # [p] per unit backordered per period, or per u
 BACKLOG = "backlog"  # True: unmet external demand is backordered; False: lost
 PRICE = "price"  # revenue per unit sold to external customers
 SERVICE_LEVEL = "service_level"  # target probability of no stockout, in (0, 1)
+SERVICE_FACTOR = "service_factor"  # [z] safety factor; when given it overrides service_level (z = Phi^-1(sl))
+RISK_POOL = "risk_pool"  # [r] pooling exponent of internal demand variability (guaranteed service; default 2)
+ADDED_COST = "added_cost"  # cost added at the stage (Willems' cost_rate); informative
 MAX_SERVICE_TIME = "max_service_time"  # periods promised to external customers (guaranteed service)
 EXTERNAL_SUPPLY = "external_supply"  # source nodes only: True = unlimited supply (the default)
 ASSEMBLY = "assembly"  # True: inbound edges are components, all needed (bill of materials)

@@ -138,6 +138,31 @@ def generate(
 
 
 @app.command()
+def convert(
+    file: Annotated[
+        Path, typer.Argument(help="Network to read (.yaml, .yml, .json, .graphml, or a Willems supply-chain .csv).",
+                             show_default=False)
+    ],
+    output: Annotated[
+        Path, typer.Option("-o", "--output", help="File to write; its suffix picks the format (.yaml, .yml, .json, "
+                           ".graphml).", show_default=False)
+    ],
+) -> None:
+    """Convert a network to another format: read and validate FILE, write OUTPUT (never FILE itself).
+
+    The output is written to a temporary file and renamed, so an error leaves nothing half-written.
+    """
+    from netinv.errors import InputError
+    from netinv.network import load, save
+
+    if output.resolve() == file.resolve() or (output.exists() and file.exists() and output.samefile(file)):
+        raise InputError(f"{output}: is the input file; write the converted network to another path")
+    graph = load(file)
+    save(graph, output)
+    typer.echo(f"wrote {output}: {graph.number_of_nodes()} nodes, {graph.number_of_edges()} edges")
+
+
+@app.command()
 def basestock(
     file: FileArg,
     method: Annotated[Method, typer.Option("--method", help="How to find the levels.")] = Method.auto,

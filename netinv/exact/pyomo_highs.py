@@ -18,14 +18,16 @@ from netinv.exact.highs import SolverOptions, Status, failure_message, new_highs
 from netinv.exact.solution import Solution
 
 
-def solve_model(model, options: SolverOptions = SolverOptions(), *, raise_on_failure: bool = True) -> Solution:
+def solve_model(model, options: SolverOptions = SolverOptions(), *, raise_on_failure: bool = True,
+                warm_start: bool = False) -> Solution:
     """Solve ``model`` (any linear / mixed-integer Pyomo model with one active objective).
 
     Planning models built by :func:`netinv.exact.planning.build_planning_model` come back with their
     decisions as arrays; other models come back with ``objective`` and the values in the Pyomo model.
     Raises :class:`~netinv.errors.SolverError` (CLI exit code 3) when there is no usable solution, unless
     ``raise_on_failure`` is false; a time limit with an incumbent returns it with status ``time_limit``
-    and its gap.
+    and its gap. ``warm_start``: hand the variables' current values to HiGHS as a starting solution
+    (a MIP start; variables without a value count as 0).
     """
     import pyomo.environ as pyo
     from pyomo.repn.plugins.standard_form import LinearStandardFormCompiler
@@ -50,6 +52,9 @@ def solve_model(model, options: SolverOptions = SolverOptions(), *, raise_on_fai
     offset = float(repn.c_offset[0]) if len(repn.c_offset) else 0.0
     h = new_highs(options)
     pass_model(h, cost, lower, upper, row_lower, row_upper, repn.A, integrality, offset)
+    if warm_start and n:
+        start_values = np.array([0.0 if v.value is None else float(v.value) for v in columns])
+        h.setSolution(n, np.arange(n, dtype=np.int32), start_values)
     handed = time.perf_counter()
     integer = bool(integrality.any())
     result = run(h, integer=integer)

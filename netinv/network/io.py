@@ -1,4 +1,4 @@
-"""Load and save networks: scenario YAML / JSON, networkx node-link JSON and GraphML.
+"""Load and save networks: scenario YAML / JSON, networkx node-link JSON and GraphML; read Willems CSV.
 
 Every format goes through the same path: the file is parsed into a scenario document (a mapping),
 the document is checked against :mod:`netinv.network.schema` and the structural rules of
@@ -27,7 +27,7 @@ _YAML_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 _YAML_DUMPER = getattr(yaml, "CSafeDumper", yaml.SafeDumper)
 _JSON_ENCODED = (attrs.DEMAND, attrs.POSITION)  # node attributes GraphML stores as JSON text
 
-SCENARIO_SUFFIXES = (".yaml", ".yml", ".json", ".graphml")
+SCENARIO_SUFFIXES = (".yaml", ".yml", ".json", ".graphml", ".csv")  # .csv: Willems (2008) supply chains
 
 
 # --------------------------------------------------------------------------------------------------
@@ -51,6 +51,10 @@ def read_document(path: str | Path) -> dict:
         )
     if suffix == ".graphml":
         return _graph_to_raw_document(_read_graphml(path), str(path))
+    if suffix == ".csv":
+        from netinv.network.willems import read_willems_document
+
+        return read_willems_document(path)
     text = _read_text(path)
     if suffix == ".json":
         try:

@@ -19,6 +19,9 @@ A scenario (YAML or JSON) is a mapping::
         backlog: true               # true: backorders; false: lost sales          default true
         price: 0                    # revenue per unit sold                        default 0
         service_level: 0.95         # in (0, 1)                                    optional
+        service_factor: 1.645       # [z] overrides service_level (GSM)            optional
+        risk_pool: 2                # [r] pooling exponent, internal demand (GSM)  default 2
+        added_cost: 12.0            # cost added at the stage (informative)        optional
         max_service_time: 0         # periods                                      optional
         external_supply: true       # source nodes only: unlimited supply          default true
         assembly: false             # inbound edges are components (BOM)           default false
@@ -81,6 +84,9 @@ class NodeDoc(_Doc):
     backlog: bool = True
     price: Cost = 0.0
     service_level: Probability | None = None
+    service_factor: Annotated[float, Field(ge=0, le=10, allow_inf_nan=False)] | None = None
+    risk_pool: Annotated[float, Field(ge=1, le=10, allow_inf_nan=False)] | None = None
+    added_cost: Cost | None = None
     max_service_time: Annotated[int, Field(ge=0, le=attrs.MAX_PROCESSING_TIME)] | None = None
     external_supply: bool | None = None
     assembly: bool = False

@@ -1,0 +1,205 @@
+"""The guaranteed-service model's data, read from a network graph: what both GSM solvers share.
+
+Guaranteed-service model (Graves & Willems 2000; Humair & Willems 2011 for general acyclic networks).
+Every node is a stage j with processing time [T_j], holding cost [h_j] per unit of safety stock, and
+a safety coefficient k_j such that the safety stock for net replenishment time tau is k_j sqrt(tau):
+
+- internal demand: stage j serves Phi_jd units per unit of demand at demand stage d (the sum over
+  supply paths j -> d of the products of the edges' ``quantity``); its mean demand is
+  sum_d Phi_jd mu_d;
+- pooling rule (``risk_pool`` r, default 2, independent end demands): if stage j has its own safety
+  factor (``service_factor`` z_j, or ``service_level`` with z_j = Phi^-1(service_level)),
+  k_j = z_j (sum_d (Phi_jd sigma_d)^r)^(1/r); otherwise the demand stages' factors are used,
+  k_j = (sum_d (Phi_jd z_d sigma_d)^r)^(1/r) (the convention of Willems' 2008 data set).
+
+Decisions: integer outbound service times S_j >= 0, inbound service times SI_j >= S_i + L_ij for
+every supplier i (L_ij the edge ``lead_time``), SI_j = 0 at stages without suppliers, net
+replenishment time tau_j = SI_j + T_j - S_j >= 0, S_j <= ``max_service_time`` where given (demand
+stages without one must quote 0). Cost: sum_j h_j k_j sqrt(tau_j).
+
+A stage without suppliers and with processing time 0 (an external supplier written as a node) always
+has S = SI = tau = 0: it is left out of the instance (``external``), and each of its edges becomes a
+lower bound SI_j >= L_ij on its customer's inbound service time (``inbound_lower_bound``). This keeps
+trees trees when one supplier node feeds several stages.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import networkx as nx
+import numpy as np
+from scipy import stats
+
+from netinv import attrs
+from netinv.demand import parse_demand
+from netinv.errors import InputError
+from netinv.network.io import supply_subgraph
+
+
+@dataclass(frozen=True, eq=False)
+class GSMInstance:
+    """Arrays of a guaranteed-service instance; stages in topological order (suppliers first).
+
+    Shapes: N stages, E supply edges.
+    """
+
+    name: str
+    stages: tuple[str, ...]
+    processing_time: np.ndarray  # (N,) int [T]
+    holding_cost: np.ndarray  # (N,) [h] per unit of safety stock
+    safety_coefficient: np.ndarray  # (N,) [k]: safety stock = k sqrt(tau)
+    mean_demand: np.ndarray  # (N,) mean demand per period served by the stage
+    max_service_time: np.ndarray  # (N,) float, inf = no bound
+    edge_source: np.ndarray  # (E,) int
+    edge_target: np.ndarray  # (E,) int
+    edge_lead_time: np.ndarray  # (E,) int [L]
+    inbound_lower_bound: np.ndarray  # (N,) int: SI_j >= this (guaranteed by external suppliers)
+    external: tuple[str, ...] = ()  # external supplier nodes left out (S = SI = tau = 0)
+
+    @property
+    def num_stages(self) -> int:
+        return len(self.stages)
+
+    @property
+    def cost_coefficient(self) -> np.ndarray:
+        """(N,) h_j k_j: the cost of stage j is this times sqrt(tau_j)."""
+        return self.holding_cost * self.safety_coefficient
+
+    @property
+    def is_tree(self) -> bool:
+        """True when the network, with directions ignored, has no cycle (a spanning forest)."""
+        g = nx.Graph()
+        g.add_nodes_from(range(self.num_stages))
+        g.add_edges_from(zip(self.edge_source.tolist(), self.edge_target.tolist()))
+        return g.number_of_edges() == len(self.edge_source) and nx.is_forest(g)
+
+    def suppliers(self) -> list[list[int]]:
+        """Edge indices into each stage."""
+        into: list[list[int]] = [[] for _ in range(self.num_stages)]
+        for e, j in enumerate(self.edge_target.tolist()):
+            into[j].append(e)
+        return into
+
+    def inbound_upper_bound(self) -> np.ndarray:
+        """(N,) the largest inbound service time any feasible solution can need: the longest path of
+        processing and lead times from a stage without suppliers (S_i <= SI_i + T_i)."""
+        bound = self.inbound_lower_bound.copy()
+        into = self.suppliers()
+        for j in range(self.num_stages):  # topological order
+            for e in into[j]:
+                i = self.edge_source[e]
+                bound[j] = max(bound[j], bound[i] + self.processing_time[i] + self.edge_lead_time[e])
+        return bound
+
+    def evaluate(self, service_time, inbound_service_time=None) -> tuple[float, np.ndarray, np.ndarray]:
+        """(cost, SI, tau) of outbound service times S and inbound times SI (default: the tight ones,
+        SI_j = max(inbound lower bound, max_i S_i + L_ij)). Raises InputError when a constraint breaks."""
+        S = np.asarray(service_time, dtype=np.int64)
+        SI = self.inbound_lower_bound.copy()
+        np.maximum.at(SI, self.edge_target, S[self.edge_source] + self.edge_lead_time)
+        if inbound_service_time is not None:
+            given = np.asarray(inbound_service_time, dtype=np.int64)
+            low = np.flatnonzero(given < SI)
+            if low.size:
+                j = low[0]
+                raise InputError(f"stage {self.stages[j]!r}: inbound service time {given[j]} is below what its "
+                                 f"suppliers quote ({SI[j]})")
+            SI = given
+        tau = SI + self.processing_time - S
+        bad = np.flatnonzero((tau < 0) | (S < 0) | (S > self.max_service_time))
+        if bad.size:
+            j = bad[0]
+            raise InputError(f"stage {self.stages[j]!r}: service time {S[j]} is infeasible (inbound {SI[j]}, "
+                             f"processing {self.processing_time[j]}, max {self.max_service_time[j]})")
+        return float(self.cost_coefficient @ np.sqrt(tau)), SI, tau
+
+
+def _safety_factor(data: dict, node) -> float | None:
+    z = data.get(attrs.SERVICE_FACTOR)
+    if z is not None:
+        return float(z)
+    sl = data.get(attrs.SERVICE_LEVEL)
+    return None if sl is None else float(stats.norm.ppf(sl))
+
+
+def gsm_instance(graph: nx.DiGraph) -> GSMInstance:
+    """The guaranteed-service instance of a network (supply edges only)."""
+    g = supply_subgraph(graph)
+    order = list(nx.topological_sort(g))
+    index = {n: i for i, n in enumerate(order)}
+    N = len(order)
+    demand_nodes = [n for n in order if g.nodes[n].get(attrs.DEMAND) is not None]
+    if not demand_nodes:
+        raise InputError(f"network {graph.graph.get(attrs.NAME, '')!r}: the guaranteed-service model needs a demand node")
+    D = len(demand_nodes)
+    sigma = np.zeros(D)
+    mu = np.zeros(D)
+    z_demand = np.full(D, np.nan)
+    for k, n in enumerate(demand_nodes):
+        spec = parse_demand(g.nodes[n][attrs.DEMAND])
+        sigma[k], mu[k] = spec.std_dev, spec.mean
+        z = _safety_factor(g.nodes[n], n)
+        if z is not None:
+            z_demand[k] = z
+    # Phi[j, d]: units of j in one unit of d
+    phi = np.zeros((N, D))
+    for k, n in enumerate(demand_nodes):
+        phi[index[n], k] = 1.0
+    for n in reversed(order):
+        j = index[n]
+        for _, c, data in g.out_edges(n, data=True):
+            phi[j] += float(data.get(attrs.QUANTITY, 1.0)) * phi[index[c]]
+    processing = np.zeros(N, dtype=np.int64)
+    holding = np.zeros(N)
+    k_coef = np.zeros(N)
+    max_s = np.full(N, np.inf)
+    for n in order:
+        j, data = index[n], g.nodes[n]
+        processing[j] = int(data.get(attrs.PROCESSING_TIME) or 0)
+        holding[j] = float(data.get(attrs.HOLDING_COST) or 0.0)
+        r = float(data.get(attrs.RISK_POOL) or 2.0)
+        z = _safety_factor(data, n)
+        reach = phi[j] > 0
+        if z is not None:
+            k_coef[j] = z * float(np.sum((phi[j, reach] * sigma[reach]) ** r) ** (1.0 / r)) if reach.any() else 0.0
+        elif reach.any():
+            missing = reach & np.isnan(z_demand)
+            if missing.any():
+                d = demand_nodes[int(np.flatnonzero(missing)[0])]
+                raise InputError(f"node {d!r}: the guaranteed-service model needs a service_factor or "
+                                 f"service_level at this demand node (or at node {n!r})")
+            k_coef[j] = float(np.sum((phi[j, reach] * z_demand[reach] * sigma[reach]) ** r) ** (1.0 / r))
+        bound = data.get(attrs.MAX_SERVICE_TIME)
+        if bound is not None:
+            max_s[j] = float(bound)
+        elif data.get(attrs.DEMAND) is not None:
+            max_s[j] = 0.0
+    external = [n for n in order if g.in_degree(n) == 0 and processing[index[n]] == 0 and g.out_degree(n) > 0]
+    dropped = set(external)
+    keep = np.array([n not in dropped for n in order])
+    new_index = {n: i for i, n in enumerate(n for n in order if n not in dropped)}
+    lower = np.zeros(len(new_index), dtype=np.int64)
+    src, dst, lead = [], [], []
+    for u, v, d in g.edges(data=True):
+        L = int(d.get(attrs.LEAD_TIME) or 0)
+        if u in dropped:
+            lower[new_index[v]] = max(lower[new_index[v]], L)
+        else:
+            src.append(new_index[u])
+            dst.append(new_index[v])
+            lead.append(L)
+    return GSMInstance(
+        name=str(graph.graph.get(attrs.NAME, "network")),
+        stages=tuple(str(n) for n in order if n not in dropped),
+        processing_time=processing[keep],
+        holding_cost=holding[keep],
+        safety_coefficient=k_coef[keep],
+        mean_demand=(phi @ mu)[keep],
+        max_service_time=max_s[keep],
+        edge_source=np.array(src, dtype=np.int64),
+        edge_target=np.array(dst, dtype=np.int64),
+        edge_lead_time=np.array(lead, dtype=np.int64),
+        inbound_lower_bound=lower,
+        external=tuple(str(n) for n in external),
+    )
