@@ -1,0 +1,97 @@
+"""The exact guaranteed-service MILP against textbook optima, brute force, the tree dynamic program,
+and real chains (Willems 2008)."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from hypothesis import HealthCheck, given, settings
+
+from netinv.analytic.gsm_tree import gsm_tree_dp
+from netinv.exact.gsm import GSMOptions, build_gsm_model, solve_gsm
+from netinv.exact.gsm_instance import gsm_instance
+from netinv.network import load
+from tests.conftest import ROOT, SCENARIOS
+from tests.gsm_brute import brute_force_gsm, gsm_graphs, random_gsm_graph
+
+
+def solve(graph, **options):
+    solution = solve_gsm(gsm_instance(graph), GSMOptions(**options))
+    assert solution.is_optimal
+    assert solution.bound == pytest.approx(solution.cost, rel=1e-6)  # proven: bound = objective
+    return solution
+
+
+def test_example_6_5():
+    graph = load(SCENARIOS / "gsm_ss_example_6_5.yaml")
+    solution = solve(graph)
+    assert solution.cost == pytest.approx(8.2779, abs=1e-4)
+    assert solution.cost == pytest.approx(3 + 2 * np.sqrt(2) + np.sqrt(6), abs=1e-9)
+    stages = solution.stages()
+    assert {s: stages[s]["service_time"] for s in ("stage1", "stage2", "stage3", "stage4")} == \
+        {"stage1": 0, "stage2": 0, "stage3": 0, "stage4": 1}
+
+
+def test_problem_6_9():
+    assert solve(load(SCENARIOS / "gsm_ss_problem_6_9.yaml")).cost == pytest.approx(15.6495, abs=1e-4)
+
+
+@pytest.mark.parametrize("max_service, cost", [(None, 18.8240), (5, 12.469), (8, 3.258), (12, 0.2326)])
+def test_camera_network_of_figure_6_14(max_service, cost):
+    graph = load(SCENARIOS / "gsm_camera_fig_6_14.yaml")
+    if max_service is not None:
+        graph.nodes["build_test_pack"]["max_service_time"] = max_service
+    assert solve(graph).cost == pytest.approx(cost, abs=5e-4)
+
+
+def test_reported_stage_quantities_are_consistent():
+    graph = load(SCENARIOS / "gsm_camera_fig_6_14.yaml")
+    solution = solve(graph)
+    inst = solution.instance
+    for j, stage in enumerate(inst.stages):
+        row = solution.stages()[stage]
+        assert row["net_time"] == row["inbound_service_time"] + inst.processing_time[j] - row["service_time"] >= 0
+        assert row["safety_stock"] == pytest.approx(inst.safety_coefficient[j] * np.sqrt(row["net_time"]))
+        assert row["base_stock"] == pytest.approx(inst.mean_demand[j] * row["net_time"] + row["safety_stock"])
+    assert sum(r["safety_stock_value"] for r in solution.stages().values()) == pytest.approx(solution.cost)
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(gsm_graphs(tree=False, min_stages=3, max_stages=7))
+def test_milp_equals_brute_force_on_general_networks(graph):
+    instance = gsm_instance(graph)
+    expected, _ = brute_force_gsm(instance)
+    solution = solve_gsm(instance)
+    assert solution.is_optimal
+    assert solution.cost == pytest.approx(expected, rel=1e-7, abs=1e-9)
+
+
+@settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(gsm_graphs(tree=True, min_stages=1, max_stages=7))
+def test_milp_brute_force_and_tree_dp_agree_on_trees(graph):
+    instance = gsm_instance(graph)
+    expected, _ = brute_force_gsm(instance)
+    assert solve_gsm(instance).cost == pytest.approx(expected, rel=1e-7, abs=1e-9)
+    assert gsm_tree_dp(instance).cost == pytest.approx(expected, rel=1e-7, abs=1e-9)
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_milp_and_tree_dp_agree_on_larger_trees(seed):
+    instance = gsm_instance(random_gsm_graph(seed, 40, tree=True))
+    assert solve_gsm(instance).cost == pytest.approx(gsm_tree_dp(instance).cost, rel=1e-7, abs=1e-9)
+
+
+@pytest.mark.parametrize("chain", ["willems_01.csv", "willems_03.csv"])
+def test_real_chains_solve_to_proven_optimality(chain):
+    graph = load(ROOT / "tests/data/willems" / chain)
+    solution = solve(graph, time_limit=120)
+    assert solution.cost > 0 and solution.rounds >= 1
+
+
+def test_the_pyomo_model_is_exposed_and_pure():
+    import pyomo.environ as pyo
+
+    instance = gsm_instance(load(SCENARIOS / "gsm_ss_example_6_5.yaml"))
+    model = build_gsm_model(instance)
+    assert isinstance(model, pyo.ConcreteModel)
+    assert all(v.value is None for v in model.S.values())  # nothing solved
