@@ -291,6 +291,63 @@ def plan(
                   f"hand-off {secs['handoff']:.3f} s, HiGHS {secs['solve']:.3f} s")
 
 
+class GsmMethod(StrEnum):
+    auto = "auto"
+    milp = "milp"
+    tree_dp = "tree-dp"
+    tree_bnb = "tree-bnb"
+
+
+@app.command()
+def gsm(
+    file: FileArg,
+    method: Annotated[GsmMethod, typer.Option("--method", help="milp: MILP (Pyomo + HiGHS) by breakpoint refinement; "
+                      "tree-dp: Graves-Willems DP (spanning trees); tree-bnb: branch and bound over a tree "
+                      "relaxation; auto: tree-dp on trees, else tree-bnb then milp.")] = GsmMethod.auto,
+    time_limit: Annotated[float | None, typer.Option("--time-limit", min=0.0, help="Seconds for the whole solve.")] = None,
+    plot: Annotated[Path | None, typer.Option("--plot", help="Write a picture of the placement (PNG).")] = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """Safety-stock placement with the guaranteed-service model (exact on general acyclic networks).
+
+    Reads the stages' processing_time, holding_cost, service_level / service_factor, max_service_time and
+    the demand nodes' standard deviations; edges' lead_time and quantity. Exit code 3 if no placement.
+    """
+    from netinv.exact.gsm import GSMOptions, solve_placement
+    from netinv.exact.gsm_instance import gsm_instance
+    from netinv.network import load
+
+    graph = load(file)
+    solution = solve_placement(gsm_instance(graph), str(method), GSMOptions(time_limit=time_limit))
+    if plot is not None:
+        from netinv.report.gsm_plot import plot_placement
+
+        plot_placement(graph, solution, plot)
+    if as_json:
+        _print_json(solution.to_dict())
+        return
+    from rich.table import Table
+
+    console = _console()
+    console.print(f"[bold]{solution.instance.name}[/bold]: {solution.instance.num_stages} stages; status "
+                  f"{solution.status}; cost {solution.cost:.6g} (bound {solution.bound:.6g}); method "
+                  f"{solution.method}; {solution.seconds.get('total', 0.0):.2f} s")
+    if solution.message:
+        console.print(solution.message)
+    stages = solution.stages()
+    order = sorted(stages, key=lambda s: (-stages[s]["safety_stock_value"], s))
+    table = Table(title="stages holding safety stock first")
+    for column in ("stage", "S", "SI", "tau", "safety stock", "value", "base stock"):
+        table.add_column(column, justify="left" if column == "stage" else "right")
+    for s in order:
+        row = stages[s]
+        table.add_row(s, str(row["service_time"]), str(row["inbound_service_time"]), str(row["net_time"]),
+                      f"{row['safety_stock']:.3f}", f"{row['safety_stock_value']:.3f}", f"{row['base_stock']:.3f}")
+    console.print(table)
+    if plot is not None:
+        console.print(f"picture: {plot}")
+
+
 def _read_levels(path: Path, nodes=None) -> dict:
     """LEVELS.json as {node: level}; with ``nodes``, every key must be one of them."""
     import difflib

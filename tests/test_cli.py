@@ -160,3 +160,32 @@ def test_simulate_bad_demand_paths_file(tmp_path, monkeypatch, capsys):
     bad.write_text("path,t0,t1\n0,3,x\n")
     code, _, err = run(["simulate", PEREZ, "--policy", "oracle", "--demand-paths", bad], monkeypatch, capsys)
     assert code == 2 and err.strip() == f"error: {bad}: line 2: t1: not a number: 'x'"
+
+
+def test_gsm_json_and_plot(tmp_path, monkeypatch, capsys):
+    picture = tmp_path / "placement.png"
+    code, out, _ = run(["gsm", SCENARIOS / "gsm_ss_example_6_5.yaml", "--method", "milp", "--plot", picture, "--json"],
+                       monkeypatch, capsys)
+    result = json.loads(out)
+    assert code == 0 and result["status"] == "optimal"
+    assert result["cost"] == pytest.approx(8.2779, abs=1e-4) and result["bound"] == pytest.approx(result["cost"])
+    stage4 = result["stages"]["stage4"]
+    assert set(stage4) >= {"service_time", "inbound_service_time", "net_time", "safety_stock", "base_stock"}
+    assert stage4["service_time"] == 1 and "seconds" in result
+    from PIL import Image
+
+    with Image.open(picture) as image:
+        assert image.size[0] > 300 and image.size[1] > 200
+
+
+@pytest.mark.parametrize("method", ["auto", "tree-dp", "tree-bnb"])
+def test_gsm_methods_agree_on_the_camera_network(method, monkeypatch, capsys):
+    code, out, _ = run(["gsm", SCENARIOS / "gsm_camera_fig_6_14.yaml", "--method", method, "--json"], monkeypatch, capsys)
+    assert code == 0 and json.loads(out)["cost"] == pytest.approx(18.8240, abs=1e-4)
+
+
+def test_gsm_tree_dp_on_a_non_tree_is_a_clear_error(monkeypatch, capsys):
+    from tests.conftest import ROOT
+
+    code, _, err = run(["gsm", ROOT / "tests/data/willems/willems_01.csv", "--method", "tree-dp"], monkeypatch, capsys)
+    assert code == 2 and "needs a spanning tree" in err and err.count("\n") == 1

@@ -219,11 +219,15 @@ def _set_start(model, best, breakpoints, coef) -> None:
             model.part[j, s].set_value(float(tau[j]) if s == seg else 0.0)
 
 
-def solve_gsm(instance: GSMInstance, options: GSMOptions = GSMOptions()) -> GSMSolution:
+def solve_gsm(instance: GSMInstance, options: GSMOptions = GSMOptions(), *, start=None,
+              lower: float = -np.inf) -> GSMSolution:
     """Exact GSM by breakpoint refinement (see the module docstring); proven optimal unless the time
-    limit stops it first (then the best placement found, with its gap)."""
+    limit stops it first (then the best placement found, with its gap). ``start``: a feasible
+    placement (S, SI, tau) to begin from (its net times become breakpoints); ``lower``: a known lower
+    bound on the optimal cost."""
     from netinv.exact.pyomo_highs import solve_model
 
+    incumbent = start
     start = time.perf_counter()
     inst = instance
     N = inst.num_stages
@@ -234,7 +238,11 @@ def solve_gsm(instance: GSMInstance, options: GSMOptions = GSMOptions()) -> GSMS
     coef = inst.cost_coefficient
     breakpoints = [np.unique([tau_lo[j], tau_up[j]]) for j in range(N)]
     best_cost, best = np.inf, None
-    lower = -np.inf
+    if incumbent is not None:
+        S0, SI0, _ = incumbent
+        best_cost, SI0, tau0 = inst.evaluate(S0, SI0)
+        best = (np.asarray(S0), SI0, tau0)
+        breakpoints = [np.unique([tau_lo[j], tau_up[j], tau0[j]]) for j in range(N)]
     seconds = {"build": 0.0, "handoff": 0.0, "solve": 0.0}
     status, rounds, message = Status.TIME_LIMIT, 0, ""
     tight = False
@@ -302,3 +310,47 @@ def solve_gsm(instance: GSMInstance, options: GSMOptions = GSMOptions()) -> GSMS
     return GSMSolution(status=status, cost=float(best_cost), bound=float(min(lower, best_cost)), method="milp",
                        instance=inst, service_time=S, inbound_service_time=SI, net_time=tau, seconds=seconds,
                        rounds=rounds, message=message)
+
+
+GSM_METHODS = ("auto", "milp", "tree-dp", "tree-bnb")
+
+
+def solve_placement(instance: GSMInstance, method: str = "auto", options: GSMOptions = GSMOptions()) -> GSMSolution:
+    """Optimal safety-stock placement with the chosen method.
+
+    ``milp``: breakpoint refinement (this module); ``tree-dp``: the Graves-Willems dynamic program
+    (spanning trees only); ``tree-bnb``: branch and bound over a spanning-tree relaxation
+    (:mod:`netinv.exact.gsm_bnb`); ``auto``: the dynamic program on trees, otherwise the branch and
+    bound for a short budget (it closes many real chains in a few nodes) and then the MILP, started
+    from the best placement found. Every method proves optimality unless a time limit stops it.
+    """
+    from netinv.errors import InputError
+
+    if method not in GSM_METHODS:
+        raise InputError(f"method: must be one of {', '.join(GSM_METHODS)}, got {method!r}")
+    if method == "tree-dp" or (method == "auto" and instance.is_tree):
+        from netinv.analytic.gsm_tree import gsm_tree_dp
+
+        res = gsm_tree_dp(instance)
+        return GSMSolution(status=Status.OPTIMAL, cost=res.cost, bound=res.cost, method="tree-dp", instance=instance,
+                           service_time=res.service_time, inbound_service_time=res.inbound_service_time,
+                           net_time=res.net_time, seconds={"total": res.seconds})
+    from netinv.exact.gsm_bnb import solve_gsm_bnb
+
+    if method == "tree-bnb":
+        return solve_gsm_bnb(instance, options)
+    if method == "milp":
+        return solve_gsm(instance, options)
+    start = time.perf_counter()
+    budget = 2.0 if options.time_limit is None else min(2.0, options.time_limit / 4)
+    first = solve_gsm_bnb(instance, GSMOptions(time_limit=budget, tolerance=options.tolerance))
+    if first.is_optimal:
+        first.method = "auto: tree-bnb"
+        return first
+    rest = None if options.time_limit is None else max(options.time_limit - (time.perf_counter() - start), 0.1)
+    second = solve_gsm(instance, GSMOptions(time_limit=rest, max_rounds=options.max_rounds, tolerance=options.tolerance,
+                                            round_gap=options.round_gap, threads=options.threads),
+                       start=(first.service_time, first.inbound_service_time, first.net_time), lower=first.bound)
+    second.method = "auto: tree-bnb, then milp"
+    second.seconds["total"] = time.perf_counter() - start
+    return second

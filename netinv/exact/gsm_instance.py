@@ -56,6 +56,7 @@ class GSMInstance:
     edge_lead_time: np.ndarray  # (E,) int [L]
     inbound_lower_bound: np.ndarray  # (N,) int: SI_j >= this (guaranteed by external suppliers)
     external: tuple[str, ...] = ()  # external supplier nodes left out (S = SI = tau = 0)
+    inbound_upper: np.ndarray | None = None  # (N,) overrides inbound_upper_bound() (relaxations)
 
     @property
     def num_stages(self) -> int:
@@ -84,6 +85,8 @@ class GSMInstance:
     def inbound_upper_bound(self) -> np.ndarray:
         """(N,) the largest inbound service time any feasible solution can need: the longest path of
         processing and lead times from a stage without suppliers (S_i <= SI_i + T_i)."""
+        if self.inbound_upper is not None:
+            return self.inbound_upper.copy()
         bound = self.inbound_lower_bound.copy()
         into = self.suppliers()
         for j in range(self.num_stages):  # topological order

@@ -1,0 +1,1 @@
+"""Tables and pictures for planners (matplotlib, drawn off-screen)."""
