@@ -95,6 +95,28 @@ def gsm_tree_dp(instance: GSMInstance) -> GSMTreeResult:
         InputError: the network, with directions ignored, has a cycle.
     """
     start = time.perf_counter()
+    total, service, inbound = tree_dp_core(instance)
+    service, inbound = _tighten(instance, service, inbound)
+    net = inbound + instance.processing_time.astype(np.int64) - service
+    cost = float(instance.cost_coefficient.astype(float) @ np.sqrt(net))
+    if not np.isclose(cost, total, rtol=1e-9, atol=1e-9):  # pragma: no cover - a bug, not an input
+        raise AssertionError(f"gsm_tree_dp: recovered cost {cost} differs from the recursion's {total}")
+    return GSMTreeResult(
+        stages=instance.stages,
+        cost=cost,
+        service_time=service,
+        inbound_service_time=inbound,
+        net_time=net,
+        seconds=time.perf_counter() - start,
+    )
+
+
+def tree_dp_core(instance: GSMInstance, service_weight: np.ndarray | None = None,
+                 inbound_weight: np.ndarray | None = None) -> tuple[float, np.ndarray, np.ndarray]:
+    """The recursion itself: (least value, S, SI) of sum_j c_j sqrt(tau_j) + a_j S_j + b_j SI_j over a
+    forest (a = ``service_weight``, b = ``inbound_weight``, default 0; linear terms are what a
+    Lagrangian relaxation of edges outside the forest adds). S and SI are as the recursion found them
+    (SI_j may exceed what the suppliers need)."""
     if not instance.is_tree:
         raise InputError(
             f"network {instance.name!r}: the tree dynamic program needs a spanning tree (no cycle with "
@@ -141,6 +163,10 @@ def gsm_tree_dp(instance: GSMInstance) -> GSMTreeResult:
         by_s_si = sliding_window_view(by_net, si_grid.size)[::-1]  # [S, SI - SIL]
         from_suppliers = np.zeros(si_grid.size)  # sum of F_i(SI - L_ik)
         from_customers = np.zeros(n_s)  # sum of G_i(S + L_ki)
+        if inbound_weight is not None and inbound_weight[k]:
+            from_suppliers += inbound_weight[k] * si_grid
+        if service_weight is not None and service_weight[k]:
+            from_customers += service_weight[k] * np.arange(n_s)
         for i in children[k]:
             e = tree.edges[i, k]["edge"]
             if source[e] == i:
@@ -181,19 +207,7 @@ def gsm_tree_dp(instance: GSMInstance) -> GSMTreeResult:
                 inbound[i] = si_low[i] + running_arg[i][max(service[k] + lead[e] - si_low[i], 0)]
                 service[i] = best_other[i][inbound[i] - si_low[i]]
 
-    service, inbound = _tighten(instance, service, inbound)
-    net = inbound + processing - service
-    cost = float(coefficient @ np.sqrt(net))
-    if not np.isclose(cost, total, rtol=1e-9, atol=1e-9):  # pragma: no cover - a bug, not an input
-        raise AssertionError(f"gsm_tree_dp: recovered cost {cost} differs from the recursion's {total}")
-    return GSMTreeResult(
-        stages=instance.stages,
-        cost=cost,
-        service_time=service,
-        inbound_service_time=inbound,
-        net_time=net,
-        seconds=time.perf_counter() - start,
-    )
+    return total, service, inbound
 
 
 def _stage_cost(coefficient: float, net_time: np.ndarray) -> np.ndarray:

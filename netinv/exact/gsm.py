@@ -202,8 +202,8 @@ def build_gsm_model(instance: GSMInstance, breakpoints: list[np.ndarray] | None 
 
 
 def _set_start(model, best, breakpoints, coef) -> None:
-    """Load the incumbent into the model's variables (its net times are breakpoints by now, so its
-    interpolated cost is its true cost): HiGHS starts from it."""
+    """Load the incumbent into the model's variables (a feasible start for HiGHS; once its net times are
+    breakpoints its interpolated cost is its true cost)."""
     S, SI, tau = best
     for j in range(len(S)):
         model.S[j].set_value(int(S[j]))
@@ -241,8 +241,7 @@ def solve_gsm(instance: GSMInstance, options: GSMOptions = GSMOptions(), *, star
     if incumbent is not None:
         S0, SI0, _ = incumbent
         best_cost, SI0, tau0 = inst.evaluate(S0, SI0)
-        best = (np.asarray(S0), SI0, tau0)
-        breakpoints = [np.unique([tau_lo[j], tau_up[j], tau0[j]]) for j in range(N)]
+        best = (np.asarray(S0), SI0, tau0)  # the upper bound to beat, and HiGHS' start from round 2 on
     seconds = {"build": 0.0, "handoff": 0.0, "solve": 0.0}
     status, rounds, message = Status.TIME_LIMIT, 0, ""
     tight = False

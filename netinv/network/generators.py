@@ -516,3 +516,20 @@ def _count(label: str, value: int, minimum: int, what: str) -> int:
 
 def _description(kind: NetworkKind, seed: int) -> str:
     return f"Synthetic {kind} network from netinv.network.generators (seed {seed})."
+
+
+def add_guaranteed_service_data(graph: nx.DiGraph, seed: int, *, max_processing_time: int = 10,
+                                service_level: float = 0.95, max_service_time: int = 3) -> nx.DiGraph:
+    """Give a generated network what the guaranteed-service model reads (in place; returns it):
+    ``processing_time`` U{1..max_processing_time} at every stage with a supplier (0 at external
+    sources, which the model treats as external suppliers), ``service_level`` at demand nodes and
+    ``max_service_time`` U{0..max_service_time} there. Holding costs, demand and lead times stay."""
+    rng = np.random.default_rng(seed)
+    for n in graph.nodes:
+        data = graph.nodes[n]
+        has_supplier = any(graph.edges[u, n].get(attrs.KIND, attrs.SUPPLY) == attrs.SUPPLY for u in graph.predecessors(n))
+        data[attrs.PROCESSING_TIME] = int(rng.integers(1, max_processing_time + 1)) if has_supplier else 0
+        if data.get(attrs.DEMAND) is not None:
+            data[attrs.SERVICE_LEVEL] = service_level
+            data[attrs.MAX_SERVICE_TIME] = int(rng.integers(0, max_service_time + 1))
+    return graph

@@ -236,3 +236,35 @@ def test_random_two_thousand_stage_tree():
     instance, result = _solve(graph)
     assert result.seconds < 30
     _check_consistent(instance, result)
+
+
+def test_linear_terms_of_the_core_recursion_are_accounted_for():
+    """tree_dp_core with Lagrangian-style linear terms: its value is what its own (S, SI) cost, and no
+    enumerated feasible point of a small tree does better."""
+    import itertools
+
+    from netinv.analytic.gsm_tree import tree_dp_core
+    from netinv.exact.gsm_instance import gsm_instance
+    from tests.gsm_brute import random_gsm_graph
+
+    rng = np.random.default_rng(5)
+    for seed in range(5):
+        instance = gsm_instance(random_gsm_graph(seed, 4, tree=True))
+        if not instance.is_tree:
+            continue
+        a, b = rng.normal(0, 0.5, instance.num_stages), rng.normal(0, 0.5, instance.num_stages)
+        value, S, SI = tree_dp_core(instance, a, b)
+        tau = SI + instance.processing_time - S
+        assert value == pytest.approx(instance.cost_coefficient @ np.sqrt(tau) + a @ S + b @ SI)
+        si_up = instance.inbound_upper_bound()
+        s_up = np.minimum(instance.max_service_time, si_up + instance.processing_time).astype(int)
+        ranges = [range(0, s_up[j] + 1) for j in range(instance.num_stages)]
+        ranges += [range(instance.inbound_lower_bound[j], si_up[j] + 1) for j in range(instance.num_stages)]
+        best = np.inf
+        for point in itertools.product(*ranges):
+            s, si = np.array(point[:instance.num_stages]), np.array(point[instance.num_stages:])
+            t = si + instance.processing_time - s
+            if (t < 0).any() or (si[instance.edge_target] < s[instance.edge_source] + instance.edge_lead_time).any():
+                continue
+            best = min(best, instance.cost_coefficient @ np.sqrt(t) + a @ s + b @ si)
+        assert value == pytest.approx(best, abs=1e-9)
