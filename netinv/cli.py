@@ -313,10 +313,13 @@ def gsm(
     Reads the stages' processing_time, holding_cost, service_level / service_factor, max_service_time and
     the demand nodes' standard deviations; edges' lead_time and quantity. Exit code 3 if no placement.
     """
+    from netinv.errors import InputError
     from netinv.exact.gsm import GSMOptions, solve_placement
     from netinv.exact.gsm_instance import gsm_instance
     from netinv.network import load
 
+    if plot is not None and plot.suffix.lower() != ".png":
+        raise InputError(f"{plot}: the picture is written as PNG; use a .png file name")
     graph = load(file)
     solution = solve_placement(gsm_instance(graph), str(method), GSMOptions(time_limit=time_limit))
     if plot is not None:
