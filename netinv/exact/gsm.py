@@ -311,7 +311,7 @@ def solve_gsm(instance: GSMInstance, options: GSMOptions = GSMOptions(), *, star
                        rounds=rounds, message=message)
 
 
-GSM_METHODS = ("auto", "milp", "tree-dp", "tree-bnb")
+GSM_METHODS = ("auto", "milp", "tree-dp", "tree-bnb", "lagrangian")
 
 
 def solve_placement(instance: GSMInstance, method: str = "auto", options: GSMOptions = GSMOptions()) -> GSMSolution:
@@ -319,7 +319,8 @@ def solve_placement(instance: GSMInstance, method: str = "auto", options: GSMOpt
 
     ``milp``: breakpoint refinement (this module); ``tree-dp``: the Graves-Willems dynamic program
     (spanning trees only); ``tree-bnb``: branch and bound over a spanning-tree relaxation
-    (:mod:`netinv.exact.gsm_bnb`); ``auto``: the dynamic program on trees, otherwise the branch and
+    (:mod:`netinv.exact.gsm_bnb`); ``lagrangian``: the same with Lagrangian bounds (stronger bounds and
+    placements on the hardest real chains, slower nodes); ``auto``: the dynamic program on trees, otherwise the branch and
     bound for a short budget (it closes many real chains in a few nodes) and then the MILP, started
     from the best placement found. Every method proves optimality unless a time limit stops it.
     """
@@ -334,8 +335,10 @@ def solve_placement(instance: GSMInstance, method: str = "auto", options: GSMOpt
         return GSMSolution(status=Status.OPTIMAL, cost=res.cost, bound=res.cost, method="tree-dp", instance=instance,
                            service_time=res.service_time, inbound_service_time=res.inbound_service_time,
                            net_time=res.net_time, seconds={"total": res.seconds})
-    from netinv.exact.gsm_bnb import solve_gsm_bnb
+    from netinv.exact.gsm_bnb import solve_gsm_bnb, solve_gsm_lagrangian
 
+    if method == "lagrangian":
+        return solve_gsm_lagrangian(instance, options)
     if method == "tree-bnb":
         return solve_gsm_bnb(instance, options)
     if method == "milp":

@@ -112,3 +112,121 @@ def solve_gsm_bnb(instance: GSMInstance, options: GSMOptions = GSMOptions()) -> 
     return GSMSolution(status=status, cost=float(best_cost), bound=float(min(lower, best_cost)), method="tree-bnb",
                        instance=inst, service_time=S, inbound_service_time=SI, net_time=tau, seconds=seconds,
                        rounds=nodes, message=message)
+
+
+def solve_gsm_lagrangian(instance: GSMInstance, options: GSMOptions = GSMOptions(), *,
+                         root_iterations: int = 300, node_iterations: int = 30) -> GSMSolution:
+    """Branch and bound whose bound at each node is a Lagrangian relaxation: the dropped edges'
+    constraints S_i + L_ij - SI_j <= 0 enter the objective with multipliers lambda >= 0, so each
+    evaluation is the tree DP with linear terms (:func:`netinv.analytic.gsm_tree.tree_dp_core`), and
+    max over lambda (subgradient steps, Polyak step size towards the incumbent, multipliers inherited
+    from the parent) bounds the node's optimum from below — at least as tight as dropping the edges.
+    Every DP answer, made feasible (inbound times tight over all edges), is a candidate placement.
+    Branching: on the dropped edge the best answer breaks most, as in :func:`solve_gsm_bnb`; when the
+    answer breaks none, on an edge that can still bind in the node (largest lambda_e |slack_e|), split
+    so that both children shrink; when no dropped edge can bind, the tree DP solves the node exactly.
+    Proven optimal when the best open bound meets the incumbent.
+    """
+    from netinv.analytic.gsm_tree import tree_dp_core
+
+    start = time.perf_counter()
+    inst = instance
+    N = inst.num_stages
+    si_up = inst.inbound_upper_bound()
+    T = inst.processing_time
+    keep = _forest(inst, si_up)
+    dropped = np.setdiff1d(np.arange(len(inst.edge_source)), keep)
+    ds, dt, dl = inst.edge_source[dropped], inst.edge_target[dropped], inst.edge_lead_time[dropped]
+    base = replace(inst, edge_source=inst.edge_source[keep], edge_target=inst.edge_target[keep],
+                   edge_lead_time=inst.edge_lead_time[keep], inbound_upper=si_up)
+    s_cap = np.minimum(inst.max_service_time, si_up + T).astype(np.int64)
+    tol = options.tolerance
+    incumbent = [np.inf, None]
+
+    def consider(S, SI):
+        tight = inst.inbound_lower_bound.copy()
+        np.maximum.at(tight, inst.edge_target, S[inst.edge_source] + inst.edge_lead_time)
+        cost, SI_f, tau = inst.evaluate(S, np.maximum(tight, SI))
+        if cost < incumbent[0]:
+            incumbent[0], incumbent[1] = cost, (S.copy(), SI_f, tau)
+
+    def bound(s_max, si_low, lam, iterations):
+        """(best bound, multipliers, (S, SI) at the best bound); bound = inf when the node is empty."""
+        if np.any(s_max < 0) or np.any(si_low > si_up):
+            return np.inf, lam, None
+        node = replace(base, max_service_time=s_max.astype(float), inbound_lower_bound=si_low)
+        best, best_lam, best_sol = -np.inf, lam, None
+        theta, stall = 1.0, 0
+        for _ in range(max(iterations, 1)):
+            a, b = np.zeros(N), np.zeros(N)
+            np.add.at(a, ds, lam)
+            np.add.at(b, dt, -lam)
+            total, S, SI = tree_dp_core(node, a, b)
+            if not np.isfinite(total):
+                return np.inf, lam, None
+            value = total + float(lam @ dl)
+            consider(S, SI)
+            g = S[ds] + dl - SI[dt]
+            if value > best:
+                best, best_lam, best_sol, stall = value, lam.copy(), (S, SI), 0
+            else:
+                stall += 1
+                if stall >= 8:
+                    theta, stall = theta / 2, 0
+            if best >= incumbent[0] * (1 - tol) or not len(g) or (g.max() <= 0 and float(lam @ g) == 0.0):
+                break  # pruned, or the answer is feasible with complementary slackness: the node is solved
+            norm = float(g @ g)
+            if norm == 0:
+                break
+            lam = np.maximum(0.0, lam + theta * (incumbent[0] - value) / norm * g)
+        return best, best_lam, best_sol
+
+    s0, si0 = s_cap.copy(), inst.inbound_lower_bound.copy()
+    value, lam, sol = bound(s0, si0, np.zeros(len(dropped)), root_iterations)
+    heap = [] if sol is None else [(value, 0, s0, si0, lam, sol)]
+    counter, nodes, status = 0, 0, Status.OPTIMAL
+    lower = value
+    while heap:
+        if options.time_limit is not None and time.perf_counter() - start > options.time_limit:
+            status = Status.TIME_LIMIT
+            break
+        value, _, s_max, si_low, lam, (S, SI) = heapq.heappop(heap)
+        lower = value
+        if value >= incumbent[0] * (1 - tol):
+            heap = []
+            break
+        nodes += 1
+        g = S[ds] + dl - SI[dt]
+        if len(g) and g.max() > 0:
+            k = int(np.argmax(g))
+            i, j, lead = int(ds[k]), int(dt[k]), int(dl[k])
+            v = (int(S[i]) + int(SI[j]) - lead) // 2
+        else:  # a feasible answer whose bound is below its cost: split an edge that can still bind
+            if not len(g):
+                continue
+            room = s_max[ds] - (si_low[dt] - dl)  # > 0: S_i <= v / SI_j >= v + 1 + L shrinks both sides
+            active = np.flatnonzero(room > 0)
+            if active.size == 0:  # every dropped edge holds throughout the node: the tree DP is exact
+                node = replace(base, max_service_time=s_max.astype(float), inbound_lower_bound=si_low)
+                _, S0, SI0 = tree_dp_core(node)
+                consider(S0, SI0)
+                continue
+            k = int(active[np.argmax((lam * np.abs(g))[active])])
+            i, j, lead = int(ds[k]), int(dt[k]), int(dl[k])
+            v = int(np.clip((int(S[i]) + int(SI[j]) - lead) // 2, si_low[j] - lead, s_max[i] - 1))
+        left = s_max.copy()
+        left[i] = min(left[i], v)
+        right = si_low.copy()
+        right[j] = max(right[j], v + 1 + lead)
+        for child_s, child_si in ((left, si_low), (s_max, right)):
+            child_value, child_lam, child_sol = bound(child_s, child_si, lam, node_iterations)
+            if child_sol is not None and child_value < incumbent[0] * (1 - tol):
+                counter += 1
+                heapq.heappush(heap, (max(child_value, value), counter, child_s, child_si, child_lam, child_sol))
+    if not heap and status == Status.OPTIMAL:
+        lower = incumbent[0]
+    S, SI, tau = incumbent[1]
+    message = "" if status == Status.OPTIMAL else f"stopped after {nodes} nodes"
+    return GSMSolution(status=status, cost=float(incumbent[0]), bound=float(min(lower, incumbent[0])),
+                       method="lagrangian-bnb", instance=inst, service_time=S, inbound_service_time=SI, net_time=tau,
+                       seconds={"total": time.perf_counter() - start}, rounds=nodes, message=message)

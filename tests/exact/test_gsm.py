@@ -118,3 +118,24 @@ def test_every_method_agrees_on_random_general_networks(seed):
     costs = {m: solve_placement(instance, m).cost for m in ("milp", "tree-bnb", "auto")}
     assert costs["tree-bnb"] == pytest.approx(costs["milp"], rel=1e-7)
     assert costs["auto"] == pytest.approx(costs["milp"], rel=1e-7)
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(gsm_graphs(tree=False, min_stages=3, max_stages=7))
+def test_lagrangian_branch_and_bound_equals_brute_force(graph):
+    from netinv.exact.gsm_bnb import solve_gsm_lagrangian
+
+    instance = gsm_instance(graph)
+    expected, _ = brute_force_gsm(instance)
+    solution = solve_gsm_lagrangian(instance)
+    assert solution.is_optimal and solution.bound == pytest.approx(solution.cost, rel=1e-6, abs=1e-9)
+    assert solution.cost == pytest.approx(expected, rel=1e-7, abs=1e-9)
+
+
+@pytest.mark.parametrize("chain", ["willems_01.csv", "willems_03.csv"])
+def test_lagrangian_branch_and_bound_on_real_chains(chain):
+    from netinv.exact.gsm import solve_placement
+
+    instance = gsm_instance(load(ROOT / "tests/data/willems" / chain))
+    lagrangian, milp = solve_placement(instance, "lagrangian"), solve_placement(instance, "milp")
+    assert lagrangian.is_optimal and lagrangian.cost == pytest.approx(milp.cost, rel=1e-7)
