@@ -117,36 +117,15 @@ def tree_dp_core(instance: GSMInstance, service_weight: np.ndarray | None = None
     forest (a = ``service_weight``, b = ``inbound_weight``, default 0; linear terms are what a
     Lagrangian relaxation of edges outside the forest adds). S and SI are as the recursion found them
     (SI_j may exceed what the suppliers need)."""
-    if not instance.is_tree:
-        raise InputError(
-            f"network {instance.name!r}: the tree dynamic program needs a spanning tree (no cycle with "
-            "edge directions ignored); use the MILP for general networks"
-        )
     n = instance.num_stages
     processing = instance.processing_time.astype(np.int64)
     si_low = instance.inbound_lower_bound.astype(np.int64)
     si_high = instance.inbound_upper_bound().astype(np.int64)
     s_high = np.minimum(instance.max_service_time, si_high + processing).astype(np.int64)
     coefficient = instance.cost_coefficient.astype(float)
-
-    tree = nx.Graph()
-    tree.add_nodes_from(range(n))
-    for e, (i, j) in enumerate(zip(instance.edge_source.tolist(), instance.edge_target.tolist())):
-        tree.add_edge(i, j, edge=e)
+    edge_of, parent, children, order, roots = _forest_structure(instance)
     lead = instance.edge_lead_time.astype(np.int64)
     source = instance.edge_source
-
-    parent = np.full(n, -1)
-    children: list[list[int]] = [[] for _ in range(n)]
-    order: list[int] = []  # post-order: every stage after its children
-    roots: list[int] = []
-    for component in nx.connected_components(tree):
-        root = max(component)  # the most downstream stage in topological order
-        roots.append(root)
-        for u, v in nx.dfs_edges(tree, root):
-            parent[v] = u
-            children[u].append(v)
-        order.extend(nx.dfs_postorder_nodes(tree, root))
 
     # per stage k: the running minimum passed to its parent and what backtracking needs
     running = [np.empty(0)] * n  # F_k on [0, Smax_k] or G_k on [SIL_k, SIU_k]
@@ -168,7 +147,7 @@ def tree_dp_core(instance: GSMInstance, service_weight: np.ndarray | None = None
         if service_weight is not None and service_weight[k]:
             from_customers += service_weight[k] * np.arange(n_s)
         for i in children[k]:
-            e = tree.edges[i, k]["edge"]
+            e = edge_of[i, k]
             if source[e] == i:
                 from_suppliers += _prefix_at(running[i], si_grid - lead[e])
             else:
@@ -179,7 +158,7 @@ def tree_dp_core(instance: GSMInstance, service_weight: np.ndarray | None = None
             s_index, si_index = divmod(int(np.argmin(cost)), si_grid.size)
             root_choice[k] = (s_index, int(si_grid[si_index]))
             total += float(cost[s_index, si_index])
-        elif source[tree.edges[k, p]["edge"]] == k:  # parent is a customer: f_k(S), min over SI
+        elif source[edge_of[k, p]] == k:  # parent is a customer: f_k(S), min over SI
             cost = by_s_si + from_suppliers[None, :]
             best = np.argmin(cost, axis=1)
             best_other[k] = best + si_low[k]
@@ -199,7 +178,7 @@ def tree_dp_core(instance: GSMInstance, service_weight: np.ndarray | None = None
         service[root], inbound[root] = root_choice[root]
     for k in reversed(order):  # parents before children
         for i in children[k]:
-            e = tree.edges[i, k]["edge"]
+            e = edge_of[i, k]
             if source[e] == i:  # supplier: the best S_i <= SI_k - L_ik, then its SI
                 service[i] = running_arg[i][min(inbound[k] - lead[e], s_high[i])]
                 inbound[i] = best_other[i][service[i]]
@@ -208,6 +187,46 @@ def tree_dp_core(instance: GSMInstance, service_weight: np.ndarray | None = None
                 service[i] = best_other[i][inbound[i] - si_low[i]]
 
     return total, service, inbound
+
+
+_STRUCTURES: dict = {}  # forest structure by edge arrays: branch and bound re-solves one forest many times
+
+
+def _forest_structure(instance: GSMInstance):
+    """(edge of each stage pair, parent, children, post-order, roots) of the instance's forest; raises
+    InputError when the network has a cycle with directions ignored. Cached per edge arrays."""
+    key = (id(instance.edge_source), id(instance.edge_target), instance.num_stages)
+    cached = _STRUCTURES.get(key)
+    if cached is not None and cached[0] is instance.edge_source and cached[1] is instance.edge_target:
+        return cached[2]
+    if not instance.is_tree:
+        raise InputError(
+            f"network {instance.name!r}: the tree dynamic program needs a spanning tree (no cycle with "
+            "edge directions ignored); use the MILP for general networks"
+        )
+    n = instance.num_stages
+    tree = nx.Graph()
+    tree.add_nodes_from(range(n))
+    edge_of = {}
+    for e, (i, j) in enumerate(zip(instance.edge_source.tolist(), instance.edge_target.tolist())):
+        tree.add_edge(i, j)
+        edge_of[i, j] = edge_of[j, i] = e
+    parent = np.full(n, -1)
+    children: list[list[int]] = [[] for _ in range(n)]
+    order: list[int] = []  # post-order: every stage after its children
+    roots: list[int] = []
+    for component in nx.connected_components(tree):
+        root = max(component)  # the most downstream stage in topological order
+        roots.append(root)
+        for u, v in nx.dfs_edges(tree, root):
+            parent[v] = u
+            children[u].append(v)
+        order.extend(nx.dfs_postorder_nodes(tree, root))
+    structure = (edge_of, parent, children, order, roots)
+    if len(_STRUCTURES) > 64:
+        _STRUCTURES.clear()
+    _STRUCTURES[key] = (instance.edge_source, instance.edge_target, structure)
+    return structure
 
 
 def _stage_cost(coefficient: float, net_time: np.ndarray) -> np.ndarray:
