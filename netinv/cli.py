@@ -352,6 +352,85 @@ def gsm(
         console.print(f"picture: {plot}")
 
 
+contracts_app = typer.Typer(help="Supply contracts on a supplier-retailer pair or across a network (Cachon 2003).",
+                            no_args_is_help=True)
+app.add_typer(contracts_app, name="contracts")
+
+DemandOpt = Annotated[str, typer.Option("--demand", help="normal:MEAN,STD (untruncated) | normal-censored:MEAN,STD | "
+                                        "poisson:MEAN | uniform:LOW,HIGH | gamma:MEAN,STD | empirical:FILE.csv")]
+PriceOpt = Annotated[float, typer.Option("--price", help="Retail price [p].")]
+CostOpt = Annotated[float, typer.Option("--cost", help="Supplier's production cost per unit [c_s].")]
+RetailerCostOpt = Annotated[float, typer.Option("--retailer-cost", help="Retailer's own cost per unit [c_r].")]
+SalvageOpt = Annotated[float, typer.Option("--salvage", help="Salvage value per leftover unit [v].")]
+GoodwillROpt = Annotated[float, typer.Option("--goodwill-retailer", help="Retailer's goodwill cost per lost sale [g_r].")]
+GoodwillSOpt = Annotated[float, typer.Option("--goodwill-supplier", help="Supplier's goodwill cost per lost sale [g_s].")]
+
+
+@contracts_app.command("evaluate")
+def contracts_evaluate(
+    demand: DemandOpt,
+    price: PriceOpt,
+    cost: CostOpt,
+    contract: Annotated[str, typer.Option("--contract", help="e.g. wholesale:w=6, buyback:w=6,b=2, revenue-sharing:"
+                                          "w=1,phi=0.3, quantity-flexibility:w=..,delta=.., sales-rebate:w=..,r=..,"
+                                          "t=.., options:reserve=..,exercise=.., integrated")],
+    retailer_cost: RetailerCostOpt = 0.0,
+    salvage: SalvageOpt = 0.0,
+    goodwill_retailer: GoodwillROpt = 0.0,
+    goodwill_supplier: GoodwillSOpt = 0.0,
+    monte_carlo: Annotated[int, typer.Option("--monte-carlo", min=0, help="Verification: N simulated seasons "
+                                             "beside every number (estimate and standard error).")] = 0,
+    seed: Annotated[int, typer.Option("--seed", help="Seed of the Monte Carlo check.")] = 0,
+    as_json: JsonOpt = False,
+) -> None:
+    """What the retailer orders under one contract, what each side earns, and the channel's efficiency."""
+    from netinv.contracts.cli import evaluate_command, format_table, market_from_options
+
+    market = market_from_options(demand, price, cost, retailer_cost=retailer_cost, salvage=salvage,
+                                 goodwill_retailer=goodwill_retailer, goodwill_supplier=goodwill_supplier)
+    result = evaluate_command(market, contract, monte_carlo=monte_carlo, seed=seed)
+    if as_json:
+        _print_json(result)
+    else:
+        typer.echo(format_table(result))
+
+
+@contracts_app.command("compare")
+def contracts_compare(
+    contract: Annotated[list[str], typer.Option("--contract", help="A contract string; repeat to compare several.")],
+    demand: Annotated[str | None, typer.Option("--demand", help="Demand string (see 'evaluate'); not with --network.")] = None,
+    price: Annotated[float | None, typer.Option("--price", help="Retail price [p].")] = None,
+    cost: Annotated[float | None, typer.Option("--cost", help="Supplier's production cost [c_s].")] = None,
+    retailer_cost: RetailerCostOpt = 0.0,
+    salvage: SalvageOpt = 0.0,
+    goodwill_retailer: GoodwillROpt = 0.0,
+    goodwill_supplier: GoodwillSOpt = 0.0,
+    network: Annotated[Path | None, typer.Option("--network", help="Scenario: apply each contract to every supply "
+                                                 "edge into a demand node and total per party.")] = None,
+    plot: Annotated[Path | None, typer.Option("--plot", help="Picture of the profit split per contract (PNG).")] = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """Compare contract designs: order, retailer, supplier and channel profit, efficiency."""
+    from netinv.contracts.cli import compare_command, format_table, market_from_options, network_command
+    from netinv.errors import InputError
+
+    if network is not None:
+        results = {text: network_command(network, text) for text in contract}
+        _print_json(results) if as_json else typer.echo(json.dumps(results, indent=2, default=_default))
+        return
+    if demand is None or price is None or cost is None:
+        raise InputError("contracts compare: give --demand, --price and --cost (or --network FILE)")
+    market = market_from_options(demand, price, cost, retailer_cost=retailer_cost, salvage=salvage,
+                                 goodwill_retailer=goodwill_retailer, goodwill_supplier=goodwill_supplier)
+    result = compare_command(market, contract, plot=plot)
+    if as_json:
+        _print_json(result)
+    else:
+        typer.echo(format_table(result))
+        if plot is not None:
+            typer.echo(f"picture: {plot}")
+
+
 def _read_levels(path: Path, nodes=None) -> dict:
     """LEVELS.json as {node: level}; with ``nodes``, every key must be one of them."""
     import difflib

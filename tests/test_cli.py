@@ -189,3 +189,37 @@ def test_gsm_tree_dp_on_a_non_tree_is_a_clear_error(monkeypatch, capsys):
 
     code, _, err = run(["gsm", ROOT / "tests/data/willems/willems_01.csv", "--method", "tree-dp"], monkeypatch, capsys)
     assert code == 2 and "needs a spanning tree" in err and err.count("\n") == 1
+
+
+def test_contracts_evaluate_json_keys_and_numbers(monkeypatch, capsys):
+    code, out, _ = run(["contracts", "evaluate", "--demand", "normal:100,30", "--price", "10", "--cost", "3",
+                        "--salvage", "1", "--contract", "wholesale:w=6", "--json"], monkeypatch, capsys)
+    result = json.loads(out)
+    assert code == 0
+    assert {"order", "retailer_profit", "supplier_profit", "channel_profit", "efficiency", "sales", "leftover",
+            "lost_sales", "integrated"} <= set(result)
+    assert result["order"] == pytest.approx(95.809, abs=1e-3)
+    assert result["retailer_profit"] == pytest.approx(293.332, abs=1e-3)
+    assert result["supplier_profit"] == pytest.approx(287.426, abs=1e-3)
+    assert result["efficiency"] == pytest.approx(0.9373, abs=1e-4)
+    assert result["integrated"]["order"] == pytest.approx(122.941, abs=1e-3)
+    assert result["integrated"]["channel_profit"] == pytest.approx(619.594, abs=1e-3)
+
+
+def test_contracts_compare_table_and_plot(tmp_path, monkeypatch, capsys):
+    picture = tmp_path / "split.png"
+    code, out, _ = run(["contracts", "compare", "--demand", "normal:100,30", "--price", "10", "--cost", "3",
+                        "--salvage", "1", "--contract", "wholesale:w=6", "--contract", "buyback:w=6,b=4",
+                        "--plot", picture], monkeypatch, capsys)
+    assert code == 0 and "buyback:w=6,b=4" in out and "integrated channel" in out and picture.stat().st_size > 1000
+
+
+@pytest.mark.parametrize("args, message", [
+    (["--contract", "revenue-sharing:w=1,phi=1.5"], "phi must be in [0, 1]"),
+    (["--contract", "barter:w=2"], "barter"),
+    (["--contract", "wholesale:w="], "wholesale"),
+])
+def test_contracts_bad_input_is_one_line(args, message, monkeypatch, capsys):
+    code, _, err = run(["contracts", "evaluate", "--demand", "normal:100,30", "--price", "10", "--cost", "3", *args],
+                       monkeypatch, capsys)
+    assert code == 2 and message in err and err.count("\n") == 1 and "Traceback" not in err
