@@ -431,6 +431,32 @@ def contracts_compare(
             typer.echo(f"picture: {plot}")
 
 
+@app.command()
+def transship(
+    file: FileArg,
+    samples: Annotated[int, typer.Option("--samples", min=100, max=10_000_000, help="Demand samples of the LP.")] = 10_000,
+    seed: Annotated[int, typer.Option("--seed", help="Seed of the samples (the out-of-sample check uses another).")] = 0,
+    as_json: JsonOpt = False,
+) -> None:
+    """Stocking levels with lateral transshipment between the demand nodes (two-stage sample-average LP),
+    the transshipped quantities, and the value of transshipment (independent / as given / full pooling)."""
+    from netinv.transship.cli import transship_command
+
+    result = transship_command(file, samples=samples, seed=seed)
+    if as_json:
+        _print_json(result)
+        return
+    console = _console()
+    console.print(f"expected cost {result['expected_cost']:.4f} (+/- {result['stderr']:.4f}), out of sample "
+                  f"{result['out_of_sample_cost']:.4f}")
+    console.print("levels: " + ", ".join(f"{k} {v:.2f}" for k, v in result["levels"].items()))
+    console.print("transshipped per period: " + (", ".join(f"{k} {v:.3f}" for k, v in result["transshipped"].items())
+                                                 or "none"))
+    value = result["value"]
+    console.print(f"value of transshipment: independent {value['independent']:.4f}, with transshipment "
+                  f"{value['with_transshipment']:.4f}, full pooling {value['full_pooling']:.4f}")
+
+
 def _read_levels(path: Path, nodes=None) -> dict:
     """LEVELS.json as {node: level}; with ``nodes``, every key must be one of them."""
     import difflib

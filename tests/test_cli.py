@@ -223,3 +223,17 @@ def test_contracts_bad_input_is_one_line(args, message, monkeypatch, capsys):
     code, _, err = run(["contracts", "evaluate", "--demand", "normal:100,30", "--price", "10", "--cost", "3", *args],
                        monkeypatch, capsys)
     assert code == 2 and message in err and err.count("\n") == 1 and "Traceback" not in err
+
+
+def test_transship_json_keys(tmp_path, monkeypatch, capsys):
+    from netinv.network import save
+    from netinv.network.generators import generate
+
+    file = tmp_path / "net.yaml"
+    save(generate("distribution", 8, 2, transshipment=True), file)
+    code, out, _ = run(["transship", file, "--samples", "500", "--seed", "1", "--json"], monkeypatch, capsys)
+    result = json.loads(out)
+    assert code == 0
+    assert set(result) >= {"levels", "expected_cost", "stderr", "out_of_sample_cost", "transshipped", "value"}
+    value = result["value"]
+    assert value["full_pooling"] <= value["with_transshipment"] + 1e-6 <= value["independent"] + 2e-6

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-COST_COMPONENTS = ("holding", "pipeline_holding", "shortage", "purchase", "ordering", "operating")
+COST_COMPONENTS = ("holding", "pipeline_holding", "shortage", "purchase", "ordering", "operating", "transshipment")
 _FLUSH_EVERY = 256
 
 
@@ -35,6 +35,8 @@ class SimResult:
     nodes: node id -> KPIs (echelon, mean_on_hand, holding_cost; at demand nodes also fill_rate,
         cycle_service_level, mean_backorders, mean_lost_sales, mean_demand, shortage_cost).
     bullwhip: echelon -> Var(orders placed by the echelon) / Var(external demand), per path, averaged.
+    transshipped: ``"source->target"`` -> mean units moved per period on each transshipment edge (the
+        ``transshipment`` cost component is their ``unit_cost``); empty without transshipment edges.
     path_costs / path_profits: per path, the mean per period (B,).
     trace: per-period arrays when the simulation was recorded (SimConfig.record).
     """
@@ -55,6 +57,7 @@ class SimResult:
     path_profits: np.ndarray = field(repr=False)
     interrupted: bool = False
     trace: dict | None = field(default=None, repr=False)
+    transshipped: dict = field(default_factory=dict)
 
     def to_dict(self, per: str = "period", *, max_paths: int = 100_000) -> dict:
         """A JSON-ready summary. ``per="period"``: money per period (the default); ``per="horizon"``: totals
@@ -81,6 +84,7 @@ class SimResult:
             },
             "nodes": self.nodes,
             "bullwhip": self.bullwhip,
+            "transshipped": {k: scale * v for k, v in self.transshipped.items()},
             "interrupted": self.interrupted,
         }
         if self.paths <= max_paths:
@@ -134,6 +138,8 @@ class Accumulator:
             shapes["orders_placed"] = E
         if self.track_lost:
             shapes["lost"] = D
+        if a.trans_keys:
+            shapes["transshipped"] = len(a.trans_keys)
         shapes["echelon_orders"] = K
         self._fast = {k: np.zeros((n, paths), dtype=f32) for k, n in shapes.items()}
         self._total = {k: np.zeros((n, paths), dtype=np.float64) for k, n in shapes.items()}
@@ -172,6 +178,8 @@ class Accumulator:
             f["orders_placed"] += orders > 0
         if self.track_lost and lost is not None:
             f["lost"] += lost
+        if trans is not None:
+            f["transshipped"] += trans
         if self.echelons:
             placed = self.ech_inc @ orders
             f["echelon_orders"] += placed
@@ -250,6 +258,8 @@ def _summarize(a, cfg, sums, order_sq, demand_total, demand_sq, m, policy, inter
         per_path["purchase"] += a.purchase_cost @ sums["shipped"]
         per_path["operating"] += a.operating_cost[a.edge_source] @ sums["shipped"]
     per_path["operating"] += a.operating_cost[ds] @ sums["sold"]
+    if "transshipped" in sums:
+        per_path["transshipment"] += a.trans_unit_cost @ sums["transshipped"]
     if "orders_placed" in sums:
         per_path["ordering"] += a.fixed_order_cost @ sums["orders_placed"]
     per_path = {c: v / m for c, v in per_path.items()}
@@ -310,4 +320,7 @@ def _summarize(a, cfg, sums, order_sq, demand_total, demand_sq, m, policy, inter
         path_profits=path_profits,
         interrupted=interrupted,
         trace=trace,
+        transshipped={f"{u}->{v}": float(q) / (m * B)
+                      for (u, v), q in zip(a.trans_keys, sums["transshipped"].sum(axis=1), strict=True)}
+        if "transshipped" in sums else {},
     )

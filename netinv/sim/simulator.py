@@ -18,7 +18,14 @@ Events of period t, in order (the convention of the OR-Gym network environment, 
    ``quantity`` units of every component and yielding ``yield`` units of the node's product.
 4. **Demand.** External demand plus earlier backorders are met from on-hand stock, oldest first;
    the rest is backordered (node ``backlog: true``) or lost. Sales earn ``price``.
-5. **Transshipment** (optional hook, applied after demand).
+5. **Transshipment** (optional ``transshipment=`` rule, applied after demand). Units shipped on a
+   transshipment edge in period t with lead time L arrive after demand in period t + L (L = 0: at
+   once); arrivals first serve the target's backorders. The rule sees the state after this period's
+   arrivals, with ``state.transshipment_in_transit`` (X, B) on it. The rule's moves are cut to what
+   each sender has on hand and to the edge's ``capacity``. Each unit moved costs the edge's
+   ``unit_cost`` (the ``transshipment`` cost component); units in transit on a transshipment edge pay
+   no holding cost and are not part of any node's inventory position (base-stock policies do not see
+   them). At lost-sales nodes a shortage is gone by then: transshipment only serves backorders.
 6. **Costs** on the end-of-period state: ``holding_cost`` x on hand (components held at an assembly
    node at their supplier's rate), ``pipeline_holding_cost`` x in transit, ``shortage_cost`` x
    backorders (per period) or x lost sales, ``fixed_order_cost`` per edge with a positive order.
@@ -101,6 +108,51 @@ class TransshipmentRule:
         raise NotImplementedError
 
 
+class CostAwareTransshipment(TransshipmentRule):
+    """Move on-hand stock to backordered demand along transshipment edges where it pays.
+
+    After demand, an edge i -> j with unit cost c_ij < h_i + p_j [holding cost of the sender plus
+    shortage cost of the target] moves min(what i has on hand beyond ``keep[i]``, j's backorders not
+    already on their way to j over transshipment edges) units. Edges are served in decreasing order of
+    their saving h_i + p_j - c_ij; the loop runs over the X transshipment edges, each step over all paths
+    at once.
+
+    keep: units each sender keeps for its own customers (node id -> units; default 0 everywhere).
+    """
+
+    name = "cost_aware"
+
+    def __init__(self, keep: dict[str, float] | None = None):
+        self.keep = dict(keep or {})
+
+    def shipments(self, state: SimState) -> np.ndarray:
+        a = state.arrays
+        src, dst = a.trans_source, a.trans_target
+        saving = a.holding_cost[src] + a.shortage_cost[dst] - a.trans_unit_cost
+        keep = np.zeros(a.num_nodes, dtype=np.float32)
+        for node, units in self.keep.items():
+            if node not in a.index:
+                raise InputError(f"transshipment rule: keep names unknown node {node!r}")
+            keep[a.index[node]] = units
+        available = np.maximum(state.on_hand - keep[:, None], 0.0)
+        need = state.backlog.copy()
+        in_transit = getattr(state, "transshipment_in_transit", None)
+        if in_transit is not None:
+            np.subtract.at(need, dst, in_transit)
+        moves = np.zeros((len(a.trans_keys), state.paths), dtype=np.float32)
+        for x in np.argsort(-saving, kind="stable"):
+            if saving[x] <= 0:
+                break
+            q = np.minimum(available[src[x]], need[dst[x]])
+            np.maximum(q, 0.0, out=q)
+            if np.isfinite(a.trans_capacity[x]):
+                np.minimum(q, a.trans_capacity[x], out=q)
+            moves[x] = q
+            available[src[x]] -= q
+            need[dst[x]] -= q
+        return moves
+
+
 def simulate(
     arrays: NetworkArrays,
     policy: Policy,
@@ -166,6 +218,8 @@ class _Simulation:
         self.ds = ds
         self.demand_backlog = a.backlog[ds][:, None]
         self.all_backlog = bool(a.backlog[ds].all())
+        self.trans_depth = int(a.trans_lead_time.max()) + 1 if a.trans_keys else 1
+        self.trans_cap = a.trans_capacity.astype(f32)[:, None]
 
     # ------------------------------------------------------------------------------------------
     def run(self, progress) -> SimResult:
@@ -213,6 +267,10 @@ class _Simulation:
         T = cfg.periods
         b = paths.stop - paths.start
         state = SimState.initial(a, b, first_path=paths.start)
+        if self.transshipment is not None and a.trans_keys:
+            # transshipments on their way, kept on this block's state (see step 5 of the module's doc)
+            state.transshipment_pipeline = np.zeros((self.trans_depth, len(a.trans_keys), b), dtype=np.float32)
+            state.transshipment_in_transit = np.zeros((len(a.trans_keys), b), dtype=np.float32)
         acc = Accumulator(a, b, cfg, record=cfg.record)
         sampler = None
         if self.demand is None:
@@ -297,7 +355,7 @@ class _Simulation:
         # 4. external demand
         ds = self.ds
         on_hand_d = s.on_hand[ds]
-        backlog_before = s.backlog[ds]
+        backlog_before = s.backlog[ds].copy()  # a copy: s.backlog[ds] is overwritten below
         need = backlog_before + d
         sold = np.minimum(on_hand_d, need)
         on_hand_d -= sold  # a view: updates s.on_hand
@@ -312,7 +370,9 @@ class _Simulation:
         # 5. transshipment hook
         trans = None
         if self.transshipment is not None and a.trans_keys:
-            trans = self._transship(s)
+            trans, served = self._transship(s)
+            sold = sold + served  # backorders met by transshipped stock are sales too
+            short = np.where(self.demand_backlog, s.backlog[ds], short)
 
         # 6. KPIs and costs
         if measure or acc.record:
@@ -329,16 +389,42 @@ class _Simulation:
         s.components[edges] -= kits[group] * quantity
         s.on_hand[nodes] += kits * a.yield_[nodes, None].astype(np.float32)
 
-    def _transship(self, s: SimState) -> np.ndarray:
+    def _transship(self, s: SimState) -> tuple[np.ndarray, np.ndarray]:
+        """Step 5: earlier transshipments arrive, the rule moves stock, backorders are served.
+        Returns the units moved per edge (X, B) and the backorders served per demand node (D, B)."""
         a = self.a
-        moves = np.asarray(self.transshipment.shipments(s), dtype=np.float32)
+        pipe, slot = s.transshipment_pipeline, s.t % self.trans_depth
+        arrived = pipe[slot].copy()
+        pipe[slot] = 0.0
+        s.transshipment_in_transit -= arrived
+        np.add.at(s.on_hand, a.trans_target, arrived)
+        served = self._serve_backorders(s)
+        moves = np.array(self.transshipment.shipments(s), dtype=np.float32)
+        if moves.shape != s.transshipment_in_transit.shape:
+            raise InputError(f"transshipment rule returned shape {moves.shape}, expected "
+                             f"{s.transshipment_in_transit.shape}")
         np.maximum(moves, 0.0, out=moves)
+        np.minimum(moves, self.trans_cap, out=moves)
         # never move more than the sender has
         total_out = np.zeros_like(s.on_hand)
         np.add.at(total_out, a.trans_source, moves)
         with np.errstate(divide="ignore", invalid="ignore"):
-            scale = np.where(total_out > s.on_hand, s.on_hand / total_out, 1.0)
+            scale = np.where(total_out > s.on_hand, np.maximum(s.on_hand, 0.0) / total_out, 1.0)
         moves *= scale[a.trans_source]
         np.subtract.at(s.on_hand, a.trans_source, moves)
-        np.add.at(s.on_hand, a.trans_target, moves)
-        return moves
+        now = a.trans_lead_time == 0
+        np.add.at(s.on_hand, a.trans_target[now], moves[now])
+        later = np.flatnonzero(~now)
+        if later.size:
+            slots = (s.t + a.trans_lead_time[later]) % self.trans_depth
+            pipe[slots, later] += moves[later]
+            s.transshipment_in_transit[later] += moves[later]
+        served += self._serve_backorders(s)
+        return moves, served
+
+    def _serve_backorders(self, s: SimState) -> np.ndarray:
+        ds = self.ds
+        served = np.minimum(np.maximum(s.on_hand[ds], 0.0), s.backlog[ds])
+        s.on_hand[ds] -= served
+        s.backlog[ds] -= served
+        return served

@@ -1,0 +1,32 @@
+"""Lateral transshipment: two-stage stocking with transshipment recourse (sample-average LP), the
+two-location closed form, and the value of transshipment (independent newsvendors / given costs / full
+pooling). The simulator's transshipment rule is :class:`netinv.sim.simulator.CostAwareTransshipment`."""
+
+from netinv.transship.analysis import (
+    TransshipConfig,
+    TransshipmentAnalysis,
+    TransshipmentValue,
+    analyze_transshipment,
+    transshipment_value,
+)
+from netinv.transship.problem import TransshipmentProblem, sample_demand, transshipment_problem
+from netinv.transship.saa import StockingResult, evaluate_levels, paying_edges, solve_stocking
+from netinv.transship.two_location import TwoLocationResult, two_location_cost, two_location_optimum
+
+__all__ = [
+    "StockingResult",
+    "TransshipConfig",
+    "TransshipmentAnalysis",
+    "TransshipmentProblem",
+    "TransshipmentValue",
+    "TwoLocationResult",
+    "analyze_transshipment",
+    "evaluate_levels",
+    "paying_edges",
+    "sample_demand",
+    "solve_stocking",
+    "transshipment_problem",
+    "transshipment_value",
+    "two_location_cost",
+    "two_location_optimum",
+]

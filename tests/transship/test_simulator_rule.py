@@ -1,0 +1,90 @@
+"""The simulator's cost-aware transshipment rule on a tiny case worked out by hand."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from netinv.network.compile import compile_network
+from netinv.sim.simulator import CostAwareTransshipment, SimConfig, simulate
+from tests.conftest import network
+
+
+class NoOrders:
+    name = "no_orders"
+
+    def prepare(self, arrays, paths):
+        self.shape = (arrays.num_edges, paths)
+
+    def orders(self, state):
+        return np.zeros(self.shape, dtype=np.float32)
+
+
+def _two_stores(lead_time):
+    """a starts with 10 units, b with none; a -> b pays (0.5 < h_a + p_b = 5), b -> a does not (6 > 5)."""
+    return compile_network(network(
+        [{"id": "supplier"},
+         {"id": "a", "holding_cost": 1.0, "shortage_cost": 4.0, "initial_inventory": 10.0,
+          "demand": {"distribution": "poisson", "mean": 2}},
+         {"id": "b", "holding_cost": 1.0, "shortage_cost": 4.0, "demand": {"distribution": "poisson", "mean": 2}}],
+        [{"source": "supplier", "target": "a"}, {"source": "supplier", "target": "b"},
+         {"source": "a", "target": "b", "kind": "transshipment", "unit_cost": 0.5, "lead_time": lead_time},
+         {"source": "b", "target": "a", "kind": "transshipment", "unit_cost": 6.0}],
+    ))
+
+
+DEMAND = np.array([[3.0, 5.0], [0.0, 4.0]])  # periods x (a, b)
+
+
+def _run(arrays, rule):
+    order = [arrays.node_ids[arrays.demand_slice].index(n) for n in ("a", "b")]
+    demand = np.zeros_like(DEMAND)
+    demand[:, order] = DEMAND
+    return simulate(arrays, NoOrders(), SimConfig(periods=2, paths=1, record=True), demand=demand,
+                    transshipment=rule)
+
+
+def test_lead_time_zero_serves_the_shortage_at_once():
+    # period 0: a 10 - 3 = 7 left, b short 5 -> move 5: holding 2, shortage 0, transshipment 2.5
+    # period 1: a 2 left, b short 4 -> move 2: holding 0, shortage 2 x 4 = 8, transshipment 1
+    result = _run(_two_stores(0), CostAwareTransshipment())
+    breakdown = {k: v["mean"] for k, v in result.cost_breakdown.items()}
+    assert breakdown["holding"] == pytest.approx((2 + 0) / 2)
+    assert breakdown["shortage"] == pytest.approx((0 + 8) / 2)
+    assert breakdown["transshipment"] == pytest.approx((2.5 + 1.0) / 2)
+    assert result.mean_cost == pytest.approx(13.5 / 2)
+    assert result.transshipped == pytest.approx({"a->b": 3.5, "b->a": 0.0})
+    assert result.to_dict()["transshipped"] == result.transshipped
+    assert result.nodes["b"]["fill_rate"] == pytest.approx(7 / 9)
+
+
+def test_lead_time_one_arrives_a_period_later():
+    # period 0: move 5 (in transit): holding 2, shortage 20, transshipment 2.5
+    # period 1: b's backorders 5 + 4; the 5 arrive and serve 5; a's last 2 move: shortage 16, transshipment 1
+    result = _run(_two_stores(1), CostAwareTransshipment())
+    breakdown = {k: v["mean"] for k, v in result.cost_breakdown.items()}
+    assert breakdown["holding"] == pytest.approx(2 / 2)
+    assert breakdown["shortage"] == pytest.approx((20 + 16) / 2)
+    assert breakdown["transshipment"] == pytest.approx(3.5 / 2)
+    assert result.trace["backlog"][:, -1, 0].tolist() == [5.0, 4.0]
+
+
+def test_without_the_rule_nothing_moves_and_keep_holds_stock_back():
+    arrays = _two_stores(0)
+    plain = _run(arrays, None)
+    assert plain.mean_cost == pytest.approx((7 + 20 + 7 + 36) / 2)
+    assert plain.transshipped == {"a->b": 0.0, "b->a": 0.0}
+    kept = _run(arrays, CostAwareTransshipment(keep={"a": 6.0}))  # a ships only beyond 6 units
+    assert kept.transshipped["a->b"] == pytest.approx((1 + 0) / 2)
+
+
+def test_fill_rate_counts_only_the_periods_own_demand():
+    """Regression: the backorders before demand were read through a view that the demand step overwrote."""
+    arrays = compile_network(network(
+        [{"id": "supplier"}, {"id": "b", "holding_cost": 1.0, "shortage_cost": 4.0, "initial_inventory": 4.0,
+                              "demand": {"distribution": "poisson", "mean": 2}}],
+        [{"source": "supplier", "target": "b"}],
+    ))
+    # period 0: demand 7, 4 filled, 3 backordered; period 1: demand 5, nothing on hand
+    result = simulate(arrays, NoOrders(), SimConfig(periods=2, paths=1), demand=np.array([[7.0], [5.0]]))
+    assert result.nodes["b"]["fill_rate"] == pytest.approx(4 / 12)
