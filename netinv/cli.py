@@ -436,13 +436,14 @@ def transship(
     file: FileArg,
     samples: Annotated[int, typer.Option("--samples", min=100, max=10_000_000, help="Demand samples of the LP.")] = 10_000,
     seed: Annotated[int, typer.Option("--seed", help="Seed of the samples (the out-of-sample check uses another).")] = 0,
+    plot: Annotated[Path | None, typer.Option("--plot", help="Picture: levels, edges weighted by flow (PNG).")] = None,
     as_json: JsonOpt = False,
 ) -> None:
     """Stocking levels with lateral transshipment between the demand nodes (two-stage sample-average LP),
     the transshipped quantities, and the value of transshipment (independent / as given / full pooling)."""
     from netinv.transship.cli import transship_command
 
-    result = transship_command(file, samples=samples, seed=seed)
+    result = transship_command(file, samples=samples, seed=seed, plot=plot)
     if as_json:
         _print_json(result)
         return

@@ -231,9 +231,12 @@ def test_transship_json_keys(tmp_path, monkeypatch, capsys):
 
     file = tmp_path / "net.yaml"
     save(generate("distribution", 8, 2, transshipment=True), file)
-    code, out, _ = run(["transship", file, "--samples", "500", "--seed", "1", "--json"], monkeypatch, capsys)
+    picture = tmp_path / "flows.png"
+    code, out, _ = run(["transship", file, "--samples", "500", "--seed", "1", "--plot", picture, "--json"],
+                       monkeypatch, capsys)
     result = json.loads(out)
     assert code == 0
     assert set(result) >= {"levels", "expected_cost", "stderr", "out_of_sample_cost", "transshipped", "value"}
     value = result["value"]
     assert value["full_pooling"] <= value["with_transshipment"] + 1e-6 <= value["independent"] + 2e-6
+    assert picture.stat().st_size > 1000 and result["plot"] == str(picture)
