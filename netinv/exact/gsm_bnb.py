@@ -39,19 +39,25 @@ def _forest(instance: GSMInstance, si_up: np.ndarray) -> np.ndarray:
     return np.array(sorted(keep), dtype=np.int64)
 
 
+def _relaxation(inst: GSMInstance):
+    """(inbound upper bounds, dropped edges (source, target, lead), forest instance, S upper bounds)."""
+    si_up = inst.inbound_upper_bound()
+    keep = _forest(inst, si_up)
+    dropped = np.setdiff1d(np.arange(len(inst.edge_source)), keep)
+    edges = inst.edge_source[dropped], inst.edge_target[dropped], inst.edge_lead_time[dropped]
+    base = replace(inst, edge_source=inst.edge_source[keep], edge_target=inst.edge_target[keep],
+                   edge_lead_time=inst.edge_lead_time[keep], inbound_upper=si_up)
+    s_cap = np.minimum(inst.max_service_time, si_up + inst.processing_time).astype(np.int64)
+    return si_up, edges, base, s_cap
+
+
 def solve_gsm_bnb(instance: GSMInstance, options: GSMOptions = GSMOptions()) -> GSMSolution:
     from netinv.analytic.gsm_tree import gsm_tree_dp
 
     start = time.perf_counter()
     inst = instance
-    si_up = inst.inbound_upper_bound()
     T = inst.processing_time
-    keep = _forest(inst, si_up)
-    dropped = np.setdiff1d(np.arange(len(inst.edge_source)), keep)
-    d_src, d_dst, d_lead = inst.edge_source[dropped], inst.edge_target[dropped], inst.edge_lead_time[dropped]
-    base = replace(inst, edge_source=inst.edge_source[keep], edge_target=inst.edge_target[keep],
-                   edge_lead_time=inst.edge_lead_time[keep], inbound_upper=si_up)
-    s_cap = np.minimum(inst.max_service_time, si_up + T)
+    si_up, (d_src, d_dst, d_lead), base, s_cap = _relaxation(inst)
 
     best_cost, best = np.inf, None
     counter = 0
@@ -132,14 +138,7 @@ def solve_gsm_lagrangian(instance: GSMInstance, options: GSMOptions = GSMOptions
     start = time.perf_counter()
     inst = instance
     N = inst.num_stages
-    si_up = inst.inbound_upper_bound()
-    T = inst.processing_time
-    keep = _forest(inst, si_up)
-    dropped = np.setdiff1d(np.arange(len(inst.edge_source)), keep)
-    ds, dt, dl = inst.edge_source[dropped], inst.edge_target[dropped], inst.edge_lead_time[dropped]
-    base = replace(inst, edge_source=inst.edge_source[keep], edge_target=inst.edge_target[keep],
-                   edge_lead_time=inst.edge_lead_time[keep], inbound_upper=si_up)
-    s_cap = np.minimum(inst.max_service_time, si_up + T).astype(np.int64)
+    si_up, (ds, dt, dl), base, s_cap = _relaxation(inst)
     tol = options.tolerance
     incumbent = [np.inf, None]
 
@@ -182,7 +181,7 @@ def solve_gsm_lagrangian(instance: GSMInstance, options: GSMOptions = GSMOptions
         return best, best_lam, best_sol
 
     s0, si0 = s_cap.copy(), inst.inbound_lower_bound.copy()
-    value, lam, sol = bound(s0, si0, np.zeros(len(dropped)), root_iterations)
+    value, lam, sol = bound(s0, si0, np.zeros(len(ds)), root_iterations)
     heap = [] if sol is None else [(value, 0, s0, si0, lam, sol)]
     counter, nodes, status = 0, 0, Status.OPTIMAL
     lower = value

@@ -8,7 +8,7 @@ from pathlib import Path
 import networkx as nx
 import numpy as np
 
-from netinv.errors import InputError
+from netinv.report import check_png, save_png
 
 
 def plot_placement(graph: nx.DiGraph, solution, path: str | Path, *, title: str | None = None) -> Path:
@@ -21,9 +21,7 @@ def plot_placement(graph: nx.DiGraph, solution, path: str | Path, *, title: str 
     from netinv.network.io import supply_subgraph
     from netinv.network.summary import echelons
 
-    path = Path(path)
-    if path.suffix.lower() != ".png":
-        raise InputError(f"{path}: the picture is written as PNG; use a .png file name")
+    path = check_png(path)
     g = supply_subgraph(graph)
     ech = echelons(graph, supply=g)
     top = max(ech.values(), default=1)
@@ -53,13 +51,4 @@ def plot_placement(graph: nx.DiGraph, solution, path: str | Path, *, title: str 
     ax.set_xlabel("echelon (upstream left, demand right); S = outbound service time")
     ax.set_axis_off()
     fig.tight_layout()
-    tmp = path.with_name(path.name + ".tmp")
-    try:
-        fig.savefig(tmp, format="png")
-        tmp.replace(path)
-    except OSError as exc:
-        tmp.unlink(missing_ok=True)
-        raise InputError(f"{path}: cannot write: {exc.strerror or exc}") from None
-    finally:
-        plt.close(fig)
-    return path
+    return save_png(fig, path)

@@ -8,7 +8,7 @@ from pathlib import Path
 import networkx as nx
 
 from netinv import attrs
-from netinv.errors import InputError
+from netinv.report import check_png, save_png
 
 
 def plot_transshipment(graph: nx.DiGraph, analysis, path: str | Path) -> Path:
@@ -19,9 +19,7 @@ def plot_transshipment(graph: nx.DiGraph, analysis, path: str | Path) -> Path:
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    path = Path(path)
-    if path.suffix.lower() != ".png":
-        raise InputError(f"{path}: the picture is written as PNG; use a .png file name")
+    path = check_png(path)
     levels = analysis.optimum.levels
     flows = analysis.optimum.transshipped
     g = nx.DiGraph()
@@ -48,13 +46,4 @@ def plot_transshipment(graph: nx.DiGraph, analysis, path: str | Path) -> Path:
                  f"(cost {analysis.optimum.expected_cost:.4g})", fontsize=9)
     ax.set_axis_off()
     fig.tight_layout()
-    tmp = path.with_name(path.name + ".tmp")
-    try:
-        fig.savefig(tmp, format="png")
-        tmp.replace(path)
-    except OSError as exc:
-        tmp.unlink(missing_ok=True)
-        raise InputError(f"{path}: cannot write: {exc.strerror or exc}") from None
-    finally:
-        plt.close(fig)
-    return path
+    return save_png(fig, path)
