@@ -223,8 +223,8 @@ def solve_gsm(instance: GSMInstance, options: GSMOptions = GSMOptions(), *, star
               lower: float = -np.inf) -> GSMSolution:
     """Exact GSM by breakpoint refinement (see the module docstring); proven optimal unless the time
     limit stops it first (then the best placement found, with its gap). ``start``: a feasible
-    placement (S, SI, tau) to begin from (its net times become breakpoints); ``lower``: a known lower
-    bound on the optimal cost."""
+    placement (S, SI, tau): the upper bound to beat and HiGHS' start from the second round on; ``lower``:
+    a known lower bound on the optimal cost."""
     from netinv.exact.pyomo_highs import solve_model
 
     incumbent = start
@@ -350,9 +350,30 @@ def solve_placement(instance: GSMInstance, method: str = "auto", options: GSMOpt
         first.method = "auto: tree-bnb"
         return first
     rest = None if options.time_limit is None else max(options.time_limit - (time.perf_counter() - start), 0.1)
-    second = solve_gsm(instance, GSMOptions(time_limit=rest, max_rounds=options.max_rounds, tolerance=options.tolerance,
-                                            round_gap=options.round_gap, threads=options.threads),
+    milp_budget = None if rest is None else rest / 2  # with a time limit, half of what is left goes to the MILP
+    second = solve_gsm(instance, GSMOptions(time_limit=milp_budget, max_rounds=options.max_rounds,
+                                            tolerance=options.tolerance, round_gap=options.round_gap,
+                                            threads=options.threads),
                        start=(first.service_time, first.inbound_service_time, first.net_time), lower=first.bound)
     second.method = "auto: tree-bnb, then milp"
+    if not second.is_optimal and options.time_limit is not None:
+        left = options.time_limit - (time.perf_counter() - start)
+        if left > 1.0:  # the Lagrangian branch and bound often finds better placements and bounds there
+            third = solve_gsm_lagrangian(instance, GSMOptions(time_limit=left, tolerance=options.tolerance))
+            second = _combine(second, third, options.tolerance)
+            second.method = "auto: tree-bnb, milp, then lagrangian"
     second.seconds["total"] = time.perf_counter() - start
     return second
+
+
+def _combine(a: GSMSolution, b: GSMSolution, tolerance: float) -> GSMSolution:
+    """The better placement of two runs on one instance, with the better of their (valid) lower bounds."""
+    best = a if a.cost <= b.cost else b
+    bound = min(max(a.bound, b.bound), best.cost)
+    proven = best.cost - bound <= tolerance * max(1.0, abs(best.cost))
+    return GSMSolution(status=Status.OPTIMAL if proven else Status.TIME_LIMIT, cost=best.cost, bound=bound,
+                       method=best.method, instance=best.instance, service_time=best.service_time,
+                       inbound_service_time=best.inbound_service_time, net_time=best.net_time,
+                       seconds={"total": a.seconds.get("total", 0.0) + b.seconds.get("total", 0.0)},
+                       rounds=a.rounds + b.rounds,
+                       message="" if proven else f"best placement within {100 * (best.cost - bound) / best.cost:.3g}% of optimal")

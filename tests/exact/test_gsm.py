@@ -139,3 +139,18 @@ def test_lagrangian_branch_and_bound_on_real_chains(chain):
     instance = gsm_instance(load(ROOT / "tests/data/willems" / chain))
     lagrangian, milp = solve_placement(instance, "lagrangian"), solve_placement(instance, "milp")
     assert lagrangian.is_optimal and lagrangian.cost == pytest.approx(milp.cost, rel=1e-7)
+
+
+@pytest.mark.slow
+def test_auto_with_a_time_limit_combines_methods_and_keeps_valid_bounds():
+    """A chain the MILP does not prove in 3 s: auto's answer is feasible, its bound below its cost and
+    below the cost the MILP alone finds (both are valid bounds on the same optimum)."""
+    from netinv.exact.gsm import solve_placement
+
+    instance = gsm_instance(load(ROOT / "scenarios/willems/willems_19.csv"))
+    auto = solve_placement(instance, "auto", GSMOptions(time_limit=8))
+    cost, _, _ = instance.evaluate(auto.service_time, auto.inbound_service_time)
+    assert cost == pytest.approx(auto.cost)
+    assert auto.bound <= auto.cost
+    milp = solve_placement(instance, "milp", GSMOptions(time_limit=3))
+    assert auto.bound <= milp.cost + 1e-6 and milp.bound <= auto.cost + 1e-6
