@@ -458,6 +458,60 @@ def transship(
                   f"{value['with_transshipment']:.4f}, full pooling {value['full_pooling']:.4f}")
 
 
+data_app = typer.Typer(help="Demand history: data-quality checks.", no_args_is_help=True)
+app.add_typer(data_app, name="data")
+
+
+@data_app.command("check")
+def data_check(
+    file: Annotated[Path, typer.Argument(help="A history CSV (date,node,quantity) or a scenario whose demand "
+                                         "refers to one (demand: {history: FILE}).", show_default=False)],
+    strict: Annotated[bool, typer.Option("--strict", help="Findings are errors (exit code 2).")] = False,
+    network: Annotated[Path | None, typer.Option("--network", help="Scenario to check a history CSV's nodes "
+                                                 "against.")] = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """Data-quality report: missing periods, duplicates, negative or non-numeric quantities, unknown nodes,
+    outliers (with the reason); every finding names the node and the dates; the cleaning steps applied."""
+    from netinv.history.cli import data_check_command
+
+    result = data_check_command(file, strict=strict, network=network)
+    if as_json:
+        _print_json(result)
+        return
+    for report in result["files"]:
+        typer.echo(f"{report.get('file', file)}: {'ok' if report['ok'] else 'findings'}")
+        for finding in report.get("findings", []):
+            dates = finding.get("dates") or []
+            span = dates[0] if len(dates) == 1 else f"{dates[0]}..{dates[-1]} ({len(dates)} dates)" if dates else ""
+            typer.echo(f"  {finding.get('kind', '')} at {finding.get('node', '')} {span}: {finding.get('message', '')}")
+        for step in report.get("cleaning", []):
+            typer.echo(f"  cleaning: {step}")
+
+
+@app.command()
+def risk(
+    file: FileArg,
+    policy: Annotated[str, typer.Option("--policy", help="Policy simulated from the current state.")] = "base-stock",
+    horizon: Annotated[int, typer.Option("--horizon", min=1, max=10_000, help="Periods ahead.")] = 12,
+    paths: Annotated[int, typer.Option("--paths", min=100, max=10_000_000, help="Simulated demand paths.")] = 2000,
+    seed: Annotated[int, typer.Option("--seed", help="Seed of the paths.")] = 0,
+    period_days: Annotated[int, typer.Option("--period-days", min=1, help="Days per period (days of cover).")] = 1,
+    plot: Annotated[Path | None, typer.Option("--plot", help="Heat map nodes x periods (PNG).")] = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """Stockout-risk warnings: per node the probability of a stockout within the horizon, expected days
+    of cover and excess-stock flags, highest risk first; bullwhip per echelon."""
+    from netinv.history.cli import risk_command
+
+    result = risk_command(file, policy=policy, horizon=horizon, paths=paths, seed=seed, period_days=period_days,
+                          plot=plot)
+    if as_json:
+        _print_json(result)
+        return
+    typer.echo(json.dumps(result, indent=2, default=_default))
+
+
 def _read_levels(path: Path, nodes=None) -> dict:
     """LEVELS.json as {node: level}; with ``nodes``, every key must be one of them."""
     import difflib

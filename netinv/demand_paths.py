@@ -23,6 +23,7 @@ from pathlib import Path
 
 import numpy as np
 
+from netinv.attrs import MAX_DEMAND_MEAN
 from netinv.errors import InputError
 
 
@@ -36,7 +37,11 @@ def read_demand_paths(path: str | Path, demand_nodes: tuple[str, ...] | list[str
         raise InputError(f"{path}: file not found") from None
     except (OSError, UnicodeDecodeError) as exc:
         raise InputError(f"{path}: cannot read: {getattr(exc, 'strerror', None) or exc}") from None
-    rows = [r for r in csv.reader(text.splitlines()) if any(cell.strip() for cell in r)]
+    reader = csv.reader(text.splitlines())
+    try:
+        rows = [r for r in reader if any(cell.strip() for cell in r)]
+    except csv.Error as exc:  # a field over csv's size limit, a stray quote in strict dialects
+        raise InputError(f"{path}: line {reader.line_num}: malformed CSV: {exc}") from None
     if not rows:
         raise InputError(f"{path}: empty file; expected a header 'path,t0,t1,...'")
     header = [h.strip() for h in rows[0]]
@@ -76,6 +81,8 @@ def read_demand_paths(path: str | Path, demand_nodes: tuple[str, ...] | list[str
                 raise InputError(f"{path}: line {line}: t{k}: not a number: {cell.strip()!r}") from None
             if not math.isfinite(x) or x < 0:
                 raise InputError(f"{path}: line {line}: t{k}: demand must be finite and >= 0, got {cell.strip()}")
+            if x > MAX_DEMAND_MEAN:  # the limit of a scenario's demand; float32 in the simulator overflows above
+                raise InputError(f"{path}: line {line}: t{k}: demand must be <= {MAX_DEMAND_MEAN:g}, got {cell.strip()}")
             numbers.append(x)
         order.setdefault(key, len(order))
         values[key, node] = numbers

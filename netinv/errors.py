@@ -9,9 +9,16 @@ from __future__ import annotations
 
 
 class NetinvError(Exception):
-    """Base class of netinv's own errors. ``exit_code`` is what the CLI exits with."""
+    """Base class of netinv's own errors. ``exit_code`` is what the CLI exits with.
+
+    Its message is always one printable line: a line break, another control character or a lone surrogate
+    inside a value the user gave (a node id, a key, a contract string) is shown escaped, ``'new\\nline'``.
+    """
 
     exit_code = 1
+
+    def __str__(self) -> str:
+        return super().__str__().translate(_ESCAPED)
 
 
 class InputError(NetinvError):
@@ -36,6 +43,15 @@ class SolverError(NetinvError):
     """An optimization model could not be solved to a usable answer. CLI exit code 3."""
 
     exit_code = 3
+
+
+# C0 and C1 control characters (tab kept), the Unicode line / paragraph separators and lone surrogates
+# (from a JSON "\ud800": no stream can encode them) -> their escapes
+_ESCAPED = {
+    code: chr(code).encode("unicode_escape", "backslashreplace").decode("ascii")
+    for code in (*range(0x20), *range(0x7F, 0xA0), 0x2028, 0x2029, *range(0xD800, 0xE000))
+    if code != 0x09
+}
 
 
 def where(path: str | None, location: str | None, what: str) -> str:

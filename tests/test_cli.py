@@ -240,3 +240,27 @@ def test_transship_json_keys(tmp_path, monkeypatch, capsys):
     value = result["value"]
     assert value["full_pooling"] <= value["with_transshipment"] + 1e-6 <= value["independent"] + 2e-6
     assert picture.stat().st_size > 1000 and result["plot"] == str(picture)
+
+
+def test_data_check_reports_and_strict_exits_2(tmp_path, monkeypatch, capsys):
+    history = tmp_path / "history.csv"
+    history.write_text("date,node,quantity\n2026-01-01,store,5\n2026-01-02,store,7\n2026-01-02,store,7\n"
+                       "2026-01-03,store,-2\n2026-01-05,store,6\n")
+    code, out, _ = run(["data", "check", history, "--json"], monkeypatch, capsys)
+    report = json.loads(out)["files"][0]
+    assert code == 0 and not report["ok"]
+    kinds = {f["kind"]: f for f in report["findings"]}
+    assert kinds["negative"]["dates"] == ["2026-01-03"] and kinds["negative"]["node"] == "store"
+    assert "duplicate" in kinds and "missing" in kinds
+    code, _, err = run(["data", "check", history, "--strict"], monkeypatch, capsys)
+    assert code == 2 and err.count("\n") == 1 and "negative" in err
+
+
+def test_risk_json_sorted_by_risk(tmp_path, monkeypatch, capsys):
+    picture = tmp_path / "risk.png"
+    code, out, _ = run(["risk", SCENARIOS / "newsvendor_poisson.yaml", "--horizon", "4", "--paths", "400",
+                        "--plot", picture, "--json"], monkeypatch, capsys)
+    result = json.loads(out)
+    assert code == 0 and picture.stat().st_size > 1000
+    risks = [n["stockout_probability"] for n in result["nodes"]]
+    assert risks == sorted(risks, reverse=True) and "bullwhip" in result

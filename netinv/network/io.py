@@ -12,6 +12,7 @@ from __future__ import annotations
 import difflib
 import json
 import math
+import re
 from pathlib import Path
 from typing import Any
 
@@ -63,10 +64,14 @@ def read_document(path: str | Path) -> dict:
             raise ScenarioFileError(
                 where(str(path), f"line {exc.lineno}, column {exc.colno}", f"malformed JSON: {exc.msg}")
             ) from None
+        except RecursionError:
+            raise ScenarioFileError(where(str(path), None, _TOO_DEEP)) from None
+        _check_nesting(data, str(path))
         if isinstance(data, dict) and ("links" in data or "directed" in data) and "graph" in data:
             return _graph_to_raw_document(_node_link_to_graph(data, str(path)), str(path))
     else:
         try:
+            _check_yaml_nesting(text, str(path))
             data = yaml.load(text, Loader=_YAML_LOADER)
         except yaml.YAMLError as exc:
             mark = getattr(exc, "problem_mark", None)
@@ -94,6 +99,9 @@ def save(graph: nx.DiGraph, path: str | Path, *, format: str | None = None) -> P
     if fmt not in ("yaml", "json", "node-link", "graphml"):
         raise ScenarioFileError(where(str(path), None, f"cannot write format {fmt or path.suffix!r}"))
     if fmt == "graphml":
+        unfit = _not_xml_text(graph)
+        if unfit:  # ElementTree would write it, and no XML reader (netinv's included) would read it back
+            raise ScenarioFileError(where(str(path), *unfit))
         text = _graphml_text(graph)
     elif fmt == "node-link":
         text = json.dumps(nx.node_link_data(_plain_copy(graph), edges="links"), indent=1, default=_json_default)
@@ -108,9 +116,20 @@ def save(graph: nx.DiGraph, path: str | Path, *, format: str | None = None) -> P
         tmp.write_text(text, encoding="utf-8")
         tmp.replace(path)
     except OSError as exc:
-        tmp.unlink(missing_ok=True)
+        _discard(tmp)
         raise ScenarioFileError(where(str(path), None, f"cannot write: {exc.strerror or exc}")) from None
+    except BaseException:  # Ctrl-C mid-write: the final name was never touched; leave no temporary file either
+        _discard(tmp)
+        raise
     return path
+
+
+def _discard(tmp: Path) -> None:
+    """Remove a temporary file if there is one (its folder may not even exist: ``-o a_file/out.yaml``)."""
+    try:
+        tmp.unlink(missing_ok=True)
+    except OSError:
+        pass
 
 
 def validate(graph: nx.DiGraph) -> nx.DiGraph:
@@ -126,6 +145,13 @@ def document_to_graph(doc: dict, *, path: str | None = None) -> nx.DiGraph:
     """Validate a scenario document and build the DiGraph (every attribute typed, defaults filled)."""
     if not isinstance(doc, dict):
         raise InvalidNetworkError(where(path, None, f"a scenario must be a mapping, got {_kind(doc)}"))
+    _check_nesting(doc, path)  # documents built in Python too: error messages recurse per level
+    if path is not None:
+        # demand: {history: FILE} (a sales history next to the scenario): replaced by the fitted spec
+        from netinv.history.scenario import has_history, resolve_histories
+
+        if has_history(doc):
+            doc = resolve_histories(doc, path)
     try:
         parsed = ScenarioDoc.model_validate(doc)
     except ValidationError as exc:
@@ -261,7 +287,27 @@ def _read_graphml(path: Path) -> nx.DiGraph:
         raise ScenarioFileError(where(str(path), loc, f"malformed GraphML: {msg}")) from None
     if not graph.is_directed() or graph.is_multigraph():
         raise InvalidNetworkError(where(str(path), None, "GraphML graph must be directed and not a multigraph"))
+    _check_graphml_nodes(path, graph)
     return graph
+
+
+def _check_graphml_nodes(path: Path, graph: nx.DiGraph) -> None:
+    """networkx silently adds a node that only an edge names (a typo would become a new node) and calls a
+    <node> without an id 'None': both are errors here."""
+    import xml.etree.ElementTree as ET
+
+    declared = set()
+    for _, element in ET.iterparse(path):
+        if element.tag.rsplit("}", 1)[-1] == "node":
+            if element.get("id") is None:
+                raise InvalidNetworkError(where(str(path), None, "a <node> element without an 'id' attribute"))
+            declared.add(element.get("id"))
+    for u, v in graph.edges:
+        for end in (u, v):
+            if end not in declared:
+                close = difflib.get_close_matches(end, sorted(declared), n=1)
+                hint = f" (did you mean '{close[0]}'?)" if close else ""
+                raise InvalidNetworkError(where(str(path), f"edge '{u}' -> '{v}'", f"unknown node '{end}'{hint}"))
 
 
 def _graphml_bad_value(path: Path) -> tuple[str | None, str] | None:
@@ -320,6 +366,9 @@ def _node_link_to_graph(data: dict, path: str) -> nx.DiGraph:
         graph = nx.node_link_graph(data, directed=True, multigraph=False, edges="links" if "links" in data else "edges")
     except Exception as exc:
         raise ScenarioFileError(where(path, None, f"malformed node-link JSON: {exc!s}".splitlines()[0])) from None
+    if not isinstance(graph.graph, dict):  # networkx keeps whatever "graph" holds
+        raise ScenarioFileError(where(path, None, f"malformed node-link JSON: 'graph' must be a mapping, got "
+                                      f"{_kind(graph.graph)}"))
     return graph
 
 
@@ -343,9 +392,42 @@ def _graph_to_raw_document(graph: nx.DiGraph, path: str) -> dict:
 
 def _decode_json(text: str, path: str, owner: str, key: str) -> Any:
     try:
-        return json.loads(text)
+        value = json.loads(text)
     except json.JSONDecodeError as exc:
         raise ScenarioFileError(where(path, owner, f"{key}: not valid JSON ({exc.msg})")) from None
+    except RecursionError:
+        raise ScenarioFileError(where(path, owner, f"{key}: {_TOO_DEEP}")) from None
+    _check_nesting(value, path, f"{owner}: {key}")
+    return value
+
+
+MAX_NESTING = 100  # levels of lists and mappings in a scenario file; a scenario needs about five
+_TOO_DEEP = f"lists and mappings nested more than {MAX_NESTING} levels deep"
+
+
+def _check_nesting(data: Any, path: str, owner: str | None = None) -> None:
+    """Refuse a document nested more than MAX_NESTING levels: writers and validators recurse per level."""
+    stack = [(data, 1)]
+    while stack:
+        value, depth = stack.pop()
+        if isinstance(value, (dict, list)):
+            if depth > MAX_NESTING:
+                raise ScenarioFileError(where(path, owner, _TOO_DEEP))
+            stack.extend((item, depth + 1) for item in (value.values() if isinstance(value, dict) else value))
+
+
+def _check_yaml_nesting(text: str, path: str) -> None:
+    """The same limit for YAML, checked on libyaml's event stream before anything is built: its composer
+    recurses in C once per level, and a file nested some ten thousand levels deep would crash Python."""
+    depth = 0
+    for event in yaml.parse(text, Loader=_YAML_LOADER):
+        if isinstance(event, (yaml.MappingStartEvent, yaml.SequenceStartEvent)):
+            depth += 1
+            if depth > MAX_NESTING:
+                mark = event.start_mark
+                raise ScenarioFileError(where(path, f"line {mark.line + 1}, column {mark.column + 1}", _TOO_DEEP))
+        elif isinstance(event, (yaml.MappingEndEvent, yaml.SequenceEndEvent)):
+            depth -= 1
 
 
 def _plain_copy(graph: nx.DiGraph) -> nx.DiGraph:
@@ -368,6 +450,23 @@ def _graphml_text(graph: nx.DiGraph) -> str:
             if key in data:
                 data[key] = json.dumps(data[key])
     return "\n".join(nx.generate_graphml(out)) + "\n"
+
+
+_XML_ILLEGAL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
+
+
+def _not_xml_text(graph: nx.DiGraph) -> tuple[str | None, str] | None:
+    """(where, what) for the first id or text attribute with a character XML 1.0 cannot hold, else None."""
+    owners = [(None, graph.graph)]
+    owners += [(f"node '{n}'", {attrs.NODE_ID: n, **d}) for n, d in graph.nodes(data=True)]
+    owners += [(f"edge '{u}' -> '{v}'", d) for u, v, d in graph.edges(data=True)]
+    for owner, data in owners:
+        for key, value in data.items():
+            found = _XML_ILLEGAL.search(value) if isinstance(value, str) else None  # mappings go as JSON: escaped
+            if found:
+                code = f"U+{ord(found.group()):04X}"
+                return owner, f"{key}: cannot write GraphML: character {code} cannot be stored in XML 1.0"
+    return None
 
 
 def _plain(value: Any) -> Any:

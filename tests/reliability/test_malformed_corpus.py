@@ -1,0 +1,315 @@
+"""A corpus of malformed inputs across every format netinv reads, each run through the real command line
+as a subprocess: exit code 2, one line ``error: <file or contract>: ...`` on stderr naming what is wrong,
+nothing on stdout, no traceback.
+
+Formats: scenario YAML, JSON (scenario and node-link) and GraphML (``tests/data/reliability/scenario``),
+Willems supply-chain CSV (``.../willems``), demand-path CSV (``.../demand_paths``, read by ``simulate
+--demand-paths`` and ``plan --demand-path``), contract and demand strings (``contracts evaluate``). A few
+inputs too large to keep in the repository (nesting 50,000 levels deep, a 200,000-character CSV field)
+are written when the tests start. The older corpora (``tests/data/bad``, ``tests/data/bad_willems``), which
+``tests/test_bad_input.py`` and ``tests/test_bad_willems.py`` run in-process with exact messages, go
+through the subprocess too in a ``slow`` test.
+
+All the subprocesses of a test run at once (a small pool), so the corpus costs a few seconds of wall time.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import tempfile
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+DATA = Path(__file__).resolve().parents[1] / "data"
+CORPUS = DATA / "reliability"
+TINY = CORPUS / "tiny.yaml"  # a valid plant -> store network, for the demand-path files
+MARKET = ("--demand", "normal:100,30", "--price", "10", "--cost", "3")
+
+
+@dataclass(frozen=True)
+class Case:
+    """One malformed input: the command's arguments, what the error line starts with, and substrings it
+    must contain (the line, field or key it names and what is wrong)."""
+
+    args: tuple[str, ...]
+    subject: str
+    expected: tuple[str, ...]
+
+
+def scenario(name: str, *expected: str) -> Case:
+    path = str(CORPUS / "scenario" / name)
+    return Case(("validate", path), path, expected)
+
+
+def willems(name: str, *expected: str) -> Case:
+    path = str(CORPUS / "willems" / name)
+    return Case(("validate", path), path, expected)
+
+
+def demand_paths(name: str, *expected: str, command: str = "simulate") -> Case:
+    path = str(CORPUS / "demand_paths" / name)
+    if command == "plan":
+        return Case(("plan", str(TINY), "--demand-path", path, "--horizon", "2", "--json"), path, expected)
+    return Case(("simulate", str(TINY), "--demand-paths", path, "--json"), path, expected)
+
+
+def contract(text: str, *expected: str, subject: str | None = None) -> Case:
+    return Case(("contracts", "evaluate", *MARKET, "--contract", text, "--json"),
+                subject or f"contract {text!r}", expected)
+
+
+def demand(text: str, subject: str, *expected: str) -> Case:
+    args = ("contracts", "evaluate", "--demand", text, "--price", "10", "--cost", "3", "--contract", "wholesale:w=6")
+    return Case(args, subject, expected)
+
+
+CASES: dict[str, Case] = {
+    # --- YAML: untrusted tags, syntax, values -----------------------------------------------------------
+    "yaml-python-object-tag": scenario("python_object_tag.yaml", "line 3, column 5",
+                                       "could not determine a constructor for the tag",
+                                       "python/object/apply:os.mkdir"),
+    "yaml-python-name-tag": scenario("python_name_tag.yaml", "line 1, column 7", "python/name:os.system"),
+    "yaml-tab-indentation": scenario("tab_indentation.yaml", "line 3, column 1", "malformed YAML"),
+    "yaml-undefined-alias": scenario("undefined_alias.yaml", "line 2, column 8", "found undefined alias"),
+    "yaml-unhashable-key": scenario("unhashable_key.yaml", "line 3, column 19", "found unhashable key"),
+    "yaml-two-documents": scenario("two_documents.yaml", "line 3, column 1", "another document"),
+    "yaml-nul-byte": scenario("nul_byte.yaml", "malformed YAML", "#x0000"),
+    "yaml-newline-in-id": scenario("newline_in_node_id.yaml", "edge 'plant\\nstore' -> 'store'",
+                                   "unknown node 'plant\\nstore'"),
+    "yaml-escape-sequence-in-id": scenario("escape_sequence_in_id.yaml", "unknown node '\\x1b[31mplant'",
+                                           "did you mean 'plant'?"),
+    "yaml-huge-integer": scenario("huge_integer.yaml", "node 'plant'", "holding_cost: must be a number"),
+    "yaml-infinite-lead-time": scenario("infinite_lead_time.yaml", "edge 'plant' -> 'store'",
+                                        "lead_time: must be an integer", "got inf"),
+    "yaml-integer-and-string-id": scenario("integer_and_string_id.yaml", "node '1'", "duplicate node id"),
+    "yaml-lookalike-id": scenario("lookalike_id.yaml", "unknown node 'st\u043ere'", "did you mean 'store'?"),
+    "yaml-empty-series": scenario("empty_series.yaml", "node 'store'", "demand.values: must have at least 1 item"),
+    "yaml-position-three-numbers": scenario("position_three_numbers.yaml", "node 'plant'",
+                                            "position: must have at most 2 items"),
+    "yaml-empty-node-id": scenario("empty_node_id.yaml", "id: must"),
+    "yaml-null-nodes": scenario("null_nodes.yaml", "nodes: must be a list", "got nothing (null)"),
+    # --- JSON ---------------------------------------------------------------------------------------------
+    "json-trailing-comma": scenario("trailing_comma.json", "line 1, column 41", "malformed JSON"),
+    "json-top-level-string": scenario("top_level_string.json", "must be a mapping", "got a string"),
+    "json-lone-surrogate-id": scenario("lone_surrogate_id.json", "unknown node '\\ud800'"),
+    "json-infinity-lead-time": scenario("infinity_lead_time.json", "edge 'a' -> 'b'", "lead_time: must be an integer"),
+    "json-overflowing-exponent": scenario("overflowing_exponent.json", "node 'plant'",
+                                          "holding_cost: must be a finite number", "got inf"),
+    "json-nodes-is-number": scenario("nodes_is_number.json", "nodes: must be a list", "got 3"),
+    "node-link-graph-is-list": scenario("node_link_graph_is_list.json", "malformed node-link JSON",
+                                        "'graph' must be a mapping", "got a list"),
+    "node-link-unhashable-end": scenario("node_link_unhashable_end.json", "malformed node-link JSON"),
+    # --- GraphML ------------------------------------------------------------------------------------------
+    "graphml-edge-to-undeclared-node": scenario("graphml_edge_to_undeclared_node.graphml", "edge 'plant' -> 'stor'",
+                                                "unknown node 'stor'", "did you mean 'store'?"),
+    "graphml-node-without-id": scenario("graphml_node_without_id.graphml", "<node> element without an 'id'"),
+    "graphml-entity-expansion": scenario("graphml_entity_expansion.graphml", "line 4", "malformed GraphML",
+                                         "amplification"),
+    "graphml-external-entity": scenario("graphml_external_entity.graphml", "line 4", "malformed GraphML",
+                                        "external entity"),
+    "graphml-no-graph": scenario("graphml_no_graph.graphml", "malformed GraphML"),
+    "graphml-unknown-data-key": scenario("graphml_unknown_data_key.graphml", "malformed GraphML", "no key d9"),
+    "graphml-truncated": scenario("graphml_truncated.graphml", "line 5, column 5", "malformed GraphML"),
+    "graphml-parallel-edges": scenario("graphml_parallel_edges.graphml", "not a multigraph"),
+    # --- Willems supply-chain CSV -------------------------------------------------------------------------
+    "willems-infinite-lead-time": willems("infinite_lead_time.csv", "line 3, stage 'Retail_1'",
+                                          "lead_time: must be a number >= 0", "got 'inf'"),
+    "willems-huge-lead-time": willems("huge_lead_time.csv", "line 2, stage 'Part_1'", "lead_time: must be <= 10000"),
+    "willems-nan-service-factor": willems("nan_service_factor.csv", "line 3, stage 'Retail_1'",
+                                          "ext_demand_thres", "got 'nan'"),
+    "willems-overflowing-quantity": willems("overflowing_quantity.csv", "line 3, stage 'Retail_1'",
+                                            "quantity of supplier 'Part_1'", "got '1e400'"),
+    "willems-unterminated-quote": willems("unterminated_quote.csv", "line 2", "missing column 'lead_time'"),
+    # --- demand-path CSV ----------------------------------------------------------------------------------
+    "paths-empty": demand_paths("empty.csv", "empty file", "path,t0,t1"),
+    "paths-bad-header": demand_paths("bad_header.csv", "line 1: header must be 'path,t0,t1,...'", "got 'paths,t0,t1'"),
+    "paths-skipped-period": demand_paths("skipped_period.csv", "line 1: column 3 must be named 't1'", "got 't2'"),
+    "paths-header-only": demand_paths("header_only.csv", "no demand paths after the header"),
+    "paths-ragged-row": demand_paths("ragged_row.csv", "line 2: expected 3 fields, got 2"),
+    "paths-negative-demand": demand_paths("negative_demand.csv", "line 2: t1: demand must be finite and >= 0",
+                                          "got -2"),
+    "paths-nan-demand": demand_paths("nan_demand.csv", "line 2: t1", "got nan"),
+    "paths-huge-demand": demand_paths("huge_demand.csv", "line 2: t1: demand must be <= 1e+09", "got 1e300"),
+    "paths-not-a-number": demand_paths("not_a_number.csv", "line 2: t1: not a number: 'lots'"),
+    "paths-duplicate-path": demand_paths("duplicate_path.csv", "line 3: path '0' node 'store' appears twice"),
+    "paths-empty-label": demand_paths("empty_path_label.csv", "line 2: empty path label"),
+    "paths-not-a-demand-node": demand_paths("not_a_demand_node.csv", "line 2: node 'plant' is not a demand node"),
+    "paths-nul-byte": demand_paths("nul_byte.csv", "line 2: t1: not a number: '2\\x00'"),
+    "paths-latin1": demand_paths("latin1.csv", "cannot read", "can't decode byte 0xe9"),
+    "paths-plan-ragged-row": demand_paths("ragged_row.csv", "line 2: expected 3 fields", command="plan"),
+    # --- contract strings ---------------------------------------------------------------------------------
+    "contract-empty": contract("", "unknown contract ''", "wholesale"),
+    "contract-unknown-family": contract("bogus:w=1", "unknown contract 'bogus'", "buyback"),
+    "contract-no-terms": contract("wholesale", "expected wholesale:KEY=VALUE"),
+    "contract-no-value": contract("wholesale:w", "cannot read 'w'", "KEY=VALUE"),
+    "contract-not-a-number": contract("wholesale:w=six", "w='six' is not a number"),
+    "contract-nan": contract("wholesale:w=nan", "w must be a finite number", "got nan"),
+    "contract-overflow": contract("wholesale:w=1e400", "w must be a finite number", "got 1e400"),
+    "contract-key-twice": contract("buyback:w=6,b=4,b=3", "'b' given twice"),
+    "contract-missing-key": contract("buyback:w=6", "missing b", "buyback takes w, b"),
+    "contract-unknown-key": contract("wholesale:w=6,x=1", "unknown key 'x'", "wholesale takes w"),
+    "contract-share-above-one": contract("revenue-sharing:w=1,phi=1.5", "phi must be in [0, 1]", "got 1.5",
+                                         subject="revenue-sharing"),
+    "contract-negative-price": contract("wholesale:w=-6", "wholesale_price must be >= 0", subject="wholesale"),
+    "contract-discount-key": contract("quantity-discount:abc=5", "MIN_ORDER=PRICE", "got key 'abc'"),
+    "contract-discount-nan-break": contract("quantity-discount:nan=5", "first break must be at order 0",
+                                            subject="quantity-discount"),
+    "contract-flexibility-above-one": contract("quantity-flexibility:w=6,delta=2", "delta must be in [0, 1]",
+                                               subject="quantity-flexibility"),
+    "contract-buyback-above-price": contract("buyback:w=6,b=7", "must be below w + c_r", subject="buyback"),
+    "contract-escape-sequence": contract("wholesale:w=6\x1b[2J", "w='6\\x1b[2J' is not a number"),
+    "demand-one-parameter": demand("normal:100", "demand 'normal:100'", "normal takes 2 parameter(s), got 1"),
+    "demand-unknown-distribution": demand("weibull:1,2", "demand 'weibull:1,2'", "unknown distribution 'weibull'"),
+    "demand-negative-mean": demand("poisson:-1", "demand poisson", "mean must be > 0"),
+    "demand-missing-sample": demand("empirical:/no/such/sample.csv", "/no/such/sample.csv", "cannot read"),
+}
+
+
+def generated_cases(folder: Path) -> dict[str, Case]:
+    """Inputs too large for the repository, written into ``folder``."""
+    deep_yaml = folder / "deep_nesting.yaml"
+    deep_yaml.write_text("name: deep\nnodes:\n  - id: a\n    position: " + "[" * 50_000 + "]" * 50_000 + "\n")
+    deep_block = folder / "deep_block_nesting.yaml"
+    deep_block.write_text("name: deep\nknown:\n  a:\n    " + "- " * 20_000 + "1\nnodes: [{id: a}]\n")
+    deep_json = folder / "deep_nesting.json"
+    deep_json.write_text('{"name": "deep", "known": ' + "[" * 50_000 + "]" * 50_000 + ', "nodes": [{"id": "a"}]}')
+    deep_graphml = folder / "deep_demand.graphml"
+    deep_graphml.write_text(
+        '<?xml version="1.0"?>\n<graphml xmlns="http://graphml.graphdrawing.org/xmlns">\n'
+        '  <key id="d0" for="node" attr.name="demand" attr.type="string"/>\n'
+        f'  <graph edgedefault="directed"><node id="a"><data key="d0">{"[" * 50_000}</data></node></graph>\n'
+        "</graphml>\n"
+    )
+    header = "stage_id,lead_time,max_s_time,cost_rate,risk_pool,ext_demand_mean,ext_demand_std,ext_demand_thres,up_stages"
+    big_willems = folder / "huge_field.csv"
+    big_willems.write_text(f"{header}\nPart_1,1,,1,,,,," + "x" * 200_000 + "\n")
+    big_paths = folder / "huge_field_paths.csv"
+    big_paths.write_text("path,t0\n0," + "1" * 200_000 + "\n")
+    too_deep = "nested more than 100 levels deep"
+    return {
+        "yaml-deep-flow-nesting": Case(("validate", str(deep_yaml)), str(deep_yaml), ("line 4", too_deep)),
+        "yaml-deep-block-nesting": Case(("validate", str(deep_block)), str(deep_block), ("line 4", too_deep)),
+        "json-deep-nesting": Case(("validate", str(deep_json)), str(deep_json), (too_deep,)),
+        "graphml-deep-json-attribute": Case(("validate", str(deep_graphml)), str(deep_graphml),
+                                            ("node 'a'", "demand:", too_deep)),
+        "willems-huge-field": Case(("validate", str(big_willems)), str(big_willems),
+                                   ("line 2", "malformed CSV", "field larger than field limit")),
+        "paths-huge-field": Case(("simulate", str(TINY), "--demand-paths", str(big_paths), "--json"), str(big_paths),
+                                 ("line 2", "malformed CSV", "field larger than field limit")),
+    }
+
+
+def netinv(args: tuple[str, ...], cwd: Path) -> subprocess.CompletedProcess:
+    """The real command line, ``python -m netinv.cli ARGS``, as a user runs it."""
+    env = {**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parents[2])}
+    return subprocess.run([sys.executable, "-m", "netinv.cli", *args], capture_output=True, text=True,
+                          errors="backslashreplace", timeout=300, cwd=cwd, env=env)
+
+
+def run_all(cases: dict[str, Case], cwd: Path) -> dict[str, subprocess.CompletedProcess]:
+    with ThreadPoolExecutor(max_workers=max(2, min(8, os.cpu_count() or 2))) as pool:
+        futures = {name: pool.submit(netinv, case.args, cwd) for name, case in cases.items()}
+        return {name: future.result() for name, future in futures.items()}
+
+
+def assert_one_line_error(proc: subprocess.CompletedProcess, subject: str, expected: tuple[str, ...]) -> str:
+    report = f"exit {proc.returncode}; stdout={proc.stdout[-500:]!r}; stderr={proc.stderr[-2000:]!r}"
+    assert "Traceback" not in proc.stdout + proc.stderr, report
+    assert proc.returncode == 2, report
+    assert proc.stdout == "", report
+    lines = proc.stderr.splitlines()
+    assert len(lines) == 1 and proc.stderr.endswith("\n"), report
+    line = lines[0]
+    assert line.startswith(f"error: {subject}: ") or line == f"error: {subject}", line
+    for part in expected:
+        assert part in line, f"{part!r} not in {line!r}"
+    return line
+
+
+def _generated_names() -> list[str]:
+    with tempfile.TemporaryDirectory() as folder:
+        return list(generated_cases(Path(folder)))
+
+
+ALL_NAMES = [*CASES, *_generated_names()]
+# one input of each format also runs as a real subprocess in the default suite; all of them in `slow`
+SAMPLE = ["yaml-python-object-tag", "yaml-newline-in-id", "json-lone-surrogate-id", "node-link-graph-is-list",
+          "graphml-entity-expansion", "willems-infinite-lead-time", "paths-huge-demand", "paths-plan-ragged-row",
+          "contract-nan", "demand-one-parameter", "yaml-deep-flow-nesting", "paths-huge-field"]
+
+
+@pytest.fixture(scope="module")
+def generated(tmp_path_factory) -> dict[str, Case]:
+    return generated_cases(tmp_path_factory.mktemp("generated"))
+
+
+def test_corpus_size_and_formats():
+    assert len(ALL_NAMES) == len(set(ALL_NAMES)) >= 40
+    assert set(SAMPLE) <= set(ALL_NAMES)
+    kinds = {name.split("-")[0] for name in ALL_NAMES}
+    assert {"yaml", "json", "node", "graphml", "willems", "paths", "contract", "demand"} <= kinds
+    on_disk = {p.relative_to(CORPUS).as_posix() for p in CORPUS.rglob("*") if p.is_file()} - {"tiny.yaml"}
+    used = {Path(arg).relative_to(CORPUS).as_posix() for case in CASES.values() for arg in case.args
+            if arg.startswith(str(CORPUS)) and arg != str(TINY)}
+    assert on_disk == used  # every file of the corpus is in the table, and every entry has its file
+
+
+@pytest.mark.parametrize("name", ALL_NAMES)
+def test_malformed_input_in_process(capsys, monkeypatch, tmp_path, generated, name):
+    # netinv.cli.main with sys.argv patched: what the console script runs, without a process start
+    from tests.test_bad_input import run_cli
+
+    case = {**CASES, **generated}[name]
+    monkeypatch.chdir(tmp_path)
+    code, out, err = run_cli(capsys, monkeypatch, *case.args)
+    assert_one_line_error(subprocess.CompletedProcess(case.args, code, out, err), case.subject, case.expected)
+    assert list(tmp_path.iterdir()) == []  # nothing written: the YAML tags ran nothing (os.mkdir)
+
+
+def test_sample_through_the_command_line(tmp_path, generated):
+    cases = {name: {**CASES, **generated}[name] for name in SAMPLE}
+    procs = run_all(cases, tmp_path)
+    for name, case in cases.items():
+        assert_one_line_error(procs[name], case.subject, case.expected)
+    assert list(tmp_path.iterdir()) == []
+
+
+@pytest.mark.slow
+def test_whole_corpus_through_the_command_line(tmp_path, generated):
+    cases = {**CASES, **generated}
+    procs = run_all(cases, tmp_path)
+    failures = []
+    for name, case in cases.items():
+        try:
+            assert_one_line_error(procs[name], case.subject, case.expected)
+        except AssertionError as exc:
+            failures.append(f"{name}: {exc}")
+    assert not failures, "\n".join(failures)
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_tiny_scenario_is_valid(tmp_path):
+    # the demand-path cases fail because of their paths file, not the scenario
+    proc = netinv(("validate", str(TINY)), tmp_path)
+    assert proc.returncode == 0 and proc.stdout.startswith("ok: "), proc.stderr
+
+
+# --- the older corpora through the real command line --------------------------------------------------
+
+OLD_SCENARIOS = sorted(p for p in (DATA / "bad").iterdir() if p.is_file() and p.name != "transshipment_cycle_ok.yaml")
+OLD_WILLEMS = sorted(p for p in (DATA / "bad_willems").iterdir() if p.is_file())
+
+
+@pytest.mark.slow
+def test_older_corpora_through_the_command_line(tmp_path):
+    files = [*OLD_SCENARIOS, *OLD_WILLEMS]
+    assert len(files) >= 80
+    cases = {str(p): Case(("validate", str(p)), str(p), ()) for p in files}
+    procs = run_all(cases, tmp_path)
+    for name, case in cases.items():
+        assert_one_line_error(procs[name], case.subject, case.expected)
