@@ -509,7 +509,24 @@ def risk(
     if as_json:
         _print_json(result)
         return
-    typer.echo(json.dumps(result, indent=2, default=_default))
+    from rich.table import Table
+
+    table = Table(title=f"stockout risk within {result['horizon']} periods under {result['policy']} "
+                        f"({result['paths']} paths), highest first")
+    for column in ("node", "P(stockout)", "95% CI", "days of cover (expected)", "now", "target", "excess"):
+        table.add_column(column, justify="left" if column == "node" else "right")
+    for row in result["nodes"]:
+        lo, hi = row["ci95"]
+        table.add_row(row["node"], f"{row['stockout_probability']:.3f}", f"[{lo:.3f}, {hi:.3f}]",
+                      f"{row['expected_days_of_cover']:.1f}", f"{row['current_days_of_cover']:.1f}",
+                      f"{row['target_days_of_cover']:.1f}", "yes" if row["excess"] else "")
+    console = _console()
+    console.print(table)
+    if result.get("bullwhip"):
+        console.print("bullwhip (Var orders / Var demand) by echelon: "
+                      + ", ".join(f"{k}: {v:.2f}" for k, v in result["bullwhip"].items()))
+    if result.get("plot"):
+        console.print(f"picture: {result['plot']}")
 
 
 def _read_levels(path: Path, nodes=None) -> dict:
