@@ -1,0 +1,79 @@
+"""The last layer of the GNN policy: orders the simulator will ship in full.
+
+In period t the simulator ships, on every supply edge e = (i -> j), what is owed plus the new order,
+``min(owed_e + x_e, capacity_e)``, from node i's stock at the start of the period; a node short of
+stock or capacity scales every request by the same fraction (:mod:`netinv.sim.simulator`). Orders
+x >= 0 are *feasible* when nothing would be cut:
+
+    x_e <= room_e = max(capacity_e - owed_e, 0)                                   (edge capacity)
+    sum_{e out of i} x_e <= headroom_i = max(available_i - sum_{e out of i} min(owed_e, capacity_e), 0)
+
+with ``available_i`` = min(on hand, node capacity) at a node that holds stock and the node capacity at
+an external source (``inf`` when unlimited). The layer maps any orders to feasible ones the way the
+simulator would have cut them:
+
+    y_e = min(max(x_e, 0), room_e)
+    z_e = y_e * min(1, headroom_i / sum_{f out of i} y_f)       (proportional allocation)
+
+(where a node binds, the factor is shrunk by 4 units in the last place of the float type, so that the
+rounded sum never passes the bound and a second pass is the identity). It is the identity on feasible
+orders and differentiable almost everywhere: where a node's stock binds,
+the gradient flows through the scaling factor to every order out of the node (and to the stock); where
+an edge capacity binds, the order's gradient is 0. :func:`feasible_orders` is the torch form (any
+number of trailing path axes), :func:`repair` the numpy form on a simulator state.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import torch
+
+
+def feasible_orders(orders: torch.Tensor, source: torch.Tensor, owed: torch.Tensor, edge_capacity: torch.Tensor,
+                    available: torch.Tensor, num_nodes: int) -> torch.Tensor:
+    """Feasible orders in units of each edge's source.
+
+    orders (E, ...) proposed orders; source (E,) the source node of each edge; owed (E, ...) units still
+    owed on each edge; edge_capacity (E,) (``inf`` = unlimited); available (N, ...) units each node can
+    ship this period (``inf`` = unlimited). Trailing axes (paths) broadcast. Returns (E, ...).
+    """
+    cap = edge_capacity.reshape(edge_capacity.shape + (1,) * (orders.dim() - 1))
+    room = torch.clamp(cap - owed, min=0.0)
+    y = torch.minimum(torch.clamp(orders, min=0.0), room)
+    committed = _per_source(torch.minimum(owed, cap).expand_as(y), source, num_nodes)
+    headroom = torch.clamp(available - committed, min=0.0)
+    total = _per_source(y, source, num_nodes)
+    short = total > headroom  # never true where headroom is inf
+    one, zero = torch.ones_like(total), torch.zeros_like(total)
+    # both sides of the division masked, so that no inf or nan reaches the gradient
+    margin = 1.0 - 4.0 * torch.finfo(total.dtype).eps
+    ratio = torch.where(short, torch.where(short, headroom, zero) / torch.where(short, total, one) * margin, one)
+    return y * ratio[source]
+
+
+def repair(orders: np.ndarray, state, arrays) -> np.ndarray:
+    """Any (E, B) orders made feasible for ``state`` (a :class:`~netinv.sim.state.SimState`): float32,
+    non-negative, within edge capacity and each node's stock and capacity; feasible orders unchanged."""
+    a = arrays
+    x = np.asarray(orders, dtype=np.float32)
+    if x.shape != state.owed.shape:
+        raise ValueError(f"repair: orders of shape {x.shape}, expected {state.owed.shape}")
+    cap = a.edge_capacity.astype(np.float32)[:, None]
+    owed = state.owed.astype(np.float32)
+    y = np.minimum(np.maximum(x, 0.0), np.maximum(cap - owed, 0.0))
+    out_incidence = a.out_incidence()
+    available = np.maximum(state.on_hand, 0.0).astype(np.float32)
+    node_cap = a.capacity.astype(np.float32)[:, None]
+    np.minimum(available, node_cap, out=available)
+    available[a.unlimited] = node_cap[a.unlimited]
+    headroom = np.maximum(available - out_incidence @ np.minimum(owed, cap), 0.0)
+    total = out_incidence @ y
+    short = total > headroom
+    ratio = np.ones_like(total)
+    ratio[short] = headroom[short] / total[short] * np.float32(1.0 - 4.0 * np.finfo(np.float32).eps)
+    return (y * ratio[a.edge_source]).astype(np.float32)
+
+
+def _per_source(values: torch.Tensor, source: torch.Tensor, num_nodes: int) -> torch.Tensor:
+    out = values.new_zeros((num_nodes,) + tuple(values.shape[1:]))
+    return out.index_add_(0, source, values)
