@@ -13,6 +13,7 @@ import difflib
 import json
 import math
 import re
+import warnings
 from pathlib import Path
 from typing import Any
 
@@ -274,7 +275,9 @@ def _read_text(path: Path) -> str:
 def _read_graphml(path: Path) -> nx.DiGraph:
     _read_text(path)  # same clear errors for missing / unreadable files
     try:
-        graph = nx.read_graphml(path)
+        with warnings.catch_warnings():  # e.g. "No key type for id d2": the keys are checked below
+            warnings.simplefilter("ignore", UserWarning)
+            graph = nx.read_graphml(path)
     except Exception as exc:  # ElementTree / networkx raise many types for malformed XML
         bad = _graphml_bad_value(path)
         if bad:
