@@ -21,7 +21,6 @@ from typing import Annotated, Literal
 
 import numpy as np
 from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, model_validator
-from scipy import stats
 
 from netinv.attrs import MAX_DEMAND_MEAN, MAX_SERIES_LENGTH
 
@@ -49,6 +48,8 @@ class Normal(_Spec):
         return self.std
 
     def scipy(self):
+        from scipy import stats
+
         return stats.norm(self.mean, max(self.std, 1e-12))
 
 
@@ -63,6 +64,8 @@ class Poisson(_Spec):
         return float(np.sqrt(self.mean))
 
     def scipy(self):
+        from scipy import stats
+
         return stats.poisson(self.mean)
 
 
@@ -86,6 +89,8 @@ class Gamma(_Spec):
         return self.std
 
     def scipy(self):
+        from scipy import stats
+
         return stats.gamma(self.shape, scale=self.scale)
 
 
@@ -111,6 +116,8 @@ class Uniform(_Spec):
         return (self.high - self.low) / np.sqrt(12.0)
 
     def scipy(self):
+        from scipy import stats
+
         return stats.uniform(self.low, self.high - self.low)
 
 
@@ -146,6 +153,8 @@ class Empirical(_Spec):
         return float(np.sqrt(np.dot(w, (x - np.dot(w, x)) ** 2)))
 
     def scipy(self):
+        from scipy import stats
+
         x, w = np.asarray(self.values, dtype=float), self.weights()
         # rv_discrete needs integer support: fall back to a histogram when the values are fractional.
         if np.all(x == np.round(x)):

@@ -149,9 +149,12 @@ def document_to_graph(doc: dict, *, path: str | None = None) -> nx.DiGraph:
     _check_nesting(doc, path)  # documents built in Python too: error messages recurse per level
     if path is not None:
         # demand: {history: FILE} (a sales history next to the scenario): replaced by the fitted spec
-        from netinv.history.scenario import has_history, resolve_histories
+        nodes = doc.get("nodes")
+        if isinstance(nodes, list) and any(
+            isinstance(n, dict) and isinstance(n.get("demand"), dict) and "history" in n["demand"] for n in nodes
+        ):  # checked here so that loading a scenario without history never imports the history package
+            from netinv.history.scenario import resolve_histories
 
-        if has_history(doc):
             doc = resolve_histories(doc, path)
     try:
         parsed = ScenarioDoc.model_validate(doc)
