@@ -56,14 +56,18 @@ def test_reported_stage_quantities_are_consistent():
     assert sum(r["safety_stock_value"] for r in solution.stages().values()) == pytest.approx(solution.cost)
 
 
-@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(gsm_graphs(tree=False, min_stages=3, max_stages=7))
-def test_milp_equals_brute_force_on_general_networks(graph):
+@pytest.mark.parametrize("method", ["milp", "tree-bnb", "lagrangian"])
+@settings(max_examples=50, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(graph=gsm_graphs(tree=False, min_stages=3, max_stages=7))
+def test_every_exact_method_equals_brute_force_on_general_networks(method, graph):
+    from netinv.exact.gsm import solve_placement
+
     instance = gsm_instance(graph)
     expected, _ = brute_force_gsm(instance)
-    solution = solve_gsm(instance)
-    assert solution.is_optimal
+    solution = solve_placement(instance, method)
+    assert solution.is_optimal and solution.bound == pytest.approx(solution.cost, rel=1e-6, abs=1e-9)
     assert solution.cost == pytest.approx(expected, rel=1e-7, abs=1e-9)
+    instance.evaluate(solution.service_time, solution.inbound_service_time)  # feasible as reported
 
 
 @settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.too_slow])
@@ -97,19 +101,6 @@ def test_the_pyomo_model_is_exposed_and_pure():
     assert all(v.value is None for v in model.S.values())  # nothing solved
 
 
-@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(gsm_graphs(tree=False, min_stages=3, max_stages=7))
-def test_tree_branch_and_bound_equals_brute_force_on_general_networks(graph):
-    from netinv.exact.gsm_bnb import solve_gsm_bnb
-
-    instance = gsm_instance(graph)
-    expected, _ = brute_force_gsm(instance)
-    solution = solve_gsm_bnb(instance)
-    assert solution.is_optimal and solution.bound == pytest.approx(solution.cost, rel=1e-7, abs=1e-9)
-    assert solution.cost == pytest.approx(expected, rel=1e-7, abs=1e-9)
-    instance.evaluate(solution.service_time, solution.inbound_service_time)  # feasible
-
-
 @pytest.mark.parametrize("seed", range(4))
 def test_every_method_agrees_on_random_general_networks(seed):
     from netinv.exact.gsm import solve_placement
@@ -118,18 +109,6 @@ def test_every_method_agrees_on_random_general_networks(seed):
     costs = {m: solve_placement(instance, m).cost for m in ("milp", "tree-bnb", "auto")}
     assert costs["tree-bnb"] == pytest.approx(costs["milp"], rel=1e-7)
     assert costs["auto"] == pytest.approx(costs["milp"], rel=1e-7)
-
-
-@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(gsm_graphs(tree=False, min_stages=3, max_stages=7))
-def test_lagrangian_branch_and_bound_equals_brute_force(graph):
-    from netinv.exact.gsm_bnb import solve_gsm_lagrangian
-
-    instance = gsm_instance(graph)
-    expected, _ = brute_force_gsm(instance)
-    solution = solve_gsm_lagrangian(instance)
-    assert solution.is_optimal and solution.bound == pytest.approx(solution.cost, rel=1e-6, abs=1e-9)
-    assert solution.cost == pytest.approx(expected, rel=1e-7, abs=1e-9)
 
 
 @pytest.mark.parametrize("chain", ["willems_01.csv", "willems_03.csv"])
