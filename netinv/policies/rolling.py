@@ -99,6 +99,7 @@ class RollingHorizon:
         horizon = cfg.window(t)
         lp = self._model(horizon)
         out = np.zeros((a.num_edges, state.paths), dtype=np.float32)
+        self.last_objectives = np.full(state.paths, np.nan)  # the plan's objective per path (teacher labels)
         mean = expected_demand(a, t, horizon)[None] if not cfg.stochastic else None
         for b in range(state.paths):
             start = PlanState.from_sim(state, b)
@@ -111,6 +112,7 @@ class RollingHorizon:
             self.solves += 1
             self.solve_seconds += solution.seconds["solve"]
             self.handoff_seconds += solution.seconds["handoff"]
+            self.last_objectives[b] = solution.objective
             first = solution.decisions["orders"][0, 0]
             out[:, b] = np.maximum(first - state.owed[:, b], 0.0)  # what is still owed ships anyway
         return out
