@@ -49,6 +49,9 @@ backlog                external demand backordered / lambda_i
 net_stock              on hand - backlog - units owed to customers on supply edges, / lambda_i
 inventory_position     net stock + everything inbound (owed + in transit + unused components; at an
                        assembly node complete kits only), / lambda_i
+periods_left           min(T - t, 20) / 20: periods left in the horizon, this one included (T from the
+                       state's ``periods``; 1 when the horizon is unknown or far): stock that cannot sell
+                       before the end is worth nothing, so orders fall near it
 forecast_0..3          expected external demand k = 0..3 periods from now / lambda_i (the ``forecast``
                        argument, else the demand distribution's mean: the censored mean for normal
                        demand, the series' own values); 0 off demand nodes
@@ -100,6 +103,7 @@ from netinv.network.compile import NetworkArrays
 from netinv.sim.state import SimState
 
 FORECAST_PERIODS = 4
+PERIODS_LEFT_CAP = 20  # periods; beyond this the end of the horizon does not change what is worth ordering
 PIPELINE_SLOTS = 8
 LEAD_TIME_SCALE = 10.0  # periods
 MAX_LOAD = 10.0
@@ -109,7 +113,7 @@ NODE_STATIC = (
     "unlimited", "assembly", "is_demand", "lost_sales", "inverse_echelon", "log_throughput",
     "demand_mean", "demand_std",
 )
-NODE_STATE = ("on_hand", "backlog", "net_stock", "inventory_position") + tuple(
+NODE_STATE = ("on_hand", "backlog", "net_stock", "inventory_position", "periods_left") + tuple(
     f"forecast_{k}" for k in range(FORECAST_PERIODS)
 )
 NODE_FEATURES = NODE_STATIC + NODE_STATE
@@ -283,7 +287,8 @@ def state_graph(network: NetworkFeatures | NetworkArrays, state, forecast: np.nd
     x[:, :, k + 1] = s.backlog / lam
     x[:, :, k + 3] = s.inventory_position(net=net_stock, inbound=inbound) / lam
     x[:, :, k + 2] = net_stock / lam
-    fc = x[:, :, k + 4 :]
+    x[:, :, k + 4] = periods_left(s)
+    fc = x[:, :, k + 5 :]
     fc[...] = 0.0
     demand = _forecast(net, s.t, b, forecast)  # (F, D, B)
     fc[a.demand_slice] = np.transpose(demand, (1, 2, 0)) / lam[a.demand_slice, :, None]
@@ -333,6 +338,13 @@ def select_paths(data: Data, paths: slice) -> Data:
     per_path = ("x", "edge_attr", "owed", "available")
     shared = {key: data[key] for key in data.keys() if key not in per_path}
     return Data(**shared, **{key: data[key][:, paths] for key in per_path})
+
+
+def periods_left(state: SimState) -> float:
+    """The ``periods_left`` feature: min(T - t, PERIODS_LEFT_CAP) / PERIODS_LEFT_CAP, 1 when T is unknown."""
+    if state.periods is None:
+        return 1.0
+    return min(max(state.periods - state.t, 0), PERIODS_LEFT_CAP) / PERIODS_LEFT_CAP
 
 
 def pipeline_slots(state: SimState) -> np.ndarray:

@@ -266,7 +266,7 @@ class _Simulation:
         a, cfg = self.a, self.config
         T = cfg.periods
         b = paths.stop - paths.start
-        state = SimState.initial(a, b, first_path=paths.start)
+        state = SimState.initial(a, b, first_path=paths.start, periods=cfg.periods)
         if self.transshipment is not None and a.trans_keys:
             # transshipments on their way, kept on this block's state (see step 5 of the module's doc)
             state.transshipment_pipeline = np.zeros((self.trans_depth, len(a.trans_keys), b), dtype=np.float32)

@@ -21,6 +21,8 @@ class SimState:
     - ``pipeline`` (R, E, B): ``pipeline[(t + k) % R]`` holds what arrives k periods from now.
     - ``first_path``: the index of this block's first path among all simulated paths (the simulator runs
       paths in blocks; a policy that holds per-path data, such as a fixed order plan, needs it).
+    - ``periods``: the length T of the simulated horizon (periods 0 .. T-1), when known (the simulator
+      sets it; a finite horizon changes what is worth ordering near its end).
     """
 
     arrays: NetworkArrays
@@ -32,13 +34,14 @@ class SimState:
     components: np.ndarray
     pipeline: np.ndarray
     first_path: int = 0
+    periods: int | None = None
 
     @property
     def paths(self) -> int:
         return self.on_hand.shape[1]
 
     @classmethod
-    def initial(cls, arrays: NetworkArrays, paths: int, first_path: int = 0) -> SimState:
+    def initial(cls, arrays: NetworkArrays, paths: int, first_path: int = 0, periods: int | None = None) -> SimState:
         n, e = arrays.num_nodes, arrays.num_edges
         depth = int(arrays.lead_time.max()) + 1 if e else 1
         on_hand = np.repeat(arrays.initial_inventory.astype(np.float32)[:, None], paths, axis=1)
@@ -53,6 +56,7 @@ class SimState:
             components=zeros_e.copy(),
             pipeline=np.zeros((depth, e, paths), dtype=np.float32),
             first_path=first_path,
+            periods=periods,
         )
 
     def edge_inbound(self) -> np.ndarray:
