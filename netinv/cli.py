@@ -25,6 +25,11 @@ app = typer.Typer(
 
 FileArg = Annotated[Path, typer.Argument(help="Scenario file (.yaml, .yml, .json, .graphml).", show_default=False)]
 JsonOpt = Annotated[bool, typer.Option("--json", help="Print JSON instead of tables.")]
+NoTimingsOpt = Annotated[
+    bool, typer.Option("--no-timings", help="Leave wall-clock timings out of the JSON, so that the same command "
+                       "prints byte-identical output.")
+]
+TIMING_KEYS = ("seconds", "handoff_seconds", "solve_seconds")
 
 
 class Kind(StrEnum):
@@ -67,8 +72,17 @@ class Method(StrEnum):
     search = "search"
 
 
-def _print_json(data) -> None:
-    typer.echo(json.dumps(data, indent=2, default=_default))
+def _print_json(data, *, timings: bool = True) -> None:
+    typer.echo(json.dumps(data if timings else _without_timings(data), indent=2, default=_default))
+
+
+def _without_timings(value):
+    """``value`` without the wall-clock entries (keys in TIMING_KEYS), at any depth."""
+    if isinstance(value, dict):
+        return {k: _without_timings(v) for k, v in value.items() if k not in TIMING_KEYS}
+    if isinstance(value, list):
+        return [_without_timings(v) for v in value]
+    return value
 
 
 def _default(value):
@@ -218,6 +232,7 @@ def plan(
                               "(same optimum, slower to build; a cross-check).")
     ] = "fast",
     as_json: JsonOpt = False,
+    no_timings: NoTimingsOpt = False,
 ) -> None:
     """Solve the multi-period planning model (Pyomo model, HiGHS) and print the order plan.
 
@@ -267,7 +282,7 @@ def plan(
     out["demand"] = mode
     out["horizon"] = horizon
     if as_json:
-        _print_json(out)
+        _print_json(out, timings=not no_timings)
         return
     from rich.table import Table
 
@@ -308,6 +323,7 @@ def gsm(
     time_limit: Annotated[float | None, typer.Option("--time-limit", min=0.0, help="Seconds for the whole solve.")] = None,
     plot: Annotated[Path | None, typer.Option("--plot", help="Write a picture of the placement (PNG).")] = None,
     as_json: JsonOpt = False,
+    no_timings: NoTimingsOpt = False,
 ) -> None:
     """Safety-stock placement with the guaranteed-service model (exact on general acyclic networks).
 
@@ -328,7 +344,7 @@ def gsm(
 
         plot_placement(graph, solution, plot)
     if as_json:
-        _print_json(solution.to_dict())
+        _print_json(solution.to_dict(), timings=not no_timings)
         return
     from rich.table import Table
 
@@ -602,6 +618,7 @@ def simulate(
         float | None, typer.Option("--time-limit", min=0.0, help="HiGHS seconds per solve (oracle / mpc).")
     ] = None,
     as_json: JsonOpt = False,
+    no_timings: NoTimingsOpt = False,
 ) -> None:
     """Simulate a policy on demand paths and report profit or cost, service and bullwhip.
 
@@ -674,7 +691,7 @@ def simulate(
         out["solver"] = {"solves": chosen.solves, "handoff_seconds": chosen.handoff_seconds,
                          "solve_seconds": chosen.solve_seconds}
     if as_json:
-        _print_json(out)
+        _print_json(out, timings=not no_timings)
     else:
         _print_result(result, chosen_levels, method, per=str(per))
     if result.interrupted:

@@ -1,9 +1,8 @@
 """Determinism: the same command with the same seed, run twice as separate processes, prints the same JSON.
 
 ``simulate --json`` and ``contracts evaluate --json`` (Monte Carlo check included) are byte-identical.
-``plan --json`` and ``gsm --json`` are identical except for their wall-clock timings (``seconds``), which
-a run cannot repeat; the byte-identical check of those two is an expected failure until the timings can
-be left out of the JSON.
+``plan --json`` and ``gsm --json`` carry wall-clock timings (``seconds``), which a run cannot repeat:
+without them (``--no-timings``) they are byte-identical too, and with them identical but for the timings.
 """
 
 from __future__ import annotations
@@ -25,6 +24,7 @@ COMMANDS = {
              "--json"),
     "gsm": ("gsm", str(SCENARIOS / "gsm_camera_fig_6_14.yaml"), "--json"),
 }
+COMMANDS.update({f"{name} --no-timings": COMMANDS[name] + ("--no-timings",) for name in ("plan", "gsm")})
 TIMED = {"plan", "gsm"}  # their JSON carries wall-clock seconds
 
 
@@ -47,11 +47,7 @@ def _without_timings(value):
     return value
 
 
-@pytest.mark.parametrize(
-    "name",
-    [pytest.param(n, marks=pytest.mark.xfail(strict=True, reason="wall-clock 'seconds' in the JSON"))
-     if n in TIMED else n for n in COMMANDS],
-)
+@pytest.mark.parametrize("name", [n for n in COMMANDS if n not in TIMED])
 def test_byte_identical(outputs, name):
     first, second = outputs[name]
     assert first == second
