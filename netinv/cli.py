@@ -617,6 +617,10 @@ def simulate(
     time_limit: Annotated[
         float | None, typer.Option("--time-limit", min=0.0, help="HiGHS seconds per solve (oracle / mpc).")
     ] = None,
+    checkpoint: Annotated[
+        Path | None, typer.Option("--checkpoint", help="Folder keeping finished blocks of paths: an interrupted run "
+                                  "(Ctrl-C, SIGTERM) resumes from it when the same command is run again.")
+    ] = None,
     as_json: JsonOpt = False,
     no_timings: NoTimingsOpt = False,
 ) -> None:
@@ -679,8 +683,16 @@ def simulate(
                       else InstallationBaseStock(values))
         chosen_levels = chosen.levels
     sim_demand = None if demand is None else np.transpose(demand, (1, 2, 0))  # (T, D, B)
+    store = None
+    if checkpoint is not None:
+        from netinv.sim.checkpoint import BlockStore
+
+        store = BlockStore(checkpoint, _run_identity(file, demand_paths, policy=str(policy), levels=chosen_levels,
+                                                     config=out_extra, periods=periods, paths=paths, seed=seed,
+                                                     warmup=config.warmup, block_paths=config.block_paths,
+                                                     sampling=str(sampling), time_limit=time_limit))
     result = _run_with_progress(run, arrays, chosen, config, quiet=as_json, demand=sim_demand,
-                                force=planning)
+                                force=planning, checkpoint=store)
     out = result.to_dict(per=str(per))
     out.update(out_extra)
     if chosen_levels:
@@ -695,6 +707,9 @@ def simulate(
     else:
         _print_result(result, chosen_levels, method, per=str(per))
     if result.interrupted:
+        if store is not None:
+            typer.echo(f"interrupted: {store.count()} finished block(s) kept in {checkpoint}; run the same command "
+                       "again to resume", err=True)
         raise typer.Exit(130)
 
 
@@ -723,14 +738,25 @@ def _planning_policy(arrays, policy, demand, periods, horizon, shrinking, scenar
     return RollingHorizon(config)
 
 
-def _run_with_progress(run, arrays, policy, config, *, quiet: bool, demand=None, force: bool = False):
+def _run_identity(file: Path, demand_paths: Path | None, **options) -> dict:
+    """What makes two simulate runs the same run: the files' contents and every option."""
+    import hashlib
+
+    from netinv import __version__
+
+    digest = {str(p): hashlib.sha256(Path(p).read_bytes()).hexdigest() for p in (file, demand_paths) if p is not None}
+    return {"netinv": __version__, "files": digest, **options}
+
+
+def _run_with_progress(run, arrays, policy, config, *, quiet: bool, demand=None, force: bool = False,
+                       checkpoint=None):
     if quiet or (not force and config.periods * config.paths * arrays.num_nodes < 50_000_000):
-        return run(arrays, policy, config, demand=demand)
+        return run(arrays, policy, config, demand=demand, checkpoint=checkpoint)
     from rich.progress import Progress
 
     with Progress(transient=True) as bar:  # with several blocks of paths, progress counts finished blocks
         task = bar.add_task(f"simulating {policy.name}", total=config.periods)
-        return run(arrays, policy, config, demand=demand,
+        return run(arrays, policy, config, demand=demand, checkpoint=checkpoint,
                    progress=lambda done, total: bar.update(task, completed=done))
 
 
@@ -810,8 +836,14 @@ def demo(
 
 def main() -> None:
     """Console entry point: netinv's own errors become one line and an exit code, never a traceback."""
+    import signal
+
     from netinv.errors import NetinvError
 
+    def terminate(signum, frame):  # SIGTERM stops like Ctrl-C: finished work is kept, files stay whole
+        raise KeyboardInterrupt
+
+    signal.signal(signal.SIGTERM, terminate)
     try:
         app()  # standalone: usage errors print click's message and exit 2
     except NetinvError as exc:

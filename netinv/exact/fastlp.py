@@ -247,6 +247,11 @@ class PlanningLP:
         self._all_rows = np.arange(n_row, dtype=np.int32)
         self._matrix = matrix if self.fixed else None
 
+    def forget_basis(self) -> None:
+        """Make the next solve start cold, as on a fresh model: with several optimal plans, which one a
+        warm-started solve returns depends on the solves before it."""
+        self.highs.clearSolver()
+
     # ------------------------------------------------------------------------------------------
     def _data(self, state: PlanState, demand: np.ndarray) -> tuple[np.ndarray, np.ndarray, float]:
         a, m, r = self.arrays, self._meta, self._rows

@@ -10,6 +10,10 @@ up to the end of the evaluation (shrinking), and applies the plan's first-period
   scenarios (they must be decided now), later decisions differ per scenario (a two-stage sample-average
   approximation of the multistage problem, re-solved every period).
 
+With a ``forecast`` (:class:`~netinv.demand_forecast.DemandForecast`, e.g. the Holt-Winters forecast of
+a scenario's demand history) the nodes it covers are planned on the forecast's mean path, or on the
+mean plus bootstrapped forecast errors in the stochastic scenarios, instead of their distributions.
+
 Models are built once per window length and re-solved in place (:class:`~netinv.exact.fastlp.PlanningLP`).
 """
 
@@ -67,10 +71,17 @@ class RollingHorizonConfig:
 
 
 class RollingHorizon:
-    """Re-plan every period with the exact model and apply the first period's orders."""
+    """Re-plan every period with the exact model and apply the first period's orders.
 
-    def __init__(self, config: RollingHorizonConfig):
+    forecast: optional :class:`~netinv.demand_forecast.DemandForecast` (period 0 = the simulation's
+        first period): the demand nodes it covers are planned on its mean path (deterministic) or on
+        its mean plus bootstrapped forecast errors (stochastic) instead of their distributions; it must
+        reach the end of every planning window.
+    """
+
+    def __init__(self, config: RollingHorizonConfig, *, forecast=None):
         self.config = config
+        self.forecast = forecast
         self.name = "mpc-stochastic" if config.stochastic else "mpc-deterministic"
         self.solves = 0
         self.solve_seconds = 0.0
@@ -82,6 +93,13 @@ class RollingHorizon:
         check_plannable(arrays)
         self.arrays_ = arrays
         self.models_: dict[int, object] = {}
+        if self.forecast is not None:
+            self.forecast.columns(arrays)  # every node it covers is a demand node of this network
+            if self.config.periods is not None:
+                last = max(t + self.config.window(t) for t in range(self.config.periods))
+                if last > self.forecast.periods:
+                    raise InputError(f"forecast: covers {self.forecast.periods} periods; the policy plans up to "
+                                     f"period {last - 1} (forecast at least {last} periods ahead)")
 
     def _model(self, horizon: int):
         from netinv.exact.fastlp import PlanningLP
@@ -96,16 +114,25 @@ class RollingHorizon:
 
         a, cfg = self.arrays_, self.config
         t = int(state.t)
+        episode = (state.first_path, state.paths)
+        if episode != getattr(self, "episode_", None) or t <= getattr(self, "period_", -1):
+            # a new block of paths: its solves start cold, so that its orders depend on its own states only
+            # (warm starts only carry over within a block, period after period) and a block re-run gives
+            # the same orders whatever ran before it
+            for lp in self.models_.values():
+                lp.forget_basis()
+        self.episode_, self.period_ = episode, t
         horizon = cfg.window(t)
         lp = self._model(horizon)
         out = np.zeros((a.num_edges, state.paths), dtype=np.float32)
         self.last_objectives = np.full(state.paths, np.nan)  # the plan's objective per path (teacher labels)
-        mean = expected_demand(a, t, horizon)[None] if not cfg.stochastic else None
+        mean = expected_demand(a, t, horizon, forecast=self.forecast)[None] if not cfg.stochastic else None
         for b in range(state.paths):
             start = PlanState.from_sim(state, b)
             if cfg.stochastic:
                 seed = np.random.SeedSequence([cfg.seed, t, _fingerprint(start)])
-                demand = sample_demand(a, t, horizon, cfg.scenarios, seed, stratified=cfg.stratified)
+                demand = sample_demand(a, t, horizon, cfg.scenarios, seed, stratified=cfg.stratified,
+                                       forecast=self.forecast)
             else:
                 demand = mean
             solution = lp.solve(demand, start)

@@ -58,6 +58,7 @@ from netinv.sim.state import SimState
 ALLOCATION_RULES = ("proportional",)
 if TYPE_CHECKING:
     from netinv.policies.base import Policy
+    from netinv.sim.checkpoint import BlockStore
 
 _CHUNK_FLOATS = 1 << 24  # demand drawn in chunks of about 64 MB
 
@@ -161,17 +162,25 @@ def simulate(
     demand: np.ndarray | None = None,
     transshipment: TransshipmentRule | None = None,
     progress: Callable[[int, int], None] | None = None,
+    checkpoint: BlockStore | None = None,
 ) -> SimResult:
     """Simulate ``policy`` on ``arrays`` and return KPIs (see :class:`~netinv.sim.kpis.SimResult`).
 
     ``demand``: optional explicit external demand, shape (T, D, B) or (T, D) (one path), in the order
     of the demand nodes (``arrays.node_ids[arrays.demand_slice]``); otherwise sampled with ``config.seed``.
     ``progress(done, total)`` is called after every period.
+    ``checkpoint``: a :class:`~netinv.sim.checkpoint.BlockStore`; complete blocks are saved there as
+    they finish and read back instead of simulated again (an interrupted run resumes; not with
+    ``config.record``).
     """
-    return _Simulation(arrays, policy, config, demand, transshipment).run(progress)
+    sim = _Simulation(arrays, policy, config, demand, transshipment)
+    sim.store = checkpoint
+    return sim.run(progress)
 
 
 class _Simulation:
+    store = None  # a BlockStore, when the run keeps its finished blocks
+
     def __init__(self, arrays, policy, config, demand, transshipment):
         self.a = arrays
         self.policy = policy
@@ -235,9 +244,18 @@ class _Simulation:
             if progress is not None:
                 progress(done[0] * T // len(blocks), T)
 
+        store = self.store
+        measured = T - cfg.warmup
+
         def run_block(job):
             k, paths = job
-            return self._run_block(k, paths, report if len(blocks) > 1 else None, stop, progress)
+            if store is not None and (kept := store.load(k)) is not None:
+                report()
+                return kept
+            part = self._run_block(k, paths, report if len(blocks) > 1 else None, stop, progress)
+            if store is not None and part is not None and not part.interrupted and part.measured_periods == measured:
+                store.save(k, part)
+            return part
 
         interrupted = False
         parts = []

@@ -1,0 +1,78 @@
+"""Interruption of long jobs by real signals sent to real processes: the job stops within a few seconds,
+keeps what it finished, and the same command resumes to the result of an uninterrupted run."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import SCENARIOS
+
+NETINV = [sys.executable, "-c", "from netinv.cli import main; main()"]
+
+
+def _simulate(checkpoint: Path) -> list[str]:
+    return [*NETINV, "simulate", str(SCENARIOS / "perez2021_network.yaml"), "--policy", "mpc-stochastic",
+            "--scenarios", "3", "--demand-paths", str(SCENARIOS / "perez2021_demand_paths_backlog.csv"),
+            "--periods", "12", "--checkpoint", str(checkpoint), "--json", "--no-timings"]
+
+
+def _stop_when(proc: subprocess.Popen, ready, sig: int, timeout: float = 120.0) -> float:
+    """Send ``sig`` once ``ready()`` holds; return the seconds the process took to exit after it."""
+    deadline = time.monotonic() + timeout
+    while not ready():
+        assert proc.poll() is None, proc.communicate()
+        assert time.monotonic() < deadline, "the job never reached the point to interrupt"
+        time.sleep(0.05)
+    sent = time.monotonic()
+    proc.send_signal(sig)
+    proc.wait(timeout=30)
+    return time.monotonic() - sent
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("sig", [signal.SIGTERM, signal.SIGINT])
+def test_simulation_resumes_after_a_signal(tmp_path, sig):
+    whole = subprocess.run(_simulate(tmp_path / "whole"), capture_output=True, text=True, timeout=600)
+    assert whole.returncode == 0, whole.stderr
+
+    folder = tmp_path / "cut"
+    proc = subprocess.Popen(_simulate(folder), stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                            env={**os.environ, "PYTHONUNBUFFERED": "1"})
+    waited = _stop_when(proc, lambda: len(list(folder.glob("block-*.npz"))) >= 5, sig)
+    _, err = proc.communicate()
+    assert proc.returncode == 130, err
+    assert waited < 5.0
+    assert "Traceback" not in err and "run the same command again to resume" in err
+    kept = sorted(folder.glob("block-*.npz"))
+    assert 5 <= len(kept) < 100
+    assert not list(folder.glob("*.tmp"))  # nothing half-written
+    stamps = {p.name: p.stat().st_mtime_ns for p in kept}
+
+    again = subprocess.run(_simulate(folder), capture_output=True, text=True, timeout=600)
+    assert again.returncode == 0, again.stderr
+    resumed, reference = json.loads(again.stdout), json.loads(whole.stdout)
+    # the solver's counters describe this process's work: fewer solves after a resume
+    assert resumed.pop("solver")["solves"] < reference.pop("solver")["solves"]
+    assert resumed == reference
+    assert all(p.stat().st_mtime_ns == stamps[p.name] for p in kept)  # finished blocks were not recomputed
+
+
+def test_a_checkpoint_of_another_run_is_refused(tmp_path):
+    from tests.reliability.test_malformed_corpus import netinv
+
+    folder = tmp_path / "blocks"
+    first = netinv(("simulate", str(SCENARIOS / "retail_network.yaml"), "--periods", "30", "--paths", "8",
+                    "--checkpoint", str(folder), "--json"), tmp_path)
+    assert first.returncode == 0, first.stderr
+    other = netinv(("simulate", str(SCENARIOS / "retail_network.yaml"), "--periods", "30", "--paths", "8",
+                    "--seed", "5", "--checkpoint", str(folder), "--json"), tmp_path)
+    assert other.returncode == 2
+    assert other.stderr.strip().count("\n") == 0 and "another simulation" in other.stderr
