@@ -267,6 +267,9 @@ def plan(
     else:
         demand, mode = expected_demand(arrays, 0, horizon)[None], "expected demand"
     options = PlanOptions(meet_demand=meet_demand, integer_orders=integer)
+    from netinv.exact.limits import check_exact_size
+
+    check_exact_size(arrays, "plan", horizon=horizon, scenarios=demand.shape[0], options=options)
     solver = SolverOptions(time_limit=time_limit, mip_gap=mip_gap, threads=threads)
     if builder == Builder.pyomo:
         from netinv.exact.planning import build_planning_model
@@ -338,6 +341,10 @@ def gsm(
     if plot is not None and plot.suffix.lower() != ".png":
         raise InputError(f"{plot}: the picture is written as PNG; use a .png file name")
     graph = load(file)
+    from netinv.exact.limits import check_exact_size
+    from netinv.network.compile import compile_network
+
+    check_exact_size(compile_network(graph), "gsm")
     solution = solve_placement(gsm_instance(graph), str(method), GSMOptions(time_limit=time_limit))
     if plot is not None:
         from netinv.report.gsm_plot import plot_placement
@@ -545,6 +552,46 @@ def risk(
         console.print(f"picture: {result['plot']}")
 
 
+class ReportMethod(StrEnum):
+    auto = "auto"
+    exact = "exact"
+    gnn = "gnn"
+
+
+@app.command()
+def report(
+    file: FileArg,
+    method: Annotated[ReportMethod, typer.Option("--method", help="exact: exact models; gnn: the GNN policy; "
+                      "auto: exact when it fits the time budget, else gnn (the page says which and why).")
+                      ] = ReportMethod.auto,
+    output: Annotated[Path, typer.Option("-o", "--output", help="HTML page to write.")] = Path("report.html"),
+    png: Annotated[Path | None, typer.Option("--png", help="Also write every figure as DIR/NAME.png.")] = None,
+    seed: Annotated[int, typer.Option("--seed", help="Seed of the simulated demand paths.")] = 0,
+    paths: Annotated[int, typer.Option("--paths", min=20, max=1_000_000, help="Simulated demand paths.")] = 200,
+    periods: Annotated[int, typer.Option("--periods", min=22, max=100_000, help="Simulated periods.")] = 120,
+    time_budget: Annotated[float, typer.Option("--time-budget", min=0.001,
+                                               help="auto: seconds the exact models may take.")] = 60.0,
+    model: Annotated[Path, typer.Option("--model", help="GNN checkpoint (method gnn).")] = Path("models/gnn.pt"),
+    contract: Annotated[list[str] | None, typer.Option("--contract", help="Contract to analyse (repeat); "
+                                                       "default: designs derived from the prices.")] = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """One self-contained HTML page: network, targets, costs, service, trajectories, transshipment, contracts."""
+    from netinv.report.html import report_command
+
+    result = report_command(file, method.value, output, png, seed=seed, paths=paths, periods=periods,
+                            time_budget=time_budget, model=model, contracts=tuple(contract or ()))
+    if as_json:
+        _print_json(result)
+        return
+    typer.echo(f"wrote {result['out']} ({result['bytes'] / 1e6:.2f} MB); method {result['method']}: "
+               f"{result['method_reason']}")
+    for note in result["notes"]:
+        typer.echo(f"note: {note}")
+    if png is not None:
+        typer.echo(f"figures in {png}: {', '.join(result['figures'])}")
+
+
 def _read_levels(path: Path, nodes=None) -> dict:
     """LEVELS.json as {node: level}; with ``nodes``, every key must be one of them."""
     import difflib
@@ -663,6 +710,14 @@ def simulate(
     method = None
     chosen_levels: dict = {}
     if planning:
+        from netinv.exact.limits import check_exact_size
+
+        if policy == PolicyName.oracle:
+            check_exact_size(arrays, "plan", horizon=periods, paths=demand.shape[0], alternative="--policy gnn")
+        else:
+            check_exact_size(arrays, "mpc", horizon=horizon or periods,
+                             scenarios=scenarios if policy == PolicyName.mpc_stochastic else 1, periods=periods,
+                             paths=demand.shape[0], shrinking=shrinking or not horizon, alternative="--policy gnn")
         chosen = _planning_policy(arrays, policy, demand, periods, horizon, shrinking, scenarios, seed, time_limit,
                                   sampling != Sampling.random)
         rolling = horizon if horizon and not shrinking else "shrinking"

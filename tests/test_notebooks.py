@@ -7,6 +7,11 @@ import pytest
 from tests.conftest import ROOT
 
 NOTEBOOKS = sorted((ROOT / "notebooks").glob("*.ipynb"))
+TUTORIALS = {"contracts", "planner_quickstart"}  # issue 8: these must exist (and run)
+
+
+def test_tutorials_are_present():
+    assert TUTORIALS <= {p.stem for p in NOTEBOOKS}
 
 
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=[p.stem for p in NOTEBOOKS])
