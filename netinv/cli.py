@@ -45,8 +45,10 @@ class PolicyName(StrEnum):
     oracle = "oracle"
     mpc_deterministic = "mpc-deterministic"
     mpc_stochastic = "mpc-stochastic"
+    gnn = "gnn"
 
 
+DEFAULT_MODEL = Path(__file__).resolve().parent.parent / "models" / "gnn.pt"
 PLANNING_POLICIES = (PolicyName.oracle, PolicyName.mpc_deterministic, PolicyName.mpc_stochastic)
 
 
@@ -521,6 +523,12 @@ def risk(
     seed: Annotated[int, typer.Option("--seed", help="Seed of the paths.")] = 0,
     period_days: Annotated[int, typer.Option("--period-days", min=1, help="Days per period (days of cover).")] = 1,
     plot: Annotated[Path | None, typer.Option("--plot", help="Heat map nodes x periods (PNG).")] = None,
+    scenarios: Annotated[int, typer.Option("--scenarios", min=1, max=100_000,
+                                           help="mpc-stochastic: scenarios K per solve.")] = 20,
+    planning_horizon: Annotated[int | None, typer.Option("--planning-horizon", min=1, help="mpc policies: rolling "
+                                                         "window [default: shrinking to --horizon].")] = None,
+    time_limit: Annotated[float | None, typer.Option("--time-limit", min=0.0,
+                                                     help="HiGHS seconds per solve (mpc).")] = None,
     as_json: JsonOpt = False,
 ) -> None:
     """Stockout-risk warnings: per node the probability of a stockout within the horizon, expected days
@@ -528,7 +536,7 @@ def risk(
     from netinv.history.cli import risk_command
 
     result = risk_command(file, policy=policy, horizon=horizon, paths=paths, seed=seed, period_days=period_days,
-                          plot=plot)
+                          plot=plot, scenarios=scenarios, planning_horizon=planning_horizon, time_limit=time_limit)
     if as_json:
         _print_json(result)
         return
@@ -541,15 +549,22 @@ def risk(
     for row in result["nodes"]:
         lo, hi = row["ci95"]
         table.add_row(row["node"], f"{row['stockout_probability']:.3f}", f"[{lo:.3f}, {hi:.3f}]",
-                      f"{row['expected_days_of_cover']:.1f}", f"{row['current_days_of_cover']:.1f}",
-                      f"{row['target_days_of_cover']:.1f}", "yes" if row["excess"] else "")
+                      _days(row["expected_days_of_cover"]), _days(row["current_days_of_cover"]),
+                      _days(row["target_days_of_cover"]), "yes" if row["excess"] else "")
     console = _console()
     console.print(table)
     if result.get("bullwhip"):
         console.print("bullwhip (Var orders / Var demand) by echelon: "
                       + ", ".join(f"{k}: {v:.2f}" for k, v in result["bullwhip"].items()))
+    if result.get("bullwhip_stage"):
+        console.print("bullwhip per stage (Var orders / Var demand faced) by echelon: "
+                      + ", ".join(f"{k}: {'-' if v is None else f'{v:.2f}'}" for k, v in result["bullwhip_stage"].items()))
     if result.get("plot"):
         console.print(f"picture: {result['plot']}")
+
+
+def _days(value) -> str:
+    return "" if value is None else f"{value:.1f}"
 
 
 class ReportMethod(StrEnum):
@@ -590,6 +605,148 @@ def report(
         typer.echo(f"note: {note}")
     if png is not None:
         typer.echo(f"figures in {png}: {', '.join(result['figures'])}")
+
+
+dataset_app = typer.Typer(help="Exact-solution datasets for the GNN policy.", no_args_is_help=True)
+app.add_typer(dataset_app, name="dataset")
+
+
+class Backend(StrEnum):
+    local = "local"
+    ray = "ray"
+
+
+@dataset_app.command("generate")
+def dataset_generate(
+    networks: Annotated[int, typer.Option("--networks", min=1, max=1_000_000, help="Generated networks.")],
+    out: Annotated[Path, typer.Option("--out", help="Dataset folder (shards + manifest.json).")],
+    nodes: Annotated[str, typer.Option("--nodes", help="Node-count range of the networks, e.g. 5-30.")] = "5-30",
+    seed: Annotated[int, typer.Option("--seed", min=0, help="Base seed (training data: >= 1000; held-out "
+                                      "evaluation networks use seeds < 1000).")] = 1000,
+    backend: Annotated[Backend, typer.Option("--backend", help="local processes or a Ray cluster.")] = Backend.local,
+    address: Annotated[str | None, typer.Option("--address", help="Ray cluster address [default: a local "
+                                                "Ray runtime].")] = None,
+    workers: Annotated[int | None, typer.Option("--workers", min=1, help="Parallel workers.")] = None,
+    periods: Annotated[int, typer.Option("--periods", min=2, help="Periods simulated per path.")] = 24,
+    paths: Annotated[int, typer.Option("--paths", min=1, help="Demand paths per network.")] = 4,
+    model: Annotated[Path | None, typer.Option("--model", help="DAgger: a learner checkpoint that drives the "
+                                               "states (the teacher still labels them).")] = None,
+    beta: Annotated[float, typer.Option("--beta", min=0.0, max=1.0, help="DAgger: probability of executing "
+                                        "the teacher's orders instead of the learner's.")] = 0.0,
+    round_: Annotated[int, typer.Option("--round", min=0, help="DAgger round recorded with the samples.")] = 0,
+    as_json: JsonOpt = False,
+) -> None:
+    """Label states with the exact stochastic rolling-horizon policy (the teacher), in resumable shards."""
+    from netinv.learn.dataset import dataset_generate_command
+
+    def run(progress=None):
+        return dataset_generate_command(out, networks, nodes, seed, backend=backend.value, address=address,
+                                        workers=workers, periods=periods, paths=paths, model=model, beta=beta,
+                                        round=round_, progress=progress)
+
+    if as_json:
+        result = run()
+    else:
+        from rich.progress import Progress
+
+        with Progress(transient=True) as bar:
+            task = bar.add_task("labelling shards", total=None)
+            result = run(lambda done, total: bar.update(task, completed=done, total=total))
+    if as_json:
+        _print_json(result)
+    else:
+        typer.echo(json.dumps(result, indent=2, default=_default))
+
+
+@app.command()
+def train(
+    dataset: Annotated[Path, typer.Option("--dataset", help="Dataset folder from `netinv dataset generate`.")],
+    out: Annotated[Path, typer.Option("--out", help="Checkpoint to write, e.g. models/NAME.pt (card: NAME.json).")],
+    epochs: Annotated[int, typer.Option("--epochs", min=1)] = 100,
+    seed: Annotated[int, typer.Option("--seed", min=0)] = 0,
+    batch_size: Annotated[int, typer.Option("--batch-size", min=1)] = 32,
+    lr: Annotated[float, typer.Option("--lr", min=0.0)] = 1e-3,
+    patience: Annotated[int, typer.Option("--patience", min=1, help="Early stopping: epochs without a lower "
+                                          "validation loss.")] = 10,
+    hidden: Annotated[int, typer.Option("--hidden", min=1)] = 64,
+    layers: Annotated[int, typer.Option("--layers", min=1)] = 3,
+    val_fraction: Annotated[float, typer.Option("--val-fraction", min=0.01, max=0.9)] = 0.2,
+    restart: Annotated[bool, typer.Option("--restart", help="Ignore the finished epochs of an interrupted run.")
+                       ] = False,
+    as_json: JsonOpt = False,
+) -> None:
+    """Train the GNN policy on a dataset; validation metrics per epoch, early stopping, a JSON model card."""
+    from netinv.learn.train import TrainConfig, train_folder
+
+    config = TrainConfig(epochs=epochs, seed=seed, batch_size=batch_size, lr=lr, patience=patience, hidden=hidden,
+                         layers=layers, val_fraction=val_fraction)
+    if as_json:
+        result = train_folder(dataset, out, config, resume=not restart)
+        _print_json(result)
+        return
+    from rich.progress import Progress
+
+    console = _console()
+    with Progress(console=console) as bar:
+        task = bar.add_task("training", total=epochs)
+
+        def progress(m, total):
+            bar.update(task, completed=m.epoch, total=total)
+            console.print(f"epoch {m.epoch:3d}  train {m.train_loss:.4f}  val {m.val_loss:.4f}  "
+                          f"MAE/mean {m.val_relative_mae:.3f}  R2 {m.val_r2:.3f}  best {m.best_epoch}")
+
+        result = train_folder(dataset, out, config, progress=progress, resume=not restart)
+    best = result["best"]
+    console.print(f"saved {result['checkpoint']} (card {result['card']}): best epoch {result['best_epoch']} of "
+                  f"{result['epochs_run']} ({result['stopped']}), validation MAE / mean order "
+                  f"{best['val_relative_mae']:.3f} (mean predictor {result['baseline']['val_relative_mae']:.3f}), "
+                  f"R2 {best['val_r2']:.3f}")
+
+
+@app.command()
+def evaluate(
+    model: Annotated[Path, typer.Option("--model", help="GNN checkpoint [default: models/gnn.pt].")] = DEFAULT_MODEL,
+    out: Annotated[Path, typer.Option("--out", help="Folder for results.json (resumable), the tables and the "
+                                      "plot.")] = Path("out/evaluate"),
+    suite: Annotated[list[str] | None, typer.Option("--suite", help="held-out, perez or scale (repeat) "
+                                                    "[default: all].")] = None,
+    held_out: Annotated[int, typer.Option("--held-out", min=1, max=1000, help="Held-out networks.")] = 12,
+    sizes: Annotated[str, typer.Option("--sizes", help="Scale suite network sizes, comma-separated.")
+                     ] = "100,1000,10000,100000",
+    paths: Annotated[int, typer.Option("--paths", min=1, help="Demand paths per held-out network.")] = 10,
+    seed: Annotated[int, typer.Option("--seed", min=0)] = 0,
+    as_json: JsonOpt = False,
+) -> None:
+    """Judge a GNN policy on paired demand paths: held-out networks (vs teacher and oracle), the published
+    9-node network, and networks of 100 to 100,000 nodes (time and profit vs tuned base-stock)."""
+    from netinv.errors import InputError
+    from netinv.learn.evaluate import SUITES, EvaluateConfig, plot, tables
+    from netinv.learn.evaluate import evaluate as run
+
+    try:
+        size_list = tuple(int(x) for x in sizes.split(",") if x.strip())
+    except ValueError:
+        raise InputError(f"--sizes: expected comma-separated node counts, got {sizes!r}") from None
+    if not Path(model).is_file():
+        raise InputError(f"{model}: GNN model not found (train one with `netinv train`, or pass --model)")
+    config = EvaluateConfig(suites=tuple(suite or SUITES), held_out=held_out, paths=paths, sizes=size_list, seed=seed)
+    console = _console()
+
+    def progress(name, done, total, message):
+        if not as_json:
+            console.print(f"[{name} {done}/{total}] {message}")
+
+    result = run(model, out, config, progress=progress)
+    text = tables(result)
+    from netinv.fileio import atomic_write_text
+
+    atomic_write_text(Path(out) / "tables.md", text + "\n")
+    picture = plot(result, Path(out) / "evaluation.png")
+    if as_json:
+        _print_json(result.to_dict())
+    else:
+        console.print(text)
+        console.print(f"tables in {Path(out) / 'tables.md'}, plot in {picture}")
 
 
 def _read_levels(path: Path, nodes=None) -> dict:
@@ -664,6 +821,10 @@ def simulate(
     time_limit: Annotated[
         float | None, typer.Option("--time-limit", min=0.0, help="HiGHS seconds per solve (oracle / mpc).")
     ] = None,
+    model: Annotated[
+        Path | None, typer.Option("--model", help="--policy gnn: the checkpoint [default: models/gnn.pt, the "
+                                  "shipped model].")
+    ] = None,
     checkpoint: Annotated[
         Path | None, typer.Option("--checkpoint", help="Folder keeping finished blocks of paths: an interrupted run "
                                   "(Ctrl-C, SIGTERM) resumes from it when the same command is run again.")
@@ -719,12 +880,15 @@ def simulate(
                              scenarios=scenarios if policy == PolicyName.mpc_stochastic else 1, periods=periods,
                              paths=demand.shape[0], shrinking=shrinking or not horizon, alternative="--policy gnn")
         chosen = _planning_policy(arrays, policy, demand, periods, horizon, shrinking, scenarios, seed, time_limit,
-                                  sampling != Sampling.random)
+                                  sampling != Sampling.random, file=file)
         rolling = horizon if horizon and not shrinking else "shrinking"
         out_extra["policy_config"] = {
             "horizon": periods if policy == PolicyName.oracle else rolling,
             "scenarios": scenarios if policy == PolicyName.mpc_stochastic else 1,
         }
+    elif policy == PolicyName.gnn:
+        chosen = _gnn_policy(model or DEFAULT_MODEL)
+        out_extra["model"] = str(model or DEFAULT_MODEL)
     else:
         from netinv.policies import EchelonBaseStock, InstallationBaseStock
         from netinv.policies.levels import best_levels
@@ -768,7 +932,8 @@ def simulate(
         raise typer.Exit(130)
 
 
-def _planning_policy(arrays, policy, demand, periods, horizon, shrinking, scenarios, seed, time_limit, stratified):
+def _planning_policy(arrays, policy, demand, periods, horizon, shrinking, scenarios, seed, time_limit, stratified,
+                     file=None):
     import numpy as np
 
     from netinv.exact.highs import SolverOptions
@@ -790,7 +955,24 @@ def _planning_policy(arrays, policy, demand, periods, horizon, shrinking, scenar
         stratified=stratified,
         solver=solver,
     )
-    return RollingHorizon(config)
+    forecast = None
+    if file is not None:  # a scenario with demand history plans on its forecast (None without history)
+        from netinv.history.forecast import scenario_forecast
+
+        forecast = scenario_forecast(file, periods)
+    return RollingHorizon(config, forecast=forecast)
+
+
+def _gnn_policy(path: Path):
+    """The GNN policy of the checkpoint at ``path`` (torch is imported here, not before)."""
+    from netinv.errors import InputError
+
+    if not Path(path).is_file():
+        raise InputError(f"{path}: GNN model not found (train one with `netinv train`, or pass --model)")
+    from netinv.learn.checkpoint import load_model
+    from netinv.learn.policy import GNNPolicy
+
+    return GNNPolicy(load_model(path))
 
 
 def _run_identity(file: Path, demand_paths: Path | None, **options) -> dict:

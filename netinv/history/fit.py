@@ -27,7 +27,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 import numpy as np
-from scipy import optimize, stats
+from scipy import optimize, special, stats
 
 from netinv.errors import InputError
 
@@ -130,9 +130,40 @@ def _binned_logpmf(dist, k: np.ndarray) -> np.ndarray:
     # log(e^u - e^l) = u + log(1 - e^(l - u)), steady in the far tail through logsf when needed
     with np.errstate(divide="ignore", invalid="ignore"):
         out = upper + np.log1p(-np.exp(lower - upper))
-        right = dist.logsf(np.maximum(k - 0.5, 0.0)) + np.log1p(-np.exp(dist.logsf(k + 0.5) - dist.logsf(np.maximum(k - 0.5, 0.0))))
+        left_sf = dist.logsf(np.maximum(k - 0.5, 0.0))
+        right = left_sf + np.log1p(-np.exp(dist.logsf(k + 0.5) - left_sf))
     out = np.where(np.isfinite(out) & (out > -700), out, np.where(k > 0, right, upper))
     return np.where(np.isfinite(out), out, -1e6)
+
+
+class _GammaLogTails:
+    """``logcdf`` / ``logsf`` of a gamma distribution as log(gammainc) and log(gammaincc) (what
+    ``stats.gamma`` computes, without freezing it and checking its arguments at every call)."""
+
+    def __init__(self, shape: float, scale: float):
+        self.shape, self.scale = shape, scale
+
+    def logcdf(self, x):
+        with np.errstate(divide="ignore"):
+            return np.log(special.gammainc(self.shape, np.maximum(np.asarray(x), 0.0) / self.scale))
+
+    def logsf(self, x):
+        with np.errstate(divide="ignore"):
+            return np.log(special.gammaincc(self.shape, np.maximum(np.asarray(x), 0.0) / self.scale))
+
+
+class _NormalLogTails:
+    """``logcdf`` / ``logsf`` of a normal distribution by ``scipy.special.log_ndtr`` (the same values
+    as ``stats.norm``, without its argument checks: the hot loop of the binned normal fit)."""
+
+    def __init__(self, mean: float, std: float):
+        self.mean, self.std = mean, std
+
+    def logcdf(self, x):
+        return special.log_ndtr((np.asarray(x) - self.mean) / self.std)
+
+    def logsf(self, x):
+        return special.log_ndtr((self.mean - np.asarray(x)) / self.std)
 
 
 def _nb_loglik(size: float, k, c, mean: float) -> float:
@@ -165,7 +196,7 @@ def _fit_family(family: str, x: np.ndarray, discrete: bool) -> FamilyFit | None:
             return _finish("normal", {"mean": mean, "std": std0}, ll, k, c, x, discrete)
 
         def nll(theta):
-            return -float(np.dot(c, _binned_logpmf(stats.norm(theta[0], np.exp(theta[1])), k)))
+            return -float(np.dot(c, _binned_logpmf(_NormalLogTails(theta[0], np.exp(theta[1])), k)))
 
         res = optimize.minimize(nll, [mean, np.log(max(std0, 0.3))], method="Nelder-Mead",
                                 options={"xatol": 1e-5, "fatol": 1e-7, "maxiter": 400})
@@ -180,7 +211,7 @@ def _fit_family(family: str, x: np.ndarray, discrete: bool) -> FamilyFit | None:
             return _finish("gamma", {"mean": shape * scale, "std": np.sqrt(shape) * scale}, ll, k, c, x, discrete)
 
         def nll(theta):
-            return -float(np.dot(c, _binned_logpmf(stats.gamma(np.exp(theta[0]), scale=np.exp(theta[1])), k)))
+            return -float(np.dot(c, _binned_logpmf(_GammaLogTails(np.exp(theta[0]), np.exp(theta[1])), k)))
 
         res = optimize.minimize(nll, [np.log(mean**2 / var), np.log(var / mean)], method="Nelder-Mead",
                                 options={"xatol": 1e-5, "fatol": 1e-7, "maxiter": 400})

@@ -45,7 +45,8 @@ class ForecastConfig:
 
 @dataclass
 class Forecast:
-    """mean[h] for h = 0..H-1 periods ahead; ``paths`` (paths, H) simulated futures; the model used."""
+    """mean[h] for h = 0..H-1 periods ahead; ``paths`` (paths, H) simulated futures; the model used;
+    ``residuals``: the fitted model's one-step (in-sample) forecast errors."""
 
     mean: np.ndarray
     paths: np.ndarray = field(repr=False)
@@ -54,6 +55,7 @@ class Forecast:
     trend: bool
     filled: int
     quantiles: dict
+    residuals: np.ndarray = field(default_factory=lambda: np.zeros(0), repr=False)
 
     def cumulative_quantile(self, periods: int, q: float) -> float:
         """Q_q of the demand over the first ``periods`` periods of the horizon."""
@@ -112,7 +114,53 @@ def forecast_demand(values, config: ForecastConfig = ForecastConfig()) -> Foreca
     resid = np.asarray(best.resid, dtype=float)
     quantiles = {q: np.quantile(sims, q, axis=0) for q in config.quantiles}
     return Forecast(np.maximum(mean, 0.0), sims, float(np.std(resid, ddof=1)), bool(seasonal),
-                    best.model.trend is not None, int(missing.sum()), quantiles)
+                    best.model.trend is not None, int(missing.sum()), quantiles, resid)
+
+
+def scenario_forecast(path, periods: int, *, paths: int = 200, seed: int = 0):
+    """The Holt-Winters forecast of every node of the scenario at ``path`` whose demand comes from a
+    history (``demand: {history: FILE}``), as a :class:`~netinv.demand_forecast.DemandForecast` of
+    ``periods`` periods that the planning policies (``RollingHorizon(..., forecast=)``) and the GNN
+    policy can use; None when no node reads a history.
+
+    Each node's history is cleaned and summed into its periods as for the fitted distribution
+    (:func:`netinv.history.scenario.history_periods`), with a season of
+    :func:`~netinv.history.quality.season_length` (``period_days``) periods when the history shows
+    one. Period 0 of the forecast is the first period after the latest history ends: a node whose
+    history ends k periods earlier is forecast k periods further and its first k periods are dropped.
+    ``paths`` and ``seed``: of the simulated futures behind the forecast's quantiles (not used by the
+    planners, which bootstrap the residuals).
+    """
+    import datetime as dt
+
+    from netinv.demand_forecast import DemandForecast
+    from netinv.history.quality import season_length
+    from netinv.history.scenario import has_history, history_periods
+    from netinv.network.io import read_document
+
+    if periods < 1:
+        raise InputError(f"periods must be >= 1, got {periods}")
+    doc = read_document(path)
+    if not has_history(doc):
+        return None
+    series = history_periods(doc, str(path))
+    ends = [per.start + dt.timedelta(days=per.period_days * per.values.size) for _, per in series]
+    now = max(ends)
+    nodes, means, residuals = [], [], []
+    for (node, per), end in zip(series, ends, strict=True):
+        lag = (now - end).days // per.period_days
+        config = ForecastConfig(horizon=lag + periods, season_length=season_length(per.period_days),
+                                paths=max(paths, 10), seed=seed)
+        try:
+            fc = forecast_demand(per.values, config)
+        except InputError as exc:
+            raise InputError(f"{path}: node '{node['id']}': demand.history: {exc}") from None
+        nodes.append(str(node["id"]))
+        means.append(fc.mean[lag:])
+        residuals.append(fc.residuals)
+    size = min(r.size for r in residuals)  # the same pool size for every node: the most recent ones
+    return DemandForecast(tuple(nodes), np.stack(means, axis=1), np.stack([r[r.size - size:] for r in residuals],
+                                                                           axis=1))
 
 
 @dataclass(frozen=True)

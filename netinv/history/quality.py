@@ -23,9 +23,16 @@ kind                 what, and the cleaning step applied
 Outliers are judged against the node's own demand: the families of :mod:`netinv.history.fit` are
 fitted to the node's records (divided by the mean of their season position, relative to the
 overall one (10%-trimmed means), when the series is seasonal: :func:`seasonality`), and a record is an outlier when
-its tail probability under the chosen family, P(X >= x) or P(X <= x), is below alpha / 2n: with n
-records a clean node raises a false alarm with probability about ``alpha``. Records far beyond a
-median/MAD fence are left out of the first fit, and the fit is repeated without the outliers found
+its tail probability under the chosen family, P(X >= x) or P(X <= x), is below the per-record level
+
+    alpha_node = 1 - (1 - alpha)^(1/m),   limit = 1 - (1 - alpha_node)^(1/2n)  (about alpha / 2mn)
+
+for a history of m judged nodes with n records at the node (Sidak corrections over the nodes and over
+the 2n one-sided tests of a node): ``alpha`` (``QualityConfig.outlier_alpha``, 0.1% by default) is the
+chance of one or more false alarms over the whole clean history, whatever its length and number of
+nodes. Records far beyond a
+median/MAD fence (the normal quantile of the same per-record level) are left out of the
+first fit, and the fit is repeated without the outliers found
 until no new one appears, so that a spike cannot hide another by inflating the variance.
 
 Nothing is dropped silently: every step is listed in ``QualityReport.cleaning``; ``strict`` turns
@@ -56,16 +63,17 @@ _MAD_SCALE = 0.6745  # Phi^-1(3/4): MAD / 0.6745 estimates the standard deviatio
 class QualityConfig:
     """How a history is judged and cleaned.
 
-    outlier_alpha: chance of one or more false outlier alarms on a clean node [alpha]; sets the
-        threshold max(min_z, Phi^-1(1 - alpha / 2n)) on the robust z-score.
-    min_z: the smallest threshold (3.5, Iglewicz & Hoaglin).
+    outlier_alpha: family-wise level [alpha]: the chance of one or more false outlier alarms over the
+        whole clean history (all its nodes and records together); see the module docstring for the
+        per-record level it sets.
+    min_z: kept for compatibility; not used by the tail-probability rule.
     outliers: ``"drop"`` (left out of the fit, the default) or ``"keep"`` (flagged only).
     repeated: records with one node and date and different quantities: ``"sum"`` or ``"last"``.
     seasonality_p: p-value below which the Kruskal-Wallis test over season positions calls a series
         seasonal.
     """
 
-    outlier_alpha: float = 0.01
+    outlier_alpha: float = 0.001
     min_z: float = 3.5
     outliers: str = "drop"
     repeated: str = "sum"
@@ -231,8 +239,15 @@ def robust_z(values: np.ndarray, period: int | None = None) -> tuple[np.ndarray,
     return z, base**2 - 0.375
 
 
-def _outliers(values: np.ndarray, period: int | None, config: QualityConfig):
-    """(index, "high" | "low", tail probability, threshold, fit) of each outlier of ``values``."""
+def sidak(alpha: float, tests: int) -> float:
+    """The level of each of ``tests`` independent tests that keeps the chance of one or more false
+    alarms among them at ``alpha``: 1 - (1 - alpha)^(1/tests)."""
+    return float(-np.expm1(np.log1p(-alpha) / max(tests, 1)))
+
+
+def _outliers(values: np.ndarray, period: int | None, node_alpha: float):
+    """(index, "high" | "low", tail probability, threshold, fit) of each outlier of ``values``, judged
+    at ``node_alpha`` for the whole series (Sidak over its 2n one-sided tests)."""
     from netinv.history.fit import FitConfig, fit_demand, tail_probability
 
     x = values.copy()
@@ -251,10 +266,12 @@ def _outliers(values: np.ndarray, period: int | None, config: QualityConfig):
         x = x / seasonal_factor
         if whole:  # counts stay counts, so that the count families (and their tails) apply
             x = np.round(x)
-    z, _ = robust_z(x)
-    keep = ok & (np.abs(np.nan_to_num(z)) <= 10.0)
     n = int(ok.sum())
-    limit = config.outlier_alpha / (2 * n)
+    limit = sidak(node_alpha, 2 * n)
+    # the first fit leaves out what lies beyond the robust z of the same level (later fits take back
+    # every record the tail test does not flag), so that a gross error cannot widen the first fit
+    z, _ = robust_z(x)
+    keep = ok & (np.abs(np.nan_to_num(z)) <= stats.norm.isf(limit))
     flagged = np.zeros(x.size, dtype=bool)
     fit = None
     for _ in range(6):
@@ -394,20 +411,26 @@ def check_history(
                 findings.append(Finding("missing", node, dates, f"no record for {len(dates)} date(s) of the "
                                         f"history's grid (one record every {step} day(s))"))
             missing_total += missing.size
-        # outliers
-        period = season_length(step)
+    # outliers: the family-wise level is shared by the nodes judged (those with 8 records or more)
+    judged = [node for node, s in series.items() if np.isfinite(s.values).sum() >= 8]
+    node_alpha = sidak(config.outlier_alpha, len(judged))
+    period = season_length(step)
+    for node, s in series.items():
+        arr = s.values
         is_seasonal = seasonality(np.sqrt(arr + 0.375), period, config.seasonality_p)
         seasonal[node] = period if is_seasonal else None
-        observed = int(np.isfinite(arr).sum())
-        if observed >= 8:
-            for k, side, prob, limit, fit in _outliers(arr, period if is_seasonal else None, config):
-                date = start + dt.timedelta(days=step * int(k))
-                usual = f"mean {fit.mean:.4g}" + (", after removing the season" if is_seasonal else "")
-                findings.append(Finding("outlier", node, (date,), f"quantity {arr[k]:g} is unusually {side}: "
-                                        f"P(X {'>=' if side == 'high' else '<='} x) = {prob:.2g} under the node's "
-                                        f"fitted {fit.family} demand ({usual}), below alpha/2n = {limit:.2g}"))
-                if config.outliers == "drop":
-                    arr[k] = np.nan
+        if node not in judged:
+            continue
+        n = int(np.isfinite(arr).sum())
+        for k, side, prob, limit, fit in _outliers(arr, period if is_seasonal else None, node_alpha):
+            usual = f"mean {fit.mean:.4g}" + (", after removing the season" if is_seasonal else "")
+            findings.append(Finding("outlier", node, (s.dates[k],), f"quantity {arr[k]:g} is unusually {side}: "
+                                    f"P(X {'>=' if side == 'high' else '<='} x) = {prob:.2g} under the node's "
+                                    f"fitted {fit.family} demand ({usual}), below alpha/2n = {limit:.2g} (alpha = "
+                                    f"{config.outlier_alpha:g} over the history's {len(judged)} node(s), "
+                                    f"n = {n} records here)"))
+            if config.outliers == "drop":
+                arr[k] = np.nan
     if missing_total:
         cleaning.append(f"{missing_total} missing date(s) left out of the fit (not read as zero demand)")
     outliers = [f for f in findings if f.kind == "outlier"]

@@ -74,13 +74,16 @@ class NodeRisk:
 
 @dataclass
 class RiskReport:
-    """Per-node risks, highest first; the policy, its levels, and the bullwhip ratio per echelon."""
+    """Per-node risks, highest first; the policy, its levels, and the bullwhip ratios per echelon
+    (``bullwhip`` relative to the consumers' demand, ``bullwhip_stage`` to the demand each echelon
+    faces: see :class:`~netinv.sim.kpis.SimResult`)."""
 
     policy: str
     config: RiskConfig
     nodes: list[NodeRisk]
     levels: dict
     bullwhip: dict
+    bullwhip_stage: dict = field(default_factory=dict)
 
     def to_dict(self) -> dict:
         return {
@@ -92,13 +95,16 @@ class RiskReport:
             "levels": self.levels,
             "nodes": [n.to_dict() for n in self.nodes],
             "bullwhip": self.bullwhip,
+            "bullwhip_stage": self.bullwhip_stage,
         }
 
 
 def stockout_risk(graph: nx.DiGraph, policy, config: RiskConfig = RiskConfig(), *, demand=None) -> RiskReport:
-    """Risk of every stocking node of ``graph`` under ``policy`` (a :class:`~netinv.policies.Policy`
-    with a ``levels`` mapping, e.g. base-stock). ``demand``: optional explicit demand (H, D, B), e.g.
-    forecast paths; otherwise drawn from the nodes' demand specs with ``config.seed``."""
+    """Risk of every stocking node of ``graph`` under ``policy`` (any :class:`~netinv.policies.Policy`;
+    one with a ``levels`` mapping, e.g. base-stock, also gets target covers and excess flags; see
+    :func:`netinv.history.cli.risk_policy` for the policies of ``netinv simulate`` by name).
+    ``demand``: optional explicit demand (H, D, B), e.g. forecast paths; otherwise drawn from the
+    nodes' demand specs with ``config.seed``."""
     from netinv.network.compile import compile_network
     from netinv.sim import SimConfig, simulate
 
@@ -139,7 +145,8 @@ def stockout_risk(graph: nx.DiGraph, policy, config: RiskConfig = RiskConfig(), 
         nodes.append(NodeRisk(node, p, (max(0.0, p - half), min(1.0, p + half)), per_period[:, i], expected,
                               cover(float(a.initial_inventory[i])), target, excess, level))
     nodes.sort(key=lambda r: (-r.stockout_probability, -float(r.per_period.max(initial=0.0)), r.node))
-    return RiskReport(getattr(policy, "name", type(policy).__name__), config, nodes, levels, result.bullwhip)
+    return RiskReport(getattr(policy, "name", type(policy).__name__), config, nodes, levels, result.bullwhip,
+                      result.bullwhip_stage)
 
 
 def plot_risk_heatmap(report: RiskReport, path) -> object:

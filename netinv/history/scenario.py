@@ -51,12 +51,27 @@ def resolve_history_path(scenario_path: str | Path, ref, *, owner: str | None = 
 def resolve_histories(doc: dict, path: str) -> dict:
     """A copy of the scenario document ``doc`` (read from ``path``) with every history demand replaced
     by the spec fitted to it."""
-    from netinv.history.aggregate import aggregate
     from netinv.history.fit import FitConfig, fit_demand
+
+    doc = copy.deepcopy(doc)
+    for node, per in history_periods(doc, path):
+        spec, node_id = node["demand"], str(node["id"])
+        try:
+            fit = fit_demand(per.values, FitConfig(family=spec.get("family", "auto")), node=node_id)
+        except InputError as exc:
+            raise InvalidNetworkError(where(path, None, f"demand.history {spec['history']}: {exc}")) from None
+        node["demand"] = fit.spec
+    return doc
+
+
+def history_periods(doc: dict, path: str) -> list:
+    """(node mapping, :class:`~netinv.history.aggregate.PeriodSeries`) of every node of the scenario
+    document ``doc`` (read from ``path``) whose demand comes from a history: its cleaned history
+    summed into the node's periods, counted from the history file's first date."""
+    from netinv.history.aggregate import aggregate
     from netinv.history.quality import check_history
     from netinv.history.records import read_history
 
-    doc = copy.deepcopy(doc)
     nodes = [n for n in doc["nodes"] if isinstance(n, dict)]
     network_nodes = [str(n.get("id")) for n in nodes]
     by_file: dict[Path, list[dict]] = {}
@@ -73,6 +88,7 @@ def resolve_histories(doc: dict, path: str) -> dict:
         if not isinstance(period, int) or isinstance(period, bool) or period < 1:
             raise InvalidNetworkError(where(path, owner, f"demand.period_days: must be an integer >= 1, got {period!r}"))
         by_file.setdefault(resolve_history_path(path, spec["history"], owner=owner), []).append(node)
+    out = []
     for file, users in by_file.items():
         raw = read_history(file)
         demand_ids = [str(n["id"]) for n in users]
@@ -88,9 +104,7 @@ def resolve_histories(doc: dict, path: str) -> dict:
                 raise InvalidNetworkError(where(path, f"node '{node_id}'", f"demand.history: no row for this node "
                                                 f"in {spec['history']}"))
             try:
-                per = aggregate(series, spec.get("period_days", 1), anchor=anchor)
-                fit = fit_demand(per.values, FitConfig(family=spec.get("family", "auto")), node=node_id)
+                out.append((node, aggregate(series, spec.get("period_days", 1), anchor=anchor)))
             except InputError as exc:
                 raise InvalidNetworkError(where(path, None, f"demand.history {spec['history']}: {exc}")) from None
-            node["demand"] = fit.spec
-    return doc
+    return out

@@ -34,7 +34,23 @@ class SimResult:
     cost_breakdown: component -> {"mean", "ci95"} per period.
     nodes: node id -> KPIs (echelon, mean_on_hand, holding_cost; at demand nodes also fill_rate,
         cycle_service_level, mean_backorders, mean_lost_sales, mean_demand, shortage_cost).
-    bullwhip: echelon -> Var(orders placed by the echelon) / Var(external demand), per path, averaged.
+    bullwhip: echelon -> Var(orders placed by the echelon) / Var(external demand), per path, averaged
+        (orders in units of the edges' sources, summed over the echelon's supply edges; demand summed
+        over all demand nodes): the amplification relative to the consumers.
+    bullwhip_stage: echelon k -> the ratio of order variance to demand variance of the stage, as
+        Lee, Padmanabhan & Whang (1997) and Chen, Drezner, Ryan & Simchi-Levi (2000) define it:
+
+            Var_t(O_k) / Var_t(I_k), per path, averaged over the paths where Var_t(I_k) > 0
+
+        over the measured periods t (after the warm-up), where O_k[t] = the orders placed in period t
+        by the nodes of echelon k, each in its own units (order / ``quantity`` on every supply edge
+        into the node; at an assembly node the mean over its component edges, i.e. kits), summed over
+        the echelon's nodes, and I_k[t] = the demand those nodes face in period t in the same units:
+        external demand at them plus what their customers ordered from them on supply edges (units of
+        the source). Var_t is the variance over periods (divided by the number of periods). 1 means
+        the echelon passes its demand on unchanged (a base-stock policy under stationary demand);
+        above 1 it amplifies it. The ratios of consecutive stages multiply to about ``bullwhip``.
+        None where the demand the echelon faces never varies (no ratio).
     transshipped: ``"source->target"`` -> mean units moved per period on each transshipment edge (the
         ``transshipment`` cost component is their ``unit_cost``); empty without transshipment edges.
     path_costs / path_profits: per path, the mean per period (B,).
@@ -58,6 +74,7 @@ class SimResult:
     interrupted: bool = False
     trace: dict | None = field(default=None, repr=False)
     transshipped: dict = field(default_factory=dict)
+    bullwhip_stage: dict = field(default_factory=dict)
 
     def to_dict(self, per: str = "period", *, max_paths: int = 100_000) -> dict:
         """A JSON-ready summary. ``per="period"``: money per period (the default); ``per="horizon"``: totals
@@ -84,6 +101,7 @@ class SimResult:
             },
             "nodes": self.nodes,
             "bullwhip": self.bullwhip,
+            "bullwhip_stage": self.bullwhip_stage,
             "transshipped": {k: scale * v for k, v in self.transshipped.items()},
             "interrupted": self.interrupted,
         }
@@ -141,8 +159,29 @@ class Accumulator:
         if a.trans_keys:
             shapes["transshipped"] = len(a.trans_keys)
         shapes["echelon_orders"] = K
+        # stage bullwhip: orders placed by each echelon and the demand it faces, in its own units
+        self.stage_placed = np.zeros((K, E), dtype=f32)
+        self.stage_faced = np.zeros((K, E), dtype=f32)
+        self.stage_external = np.zeros((K, D), dtype=f32)
+        if K:
+            row = {ech: k for k, ech in enumerate(echelons)}
+            components = np.bincount(a.edge_target, minlength=N)
+            for e, (i, j) in enumerate(zip(a.edge_source, a.edge_target, strict=True)):
+                share = 1.0 / components[j] if a.assembly[j] else 1.0
+                self.stage_placed[row[int(a.echelon[j])], e] = share / a.quantity[e]
+                if int(a.echelon[i]) in row:
+                    self.stage_faced[row[int(a.echelon[i])], e] = 1.0
+            ds = a.demand_slice
+            for k, i in enumerate(range(ds.start, ds.stop)):
+                if int(a.echelon[i]) in row:
+                    self.stage_external[row[int(a.echelon[i])], k] = 1.0
+            shapes["stage_placed"] = K
+            shapes["stage_faced"] = K
         self._fast = {k: np.zeros((n, paths), dtype=f32) for k, n in shapes.items()}
         self._total = {k: np.zeros((n, paths), dtype=np.float64) for k, n in shapes.items()}
+        if K:  # squares go straight into float64 sums
+            self._total["stage_placed_sq"] = np.zeros((K, paths))
+            self._total["stage_faced_sq"] = np.zeros((K, paths))
         self.order_sq = np.zeros((K, paths))
         self.demand_total = np.zeros(paths)
         self.demand_sq = np.zeros(paths)
@@ -184,6 +223,12 @@ class Accumulator:
             placed = self.ech_inc @ orders
             f["echelon_orders"] += placed
             self.order_sq += np.square(placed, dtype=np.float64)
+            stage = self.stage_placed @ orders
+            faced = self.stage_faced @ orders + self.stage_external @ d
+            f["stage_placed"] += stage
+            f["stage_faced"] += faced
+            self._total["stage_placed_sq"] += np.square(stage, dtype=np.float64)
+            self._total["stage_faced_sq"] += np.square(faced, dtype=np.float64)
         total_d = d.sum(axis=0, dtype=np.float64)
         self.demand_total += total_d
         self.demand_sq += total_d**2
@@ -225,7 +270,9 @@ class Accumulator:
         first = parts[0]
         # An interrupted run keeps only the blocks that measured as many periods as the first one.
         parts = [p for p in parts if p.measured_periods == first.measured_periods]
-        sums = {k: np.concatenate([p.sums[k] for p in parts], axis=1) for k in first.sums}
+        # (a block read back from an older checkpoint may lack newer sums: those KPIs are left out)
+        sums = {k: np.concatenate([p.sums[k] for p in parts], axis=1) for k in first.sums
+                if all(k in p.sums for p in parts)}
         order_sq = np.concatenate([p.order_sq for p in parts], axis=1)
         demand_total = np.concatenate([p.demand_total for p in parts])
         demand_sq = np.concatenate([p.demand_sq for p in parts])
@@ -303,6 +350,7 @@ def _summarize(a, cfg, sums, order_sq, demand_total, demand_sq, m, policy, inter
         for k, ech in enumerate(echelons):
             var_o = order_sq[k] / m - (sums["echelon_orders"][k] / m) ** 2
             bullwhip[str(ech)] = float(np.mean(np.maximum(var_o[ok], 0.0) / var_d[ok])) if ok.any() else float("nan")
+    bullwhip_stage = _stage_bullwhip(a, sums, m) if m >= 2 and "stage_faced_sq" in sums else {}
     return SimResult(
         policy=policy,
         periods=cfg.periods,
@@ -316,6 +364,7 @@ def _summarize(a, cfg, sums, order_sq, demand_total, demand_sq, m, policy, inter
         cost_breakdown=breakdown,
         nodes=nodes,
         bullwhip=bullwhip,
+        bullwhip_stage=bullwhip_stage,
         path_costs=path_costs,
         path_profits=path_profits,
         interrupted=interrupted,
@@ -324,3 +373,16 @@ def _summarize(a, cfg, sums, order_sq, demand_total, demand_sq, m, policy, inter
                       for (u, v), q in zip(a.trans_keys, sums["transshipped"].sum(axis=1), strict=True)}
         if "transshipped" in sums else {},
     )
+
+
+def _stage_bullwhip(a, sums, m: int) -> dict:
+    """echelon -> mean over paths of Var_t(orders placed) / Var_t(demand faced) (see ``SimResult``)."""
+    out = {}
+    echelons = sorted({int(a.echelon[v]) for v in a.edge_target})
+    for k, ech in enumerate(echelons):
+        mean_p, mean_f = sums["stage_placed"][k] / m, sums["stage_faced"][k] / m
+        var_p = np.maximum(sums["stage_placed_sq"][k] / m - mean_p**2, 0.0)
+        var_f = np.maximum(sums["stage_faced_sq"][k] / m - mean_f**2, 0.0)
+        ok = var_f > 1e-9 * np.maximum(1.0, mean_f**2)
+        out[str(ech)] = float(np.mean(var_p[ok] / var_f[ok])) if ok.any() else None
+    return out

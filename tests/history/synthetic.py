@@ -45,3 +45,18 @@ def clean_network_history(seed: int, days: int = 730) -> dict[str, np.ndarray]:
         "store_c": draw("gamma", days, rng, mean=15, std=7),
         "store_d": rng.poisson(20 * weekly[np.arange(days) % 7]).astype(float),
     }
+
+
+def clean_kinds_history(seed: int, days: int = 365) -> dict[str, np.ndarray]:
+    """Five clean stores of the kinds a planner sees, parameters drawn per seed: Poisson,
+    negative binomial, normal, weekly-seasonal Poisson and a Poisson whose mean grows (trend)."""
+    rng = np.random.default_rng(seed)
+    t = np.arange(days)
+    weekly = np.array([1.0, 0.9, 0.9, 1.0, 1.2, 1.8, 1.6])
+    return {
+        "poisson": draw("poisson", days, rng, mean=rng.uniform(2, 60)),
+        "negative_binomial": draw("negative_binomial", days, rng, mean=rng.uniform(5, 50), r=rng.uniform(1, 10)),
+        "normal": draw("normal", days, rng, mean=100, std=rng.uniform(5, 30)),
+        "seasonal": rng.poisson(rng.uniform(10, 40) * weekly[t % 7]).astype(float),
+        "trending": rng.poisson(10 + rng.uniform(10, 40) * t / days).astype(float),
+    }
