@@ -98,15 +98,22 @@ class PlanState:
 
     @classmethod
     def from_sim(cls, state, path: int) -> PlanState:
-        """The state of one path of a :class:`~netinv.sim.state.SimState` at the start of its period."""
+        """The state of one path of a :class:`~netinv.sim.state.SimState` at the start of its period.
+
+        Quantities are cut at zero: the simulator works in float32, and a stock of -6e-5 left by rounding
+        (e.g. components of an assembly used up) would make the plan's non-negative stock infeasible."""
         a = state.arrays
         depth = state.pipeline.shape[0]
         slots = (state.t + np.arange(depth)) % depth
+
+        def stock(values):
+            return np.maximum(values.astype(np.float64), 0.0)
+
         return cls(
-            on_hand=state.on_hand[:, path].astype(np.float64),
-            backlog=state.backlog[a.demand_slice, path].astype(np.float64),
-            arrivals=state.pipeline[slots, :, path].T.astype(np.float64),
-            components=state.components[:, path].astype(np.float64),
+            on_hand=stock(state.on_hand[:, path]),
+            backlog=stock(state.backlog[a.demand_slice, path]),
+            arrivals=stock(state.pipeline[slots, :, path].T),
+            components=stock(state.components[:, path]),
             period=int(state.t),
         )
 
