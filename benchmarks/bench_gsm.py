@@ -26,7 +26,7 @@ def main() -> None:
     parser.add_argument("--time-limit", type=float, default=60.0, help="seconds per instance and method")
     parser.add_argument("--chains", nargs="*", default=None, help="chain names (default: all in scenarios/willems)")
     parser.add_argument("--generated", type=int, nargs="*", default=[100, 300, 1000], help="generated general networks")
-    parser.add_argument("--methods", nargs="+", default=["auto"], help="auto | milp | tree-bnb | tree-dp")
+    parser.add_argument("--methods", nargs="+", default=["auto"], help="auto | milp | reduced-milp | tree-bnb | lagrangian | tree-dp")
     parser.add_argument("--no-record", action="store_true")
     args = parser.parse_args()
     files = sorted((ROOT / "scenarios/willems").glob("*.csv"))
@@ -55,7 +55,10 @@ def main() -> None:
         f"value x units, no holding rate). Status optimal = proven (bound = cost to 1e-7); time limit {args.time_limit:g} s "
         "per instance. Generated networks: netinv's general generator (seed 1) with processing times U{1..10}, service "
         "level 0.95 and max service time U{0..3} at demand nodes. auto = tree DP on trees, else branch and bound over a "
-        "spanning-tree relaxation for <= 2 s, then the MILP by breakpoint refinement started from its best placement."
+        "spanning-tree relaxation for <= 2 s, then Lagrangian domain reduction (subgradient on the edges outside the "
+        "tree, reduced-cost fixing of S, SI and tau by the tree DP's min-marginals) and the MILP by breakpoint "
+        "refinement on the ranges left, started from the best placement; with a time limit, the Lagrangian branch and "
+        "bound gets the last 15%."
     )
     if args.no_record:
         print(text + "\n\n" + notes)

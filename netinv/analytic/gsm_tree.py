@@ -34,9 +34,14 @@ Then, on the grid S in [0, Smax_k], SI in [SIL_k, SIU_k],
 and the root r's component costs min_{S, SI} C_r(S, SI). Vectorized: the first sum depends on SI
 only and the second on S only, so f_k(S) = sum_G(S) + min_SI [c_k sqrt(SI + T_k - S) + sum_F(SI)]
 (and g_k alike) is one broadcast addition and one ``argmin`` over the grid, whose stage-cost part is
-a strided view of one vector over tau (``sliding_window_view``). F and G are running minima
+a strided view of one vector over tau (:func:`_diagonal_view`). F and G are running minima
 (``np.minimum.accumulate``); ties go to the largest S_i in F and the smallest SI_i in G. The
 minimizing service times are recovered top-down from the stored argmins.
+
+Ranges (:class:`~netinv.exact.gsm_instance.StageRanges`, for branch and bound and domain reduction)
+narrow each grid to S in [s_low, s_high], SI in [SIL, SIU] and mark net times outside [tau_low,
+tau_high] infinite. :func:`tree_dp_marginals` adds a downward pass that gives, for every stage and
+every value of S, SI or tau, the least objective with that value fixed (min-marginals).
 
 The recursion lets SI_j exceed every S_i + L_ij. An optimum is then made tight (SI_j = max(SIL_j,
 max_i S_i + L_ij), which is what :meth:`GSMInstance.evaluate` and brute force use) in topological
@@ -54,10 +59,9 @@ from dataclasses import dataclass
 
 import networkx as nx
 import numpy as np
-from numpy.lib.stride_tricks import sliding_window_view
 
 from netinv.errors import InputError
-from netinv.exact.gsm_instance import GSMInstance
+from netinv.exact.gsm_instance import GSMInstance, StageRanges
 
 
 @dataclass(frozen=True, eq=False)
@@ -112,81 +116,242 @@ def gsm_tree_dp(instance: GSMInstance) -> GSMTreeResult:
 
 
 def tree_dp_core(instance: GSMInstance, service_weight: np.ndarray | None = None,
-                 inbound_weight: np.ndarray | None = None) -> tuple[float, np.ndarray, np.ndarray]:
+                 inbound_weight: np.ndarray | None = None, *,
+                 ranges: StageRanges | None = None) -> tuple[float, np.ndarray, np.ndarray]:
     """The recursion itself: (least value, S, SI) of sum_j c_j sqrt(tau_j) + a_j S_j + b_j SI_j over a
     forest (a = ``service_weight``, b = ``inbound_weight``, default 0; linear terms are what a
     Lagrangian relaxation of edges outside the forest adds). S and SI are as the recursion found them
-    (SI_j may exceed what the suppliers need)."""
+    (SI_j may exceed what the suppliers need). ``ranges``: per-stage ranges of S, SI and tau to keep
+    to (default: the instance's own, :meth:`StageRanges.of`); value inf when no point fits them."""
+    tables = _forward(instance, service_weight, inbound_weight, ranges)
+    if not np.isfinite(tables.total):
+        n = instance.num_stages
+        return np.inf, np.zeros(n, dtype=np.int64), tables.si_low.copy()
+    service, inbound = _backtrack(instance, tables)
+    return tables.total, service, inbound
+
+
+@dataclass
+class _Tables:
+    """What the upward pass of the recursion leaves, per stage k (lists indexed by stage)."""
+
+    total: float
+    si_low: np.ndarray
+    s_low: np.ndarray  # the S grid is [s_low, s_high]
+    s_high: np.ndarray
+    by_net: list  # c_k sqrt(tau) (inf outside tau's range) for tau = net_first[k], net_first[k] + 1, ...
+    net_first: np.ndarray
+    from_suppliers: list  # on the SI grid [SIL_k, SIU_k]: b_k SI + sum_i F_i(SI - L_ik)
+    from_customers: list  # on the S grid [s_low_k, Smax_k]: a_k S + sum_i G_i(S + L_ki)
+    own_inbound: list  # b_k SI on the SI grid
+    own_service: list  # a_k S on the S grid
+    parts: list  # (child, its term on k's SI grid or S grid) per child
+    running: list  # F_k on [s_low_k, Smax_k] or G_k on [SIL_k, SIU_k]
+    running_arg: list  # where the running minimum is attained
+    best_other: list  # f_k: argmin SI per S; g_k: argmin S (grid index) per SI
+    root_choice: dict
+    root_value: dict  # least value of each root's component
+
+
+def _forward(instance: GSMInstance, service_weight, inbound_weight, ranges: StageRanges | None) -> _Tables:
     n = instance.num_stages
     processing = instance.processing_time.astype(np.int64)
-    si_low = instance.inbound_lower_bound.astype(np.int64)
-    si_high = instance.inbound_upper_bound().astype(np.int64)
-    s_high = np.minimum(instance.max_service_time, si_high + processing).astype(np.int64)
+    if ranges is None:
+        ranges = StageRanges.of(instance)
+        net_low, net_high = None, None
+    else:
+        net_low, net_high = ranges.net_low, ranges.net_high
+    s_low = np.maximum(ranges.service_low, 0).astype(np.int64)
+    si_low = ranges.inbound_low.astype(np.int64)
+    si_high = ranges.inbound_high.astype(np.int64)
+    s_high = ranges.service_high.astype(np.int64)
     coefficient = instance.cost_coefficient.astype(float)
     edge_of, parent, children, order, roots = _forest_structure(instance)
     lead = instance.edge_lead_time.astype(np.int64)
     source = instance.edge_source
-
-    # per stage k: the running minimum passed to its parent and what backtracking needs
-    running = [np.empty(0)] * n  # F_k on [0, Smax_k] or G_k on [SIL_k, SIU_k]
-    running_arg = [np.empty(0, dtype=np.int64)] * n  # where the running minimum is attained
-    best_other = [np.empty(0, dtype=np.int64)] * n  # f_k: argmin SI per S; g_k: argmin S per SI
-    root_choice: dict[int, tuple[int, int]] = {}
-    total = 0.0
+    empty = np.any(si_high < si_low) or np.any(s_high < s_low)
+    t = _Tables(total=np.inf if empty else 0.0, si_low=si_low, s_low=s_low, s_high=s_high, by_net=[None] * n,
+                net_first=si_low + processing - s_high, from_suppliers=[None] * n, from_customers=[None] * n,
+                own_inbound=[None] * n, own_service=[None] * n, parts=[[] for _ in range(n)], running=[np.empty(0)] * n,
+                running_arg=[np.empty(0, dtype=np.int64)] * n, best_other=[np.empty(0, dtype=np.int64)] * n,
+                root_choice={}, root_value={})
+    if empty:
+        return t
     for k in order:
-        n_s = s_high[k] + 1
+        n_s = s_high[k] - s_low[k] + 1
+        s_grid = np.arange(s_low[k], s_high[k] + 1)
         si_grid = np.arange(si_low[k], si_high[k] + 1)
         # stage cost c_k sqrt(tau) on the grid, as read-only views of one vector over tau
-        net = np.arange(si_low[k] + processing[k] - s_high[k], si_high[k] + processing[k] + 1)
+        net = np.arange(t.net_first[k], si_high[k] + processing[k] - s_low[k] + 1)
         by_net = _stage_cost(coefficient[k], net)
-        by_s_si = sliding_window_view(by_net, si_grid.size)[::-1]  # [S, SI - SIL]
+        if net_low is not None:
+            by_net[(net < net_low[k]) | (net > net_high[k])] = np.inf
+        by_s_si = _diagonal_view(by_net, n_s, si_grid.size)  # [S - s_low, SI - SIL]
         from_suppliers = np.zeros(si_grid.size)  # sum of F_i(SI - L_ik)
         from_customers = np.zeros(n_s)  # sum of G_i(S + L_ki)
         if inbound_weight is not None and inbound_weight[k]:
             from_suppliers += inbound_weight[k] * si_grid
         if service_weight is not None and service_weight[k]:
-            from_customers += service_weight[k] * np.arange(n_s)
+            from_customers += service_weight[k] * s_grid
+        t.own_inbound[k], t.own_service[k] = from_suppliers.copy(), from_customers.copy()
         for i in children[k]:
             e = edge_of[i, k]
             if source[e] == i:
-                from_suppliers += _prefix_at(running[i], si_grid - lead[e])
+                part = _prefix_at(t.running[i], si_grid - lead[e] - s_low[i])
+                from_suppliers += part
             else:
-                from_customers += _suffix_at(running[i], np.arange(n_s) + lead[e] - si_low[i])
+                part = _suffix_at(t.running[i], s_grid + lead[e] - si_low[i])
+                from_customers += part
+            t.parts[k].append((i, part))
+        t.by_net[k], t.from_suppliers[k], t.from_customers[k] = by_net, from_suppliers, from_customers
         p = parent[k]
         if p < 0:  # the root: min over the whole grid
             cost = by_s_si + from_suppliers[None, :] + from_customers[:, None]
             s_index, si_index = divmod(int(np.argmin(cost)), si_grid.size)
-            root_choice[k] = (s_index, int(si_grid[si_index]))
-            total += float(cost[s_index, si_index])
+            t.root_choice[k] = (int(s_grid[s_index]), int(si_grid[si_index]))
+            t.root_value[k] = float(cost[s_index, si_index])
+            t.total += t.root_value[k]
         elif source[edge_of[k, p]] == k:  # parent is a customer: f_k(S), min over SI
             cost = by_s_si + from_suppliers[None, :]
             best = np.argmin(cost, axis=1)
-            best_other[k] = best + si_low[k]
+            t.best_other[k] = best + si_low[k]
             f = cost[np.arange(n_s), best] + from_customers
-            running[k], running_arg[k] = _prefix_min(f)
+            t.running[k], t.running_arg[k] = _prefix_min(f)
         else:  # parent is a supplier: g_k(SI), min over S
-            by_si_s = sliding_window_view(by_net, n_s)[:, ::-1]  # [SI - SIL, S]
+            by_si_s = _diagonal_view(by_net, n_s, si_grid.size).T  # [SI - SIL, S - s_low]
             cost = by_si_s + from_customers[None, :]
-            best_other[k] = np.argmin(cost, axis=1)
-            g = cost[np.arange(si_grid.size), best_other[k]] + from_suppliers
+            t.best_other[k] = np.argmin(cost, axis=1)
+            g = cost[np.arange(si_grid.size), t.best_other[k]] + from_suppliers
             suffix, arg = _prefix_min(g[::-1])
-            running[k], running_arg[k] = suffix[::-1], (g.size - 1 - arg)[::-1]
+            t.running[k], t.running_arg[k] = suffix[::-1], (g.size - 1 - arg)[::-1]
+    return t
 
+
+def _backtrack(instance: GSMInstance, t: _Tables) -> tuple[np.ndarray, np.ndarray]:
+    n = instance.num_stages
+    edge_of, _, children, order, roots = _forest_structure(instance)
+    lead, source = instance.edge_lead_time, instance.edge_source
     service = np.zeros(n, dtype=np.int64)
     inbound = np.zeros(n, dtype=np.int64)
     for root in roots:
-        service[root], inbound[root] = root_choice[root]
+        service[root], inbound[root] = t.root_choice[root]
     for k in reversed(order):  # parents before children
         for i in children[k]:
             e = edge_of[i, k]
             if source[e] == i:  # supplier: the best S_i <= SI_k - L_ik, then its SI
-                service[i] = running_arg[i][min(inbound[k] - lead[e], s_high[i])]
-                inbound[i] = best_other[i][service[i]]
+                service[i] = t.s_low[i] + t.running_arg[i][min(inbound[k] - lead[e], t.s_high[i]) - t.s_low[i]]
+                inbound[i] = t.best_other[i][service[i] - t.s_low[i]]
             else:  # customer: the best SI_i >= S_k + L_ki, then its S
-                inbound[i] = si_low[i] + running_arg[i][max(service[k] + lead[e] - si_low[i], 0)]
-                service[i] = best_other[i][inbound[i] - si_low[i]]
+                inbound[i] = t.si_low[i] + t.running_arg[i][max(service[k] + lead[e] - t.si_low[i], 0)]
+                service[i] = t.s_low[i] + t.best_other[i][inbound[i] - t.si_low[i]]
+    return service, inbound
 
-    return total, service, inbound
+
+@dataclass(frozen=True)
+class TreeMarginals:
+    """Min-marginals of the tree recursion: for each stage j and each value v of S_j (SI_j, tau_j), the
+    least value of the whole objective over the points of the ranges with that value fixed.
+
+    total: the least value overall. by_service[j][v - service_first[j]]: S_j = v; by_inbound[j][v - SIL_j]:
+    SI_j = v; by_net[j][v - net_first[j]]: tau_j = v. inf marks values no point takes.
+    """
+
+    total: float
+    by_service: list
+    service_first: np.ndarray
+    by_inbound: list
+    inbound_first: np.ndarray
+    by_net: list
+    net_first: np.ndarray
+
+
+def tree_dp_marginals(instance: GSMInstance, service_weight: np.ndarray | None = None,
+                      inbound_weight: np.ndarray | None = None, *,
+                      ranges: StageRanges | None = None) -> TreeMarginals:
+    """Min-marginals of :func:`tree_dp_core`'s objective per stage and value (:class:`TreeMarginals`).
+
+    After the upward pass, a downward pass computes each stage's *outside* function: the least value
+    of everything not below stage k given k's service time (parent a customer) or inbound time (parent
+    a supplier). For k's parent p with supplier children i and customer children i',
+
+        Out_i(S)   = min_{SI_p >= S + L_ip} [A_p(SI_p) + sum_{suppliers i'' != i} F_i''(SI_p - L) + b_p SI_p + Out_p]
+        Out_i'(SI) = min_{S_p <= SI - L_pi'} [B_p(S_p) + sum_{customers i'' != i'} G_i''(S_p + L) + a_p S_p + Out_p]
+
+    with A_p(SI) = min_S [c_p sqrt(SI + T_p - S) + (S terms)], B_p(S) = min_SI [c_p sqrt(SI + T_p - S)
+    + (SI terms)] (Out_p on the side it depends on). Stage k's cell (S, SI) then costs its grid value
+    plus its children's terms plus Out_k, plus the other components' least values. With Lagrangian
+    weights the marginals bound from below every point of the network with that value (Lagrangian
+    reduced-cost fixing). Sums "of the others" keep their infinite terms as counts, so no inf - inf.
+    """
+    t = _forward(instance, service_weight, inbound_weight, ranges)
+    n = instance.num_stages
+    if not np.isfinite(t.total):
+        inf = [np.full(1, np.inf)] * n
+        return TreeMarginals(np.inf, inf, t.s_low.copy(), inf, t.si_low.copy(), inf, t.net_first.copy())
+    edge_of, parent, children, order, roots = _forest_structure(instance)
+    lead, source = instance.edge_lead_time.astype(np.int64), instance.edge_source
+    component_root = np.empty(n, dtype=np.int64)
+    for k in reversed(order):
+        component_root[k] = k if parent[k] < 0 else component_root[parent[k]]
+    outside: list = [None] * n  # Out_k on k's S grid (parent a customer) or SI grid (parent a supplier)
+    on_service = np.zeros(n, dtype=bool)  # whether Out_k is a function of S_k
+    by_service, by_inbound, by_net = [None] * n, [None] * n, [None] * n
+    for p in reversed(order):  # parents before children
+        n_s, n_si = int(t.s_high[p] - t.s_low[p]) + 1, len(t.from_suppliers[p])
+        grid = _diagonal_view(t.by_net[p], n_s, n_si)  # [S - s_low, SI - SIL]
+        out_s = outside[p] if outside[p] is not None and on_service[p] else 0.0
+        out_si = outside[p] if outside[p] is not None and not on_service[p] else 0.0
+        supply, custom = t.from_suppliers[p], t.from_customers[p]
+        others = t.total - t.root_value[component_root[p]]
+        cells = grid + (supply + out_si)[None, :] + (custom + out_s)[:, None] + others
+        by_service[p] = cells.min(axis=1)
+        by_inbound[p] = cells.min(axis=0)
+        net = np.full(len(t.by_net[p]), np.inf)  # diagonal minima: tau index = SI index - S + n_s - 1
+        diagonal = np.arange(n_si)[None, :] - np.arange(n_s)[:, None] + n_s - 1
+        np.minimum.at(net, diagonal.ravel(), cells.ravel())
+        by_net[p] = net
+        if not children[p]:
+            continue
+        supply_parts = [(i, part) for i, part in t.parts[p] if source[edge_of[i, p]] == i]
+        customer_parts = [(i, part) for i, part in t.parts[p] if source[edge_of[i, p]] != i]
+        if supply_parts:
+            over_si = (grid + (custom + out_s)[:, None]).min(axis=0)  # A_p(SI)
+            finite, count = _finite_sum([part for _, part in supply_parts], n_si)
+            for i, part in supply_parts:
+                rest = _without(finite, count, part)
+                values = over_si + rest + t.own_inbound[p] + out_si
+                suffix = np.minimum.accumulate(values[::-1])[::-1]
+                index = np.arange(t.s_low[i], t.s_high[i] + 1) + lead[edge_of[i, p]] - t.si_low[p]
+                outside[i] = np.where(index >= n_si, np.inf, suffix[np.clip(index, 0, n_si - 1)])
+                on_service[i] = True
+        if customer_parts:
+            over_s = (grid + (supply + out_si)[None, :]).min(axis=1)  # B_p(S)
+            finite, count = _finite_sum([part for _, part in customer_parts], n_s)
+            for i, part in customer_parts:
+                rest = _without(finite, count, part)
+                values = over_s + rest + t.own_service[p] + out_s
+                prefix = np.minimum.accumulate(values)
+                index = np.arange(t.si_low[i], len(t.from_suppliers[i]) + t.si_low[i]) - lead[edge_of[p, i]] - t.s_low[p]
+                outside[i] = np.where(index < 0, np.inf, prefix[np.clip(index, 0, n_s - 1)])
+                on_service[i] = False
+    return TreeMarginals(t.total, by_service, t.s_low.copy(), by_inbound, t.si_low.copy(), by_net, t.net_first.copy())
+
+
+def _finite_sum(parts: list, size: int) -> tuple[np.ndarray, np.ndarray]:
+    """(sum of the finite entries, count of the infinite entries) of equally long arrays."""
+    finite, count = np.zeros(size), np.zeros(size, dtype=np.int64)
+    for part in parts:
+        bad = np.isinf(part)
+        finite += np.where(bad, 0.0, part)
+        count += bad
+    return finite, count
+
+
+def _without(finite: np.ndarray, count: np.ndarray, part: np.ndarray) -> np.ndarray:
+    """The sum of all parts but ``part``, from :func:`_finite_sum`'s totals."""
+    bad = np.isinf(part)
+    rest = finite - np.where(bad, 0.0, part)
+    return np.where(count - bad > 0, np.inf, rest)
 
 
 _STRUCTURES: dict = {}  # forest structure by edge arrays: branch and bound re-solves one forest many times
@@ -236,11 +401,21 @@ def _stage_cost(coefficient: float, net_time: np.ndarray) -> np.ndarray:
     return cost
 
 
+def _diagonal_view(by_net: np.ndarray, n_service: int, n_inbound: int) -> np.ndarray:
+    """The read-only (S, SI) grid view of a vector over tau = SI + T - S: entry [s, i] is
+    ``by_net[i - s + n_service - 1]`` (a strided view; cheaper to make than ``sliding_window_view``)."""
+    step = by_net.strides[0]
+    view = np.ndarray((n_service, n_inbound), dtype=by_net.dtype, buffer=by_net,
+                      offset=(n_service - 1) * step, strides=(-step, step))
+    view.flags.writeable = False
+    return view
+
+
 def _prefix_min(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Running minimum of ``values`` and, at each position, the last index where it is attained."""
     best = np.minimum.accumulate(values)
-    attained = np.flatnonzero(values == best)  # positions where a new (or equal) minimum is set
-    arg = attained[np.searchsorted(attained, np.arange(values.size), side="right") - 1]
+    index = np.arange(values.size)
+    arg = np.maximum.accumulate(np.where(values == best, index, 0))  # last position setting the minimum
     return best, arg
 
 

@@ -22,12 +22,12 @@ j, S_j <= min(max service time, SI_j + T_j), so tau_j lies in [max(0, SI_lb + T 
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 
 from netinv.errors import SolverError
-from netinv.exact.gsm_instance import GSMInstance
+from netinv.exact.gsm_instance import GSMInstance, StageRanges
 from netinv.exact.highs import SolverOptions, Status
 
 
@@ -128,18 +128,15 @@ class GSMSolution:
 
 def tau_range(instance: GSMInstance) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """(S upper, SI upper, tau lower, tau upper) bounds per stage."""
-    si_up = instance.inbound_upper_bound()
-    T = instance.processing_time
-    s_up = np.minimum(instance.max_service_time, si_up + T).astype(np.int64)
-    tau_lo = np.maximum(0, instance.inbound_lower_bound + T - s_up)
-    tau_up = si_up + T
-    return s_up, si_up, tau_lo, tau_up
+    r = StageRanges.of(instance)
+    return r.service_high, r.inbound_high, r.net_low, r.net_high
 
 
 def build_gsm_model(instance: GSMInstance, breakpoints: list[np.ndarray] | None = None, *,
-                    integer_times: bool = False):
+                    integer_times: bool = False, ranges: StageRanges | None = None):
     """The GSM MILP with the cost of stage j interpolated between ``breakpoints[j]`` (sorted integers
     covering tau_j's range; default: its two ends). Returns a ``pyo.ConcreteModel`` (nothing solved).
+    ``ranges``: the ranges of S, SI and tau to keep to (default: the instance's own).
 
     Components: ``S[j]``, ``SI[j]`` (integer when ``integer_times``; integral at every vertex anyway),
     ``tau[j]``, ``segment[j, s]`` (binary, one per segment of
@@ -151,7 +148,9 @@ def build_gsm_model(instance: GSMInstance, breakpoints: list[np.ndarray] | None 
     start = time.perf_counter()
     inst = instance
     N = inst.num_stages
-    s_up, si_up, tau_lo, tau_up = tau_range(inst)
+    ranges = StageRanges.of(inst) if ranges is None else ranges
+    s_lo, s_up, si_lo, si_up = ranges.service_low, ranges.service_high, ranges.inbound_low, ranges.inbound_high
+    tau_lo, tau_up = ranges.net_low, ranges.net_high
     if breakpoints is None:
         breakpoints = [np.unique([tau_lo[j], tau_up[j]]) for j in range(N)]
     coef = inst.cost_coefficient
@@ -161,9 +160,8 @@ def build_gsm_model(instance: GSMInstance, breakpoints: list[np.ndarray] | None 
     # S and SI need not be declared integer: with the segments fixed, the constraints form a network
     # matrix with integer bounds, so HiGHS' vertex solutions are integral (checked by the caller).
     domain = pyo.NonNegativeIntegers if integer_times else pyo.NonNegativeReals
-    m.S = pyo.Var(m.J, domain=domain, bounds=lambda m, j: (0, int(s_up[j])))
-    m.SI = pyo.Var(m.J, domain=domain,
-                   bounds=lambda m, j: (int(inst.inbound_lower_bound[j]), int(si_up[j])))
+    m.S = pyo.Var(m.J, domain=domain, bounds=lambda m, j: (int(s_lo[j]), int(s_up[j])))
+    m.SI = pyo.Var(m.J, domain=domain, bounds=lambda m, j: (int(si_lo[j]), int(si_up[j])))
     m.tau = pyo.Var(m.J, bounds=lambda m, j: (float(tau_lo[j]), float(tau_up[j])))
     m.inbound = pyo.Constraint(
         m.E, rule=lambda m, e: m.SI[int(inst.edge_target[e])] >= m.S[int(inst.edge_source[e])] + int(inst.edge_lead_time[e])
@@ -219,24 +217,33 @@ def _set_start(model, best, breakpoints, coef) -> None:
             model.part[j, s].set_value(float(tau[j]) if s == seg else 0.0)
 
 
+def _initial_breakpoints(tau_low: np.ndarray, tau_high: np.ndarray) -> list[np.ndarray]:
+    """The first round's breakpoints: the ends of each stage's range of tau."""
+    return [np.unique([lo, hi]) for lo, hi in zip(tau_low.tolist(), tau_high.tolist())]
+
+
 def solve_gsm(instance: GSMInstance, options: GSMOptions = GSMOptions(), *, start=None,
-              lower: float = -np.inf) -> GSMSolution:
+              lower: float = -np.inf, ranges: StageRanges | None = None, cutoff: float = np.inf) -> GSMSolution:
     """Exact GSM by breakpoint refinement (see the module docstring); proven optimal unless the time
     limit stops it first (then the best placement found, with its gap). ``start``: a feasible
     placement (S, SI, tau): the upper bound to beat and HiGHS' start from the second round on; ``lower``:
-    a known lower bound on the optimal cost."""
+    a known lower bound on the optimal cost; ``ranges`` (default: the instance's own) and ``cutoff``:
+    ranges of S, SI and tau that hold every placement cheaper than ``cutoff`` (what Lagrangian domain
+    reduction proves). The MILP then searches only them; its bounds, capped at ``cutoff``, bound the
+    whole instance (and an empty restricted model proves ``cutoff`` itself)."""
     from netinv.exact.pyomo_highs import solve_model
 
     incumbent = start
     start = time.perf_counter()
     inst = instance
     N = inst.num_stages
-    s_up, si_up, tau_lo, tau_up = tau_range(inst)
+    ranges = StageRanges.of(inst) if ranges is None else ranges
+    tau_lo, tau_up = ranges.net_low, ranges.net_high
     if np.any(tau_lo > tau_up):
         j = int(np.flatnonzero(tau_lo > tau_up)[0])
         raise SolverError(f"stage {inst.stages[j]!r}: no feasible service time (max service time too small)")
     coef = inst.cost_coefficient
-    breakpoints = [np.unique([tau_lo[j], tau_up[j]]) for j in range(N)]
+    breakpoints = _initial_breakpoints(tau_lo, tau_up)
     best_cost, best = np.inf, None
     if incumbent is not None:
         S0, SI0, _ = incumbent
@@ -252,7 +259,7 @@ def solve_gsm(instance: GSMInstance, options: GSMOptions = GSMOptions(), *, star
             remaining = options.time_limit - (time.perf_counter() - start)
             if remaining <= 0:
                 break
-        model = build_gsm_model(inst, breakpoints, integer_times=integer_times)
+        model = build_gsm_model(inst, breakpoints, integer_times=integer_times, ranges=ranges)
         if best is not None:
             _set_start(model, best, breakpoints, coef)
         gap = options.tolerance / 10 if tight else options.round_gap
@@ -267,9 +274,13 @@ def solve_gsm(instance: GSMInstance, options: GSMOptions = GSMOptions(), *, star
         if solution.objective is None:
             if solution.status in (Status.TIME_LIMIT, Status.INTERRUPTED):
                 break
+            if solution.status == Status.INFEASIBLE and np.isfinite(cutoff) and best is not None:
+                lower = max(lower, cutoff)  # nothing cheaper than the cutoff inside the ranges
+                status = Status.OPTIMAL if best_cost - lower <= options.tolerance * max(1.0, abs(best_cost)) else status
+                break
             raise SolverError(solution.message or f"guaranteed-service model of {inst.name!r}: {solution.status}")
         if solution.bound is not None and solution.status in (Status.OPTIMAL, Status.TIME_LIMIT):
-            lower = max(lower, solution.bound)  # HiGHS' dual bound: valid whatever the gap
+            lower = max(lower, min(solution.bound, cutoff))  # HiGHS' dual bound: valid whatever the gap
 
         raw = np.array([[model.S[j].value, model.SI[j].value] for j in range(N)], dtype=np.float64)
         if not integer_times and np.abs(raw - np.round(raw)).max() > 1e-6:
@@ -296,8 +307,9 @@ def solve_gsm(instance: GSMInstance, options: GSMOptions = GSMOptions(), *, star
                 added = True
         if not added:
             if tight:  # exact at the solution, solved to the tolerance: its value is both bounds
-                lower = max(lower, solution.objective * (1 - options.tolerance / 10))
-                status = Status.OPTIMAL
+                lower = max(lower, min(solution.objective * (1 - options.tolerance / 10), cutoff))
+                if best_cost - lower <= options.tolerance * max(1.0, abs(best_cost)):
+                    status = Status.OPTIMAL
                 break
             tight = True  # same breakpoints, now solved to the tolerance
     if best is None:
@@ -311,7 +323,7 @@ def solve_gsm(instance: GSMInstance, options: GSMOptions = GSMOptions(), *, star
                        rounds=rounds, message=message)
 
 
-GSM_METHODS = ("auto", "milp", "tree-dp", "tree-bnb", "lagrangian")
+GSM_METHODS = ("auto", "milp", "tree-dp", "tree-bnb", "lagrangian", "reduced-milp")
 
 
 def solve_placement(instance: GSMInstance, method: str = "auto", options: GSMOptions = GSMOptions()) -> GSMSolution:
@@ -320,9 +332,12 @@ def solve_placement(instance: GSMInstance, method: str = "auto", options: GSMOpt
     ``milp``: breakpoint refinement (this module); ``tree-dp``: the Graves-Willems dynamic program
     (spanning trees only); ``tree-bnb``: branch and bound over a spanning-tree relaxation
     (:mod:`netinv.exact.gsm_bnb`); ``lagrangian``: the same with Lagrangian bounds (stronger bounds and
-    placements on the hardest real chains, slower nodes); ``auto``: the dynamic program on trees, otherwise the branch and
-    bound for a short budget (it closes many real chains in a few nodes) and then the MILP, started
-    from the best placement found. Every method proves optimality unless a time limit stops it.
+    placements on the hardest real chains, slower nodes); ``reduced-milp``: Lagrangian domain reduction, then
+    the MILP on the ranges left (:func:`netinv.exact.gsm_bnb.solve_gsm_reduced`); ``auto``: the dynamic
+    program on trees, otherwise the branch and bound for a short budget (it closes many real chains in
+    a few nodes), then ``reduced-milp`` started from its best placement, and with a time limit the
+    Lagrangian branch and bound on the last 15% of the time. Every method proves optimality unless a time
+    limit stops it.
     """
     from netinv.errors import InputError
 
@@ -335,7 +350,7 @@ def solve_placement(instance: GSMInstance, method: str = "auto", options: GSMOpt
         return GSMSolution(status=Status.OPTIMAL, cost=res.cost, bound=res.cost, method="tree-dp", instance=instance,
                            service_time=res.service_time, inbound_service_time=res.inbound_service_time,
                            net_time=res.net_time, seconds={"total": res.seconds})
-    from netinv.exact.gsm_bnb import solve_gsm_bnb, solve_gsm_lagrangian
+    from netinv.exact.gsm_bnb import solve_gsm_bnb, solve_gsm_lagrangian, solve_gsm_reduced
 
     if method == "lagrangian":
         return solve_gsm_lagrangian(instance, options)
@@ -343,6 +358,8 @@ def solve_placement(instance: GSMInstance, method: str = "auto", options: GSMOpt
         return solve_gsm_bnb(instance, options)
     if method == "milp":
         return solve_gsm(instance, options)
+    if method == "reduced-milp":
+        return solve_gsm_reduced(instance, options)
     start = time.perf_counter()
     budget = 2.0 if options.time_limit is None else min(2.0, options.time_limit / 4)
     first = solve_gsm_bnb(instance, GSMOptions(time_limit=budget, tolerance=options.tolerance))
@@ -350,18 +367,17 @@ def solve_placement(instance: GSMInstance, method: str = "auto", options: GSMOpt
         first.method = "auto: tree-bnb"
         return first
     rest = None if options.time_limit is None else max(options.time_limit - (time.perf_counter() - start), 0.1)
-    milp_budget = None if rest is None else rest / 2  # with a time limit, half of what is left goes to the MILP
-    second = solve_gsm(instance, GSMOptions(time_limit=milp_budget, max_rounds=options.max_rounds,
-                                            tolerance=options.tolerance, round_gap=options.round_gap,
-                                            threads=options.threads),
-                       start=(first.service_time, first.inbound_service_time, first.net_time), lower=first.bound)
-    second.method = "auto: tree-bnb, then milp"
+    budget = None if rest is None else 0.85 * rest  # with a time limit, the rest goes to the Lagrangian B&B
+    second = solve_gsm_reduced(instance, replace(options, time_limit=budget),
+                               start=(first.service_time, first.inbound_service_time, first.net_time),
+                               lower=first.bound)
+    second.method = f"auto: tree-bnb, then {second.method}"
     if not second.is_optimal and options.time_limit is not None:
         left = options.time_limit - (time.perf_counter() - start)
         if left > 1.0:  # the Lagrangian branch and bound often finds better placements and bounds there
             third = solve_gsm_lagrangian(instance, GSMOptions(time_limit=left, tolerance=options.tolerance))
             second = _combine(second, third, options.tolerance)
-            second.method = "auto: tree-bnb, milp, then lagrangian"
+            second.method = "auto: tree-bnb, reduced milp, then lagrangian"
     second.seconds["total"] = time.perf_counter() - start
     return second
 

@@ -9,19 +9,25 @@ edge i -> j (S_i + L_ij > SI_j), branch on v = floor((S_i + SI_j - L_ij) / 2): e
 S_i >= v + 1, which implies SI_j >= v + 1 + L_ij — both exclude the answer and only tighten per-stage
 bounds, which the dynamic program takes as they are. Best-first search; proven optimal when the best
 open lower bound meets the incumbent.
+
+**Lagrangian domain reduction** (:func:`solve_gsm_reduced`): the dropped edges' constraints priced by
+multipliers lambda >= 0 (subgradient), the tree DP's min-marginals bound from below every placement that
+gives a stage a given S, SI or tau; the values whose bound reaches the incumbent's cost are cut
+(reduced-cost fixing, :func:`reduce_ranges`). Repeated, then the MILP of :mod:`netinv.exact.gsm` searches
+the narrowed ranges, whose short net-time ranges make its chords tight.
 """
 
 from __future__ import annotations
 
 import heapq
 import time
-from dataclasses import replace
+from dataclasses import dataclass, replace
 
 import networkx as nx
 import numpy as np
 
 from netinv.exact.gsm import GSMOptions, GSMSolution
-from netinv.exact.gsm_instance import GSMInstance
+from netinv.exact.gsm_instance import GSMInstance, StageRanges
 from netinv.exact.highs import Status
 
 
@@ -229,3 +235,149 @@ def solve_gsm_lagrangian(instance: GSMInstance, options: GSMOptions = GSMOptions
     return GSMSolution(status=status, cost=float(incumbent[0]), bound=float(min(lower, incumbent[0])),
                        method="lagrangian-bnb", instance=inst, service_time=S, inbound_service_time=SI, net_time=tau,
                        seconds={"total": time.perf_counter() - start}, rounds=nodes, message=message)
+
+
+@dataclass
+class _Incumbent:
+    """The best feasible placement seen: cost and (S, SI, tau)."""
+
+    instance: GSMInstance
+    cost: float = np.inf
+    placement: tuple | None = None
+
+    def consider(self, S: np.ndarray, SI: np.ndarray) -> None:
+        """Make (S, SI) feasible (inbound times tight over every edge, never below SI) and keep it if cheaper."""
+        inst = self.instance
+        tight = inst.inbound_lower_bound.copy()
+        np.maximum.at(tight, inst.edge_target, S[inst.edge_source] + inst.edge_lead_time)
+        cost, SI_f, tau = inst.evaluate(S, np.maximum(tight, SI))
+        if cost < self.cost:
+            self.cost, self.placement = cost, (S.copy(), SI_f, tau)
+
+
+def _subgradient(base: GSMInstance, ranges: StageRanges, dropped, lam: np.ndarray, iterations: int,
+                 incumbent: _Incumbent, tolerance: float, deadline: float) -> tuple[float, np.ndarray]:
+    """max over lambda >= 0 of the Lagrangian bound on the placements inside ``ranges`` (subgradient
+    steps, Polyak step size towards the incumbent, step halved after 8 steps without progress).
+    Returns (best bound, its multipliers); every DP answer is offered to the incumbent."""
+    from netinv.analytic.gsm_tree import tree_dp_core
+
+    ds, dt, dl = dropped
+    N = base.num_stages
+    best, best_lam = -np.inf, lam.copy()
+    theta, stall = 1.0, 0
+    for _ in range(iterations):
+        a, b = np.zeros(N), np.zeros(N)
+        np.add.at(a, ds, lam)
+        np.add.at(b, dt, -lam)
+        total, S, SI = tree_dp_core(base, a, b, ranges=ranges)
+        if not np.isfinite(total):
+            return np.inf, lam
+        value = total + float(lam @ dl)
+        incumbent.consider(S, SI)
+        if value > best:
+            best, best_lam, stall = value, lam.copy(), 0
+        else:
+            stall += 1
+            if stall >= 8:
+                theta, stall = theta / 2, 0
+        g = (S[ds] + dl - SI[dt]).astype(float)
+        norm = float(g @ g)
+        if best >= incumbent.cost * (1 - tolerance) or norm == 0 or time.perf_counter() > deadline:
+            break
+        lam = np.maximum(0.0, lam + theta * (incumbent.cost - value) / norm * g)
+    return best, best_lam
+
+
+def reduce_ranges(base: GSMInstance, ranges: StageRanges, dropped, lam: np.ndarray, cutoff: float) -> StageRanges:
+    """Lagrangian domain reduction: the ranges of S, SI and tau that hold every placement cheaper than
+    ``cutoff`` (possibly empty: then none is).
+
+    With multipliers lambda >= 0 on the dropped edges, the tree recursion's min-marginal of a value
+    (:func:`netinv.analytic.gsm_tree.tree_dp_marginals`) plus lambda . L bounds from below the cost of
+    every placement of the whole network, inside ``ranges``, that takes that value; values whose bound
+    reaches ``cutoff`` are cut from the ends of each range (reduced-cost fixing)."""
+    from netinv.analytic.gsm_tree import tree_dp_marginals
+
+    ds, dt, dl = dropped
+    N = base.num_stages
+    a, b = np.zeros(N), np.zeros(N)
+    np.add.at(a, ds, lam)
+    np.add.at(b, dt, -lam)
+    marginals = tree_dp_marginals(base, a, b, ranges=ranges)
+    limit = cutoff - float(lam @ dl) + 1e-9 * abs(cutoff)  # slack for rounding in the marginals
+    ends = []
+    for values, first in ((marginals.by_service, marginals.service_first),
+                          (marginals.by_inbound, marginals.inbound_first), (marginals.by_net, marginals.net_first)):
+        low, high = np.zeros(N, dtype=np.int64), np.full(N, -1, dtype=np.int64)
+        for j in range(N):
+            kept = np.flatnonzero(values[j] <= limit)
+            if kept.size == 0:
+                return replace(ranges, service_low=ranges.service_high + 1)  # empty
+            low[j], high[j] = first[j] + kept[0], first[j] + kept[-1]
+        ends.append((low, high))
+    (s_lo, s_hi), (si_lo, si_hi), (t_lo, t_hi) = ends
+    new = StageRanges(np.maximum(ranges.service_low, s_lo), np.minimum(ranges.service_high, s_hi),
+                      np.maximum(ranges.inbound_low, si_lo), np.minimum(ranges.inbound_high, si_hi),
+                      np.maximum(ranges.net_low, t_lo), np.minimum(ranges.net_high, t_hi))
+    return new.tightened(base.processing_time)
+
+
+def solve_gsm_reduced(instance: GSMInstance, options: GSMOptions = GSMOptions(), *, start=None,
+                      lower: float = -np.inf, iterations: int = 40, reductions: int = 8) -> GSMSolution:
+    """Lagrangian domain reduction, then the breakpoint-refinement MILP on what is left.
+
+    Rounds of: subgradient on the Lagrangian relaxation of the edges outside a spanning tree
+    (:func:`_subgradient`, multipliers carried over), then :func:`reduce_ranges` with cutoff = the
+    incumbent's cost (1 + tolerance / 10), so the incumbent stays inside. Each round's bound holds for
+    the placements inside the current ranges, the others cost more than the incumbent: min(bound,
+    incumbent's cost) bounds the instance. Stops when the bound meets the incumbent or the ranges
+    shrink by less than a fifth; then
+    :func:`netinv.exact.gsm.solve_gsm` searches the ranges (far narrower net-time ranges, so far
+    tighter chords), started from the incumbent. ``start``: a feasible placement (S, SI, tau);
+    ``lower``: a known lower bound.
+    """
+    from netinv.exact.gsm import solve_gsm
+
+    begin = time.perf_counter()
+    inst = instance
+    deadline = np.inf if options.time_limit is None else begin + options.time_limit
+    tol = options.tolerance
+    _, dropped, base, _ = _relaxation(inst)
+    incumbent = _Incumbent(inst)
+    if start is not None:
+        incumbent.consider(np.asarray(start[0]), np.asarray(start[1]))
+    ranges = StageRanges.of(inst)
+    lam = np.zeros(len(dropped[0]))
+    cutoff, bound, rounds = np.inf, lower, 0
+    proven = False
+    while rounds < reductions:
+        rounds += 1
+        value, lam = _subgradient(base, ranges, dropped, lam, iterations, incumbent, tol / 10, deadline)
+        bound = max(bound, min(value, cutoff))
+        if incumbent.cost - bound <= tol * max(1.0, incumbent.cost):
+            proven = True
+            break
+        # keep the incumbent itself (cutoff just above its cost): the MILP then starts from it and prunes by it
+        cutoff = incumbent.cost * (1 + tol / 10)
+        reduced = reduce_ranges(base, ranges, dropped, lam, cutoff)
+        if reduced.is_empty():  # only by rounding: the incumbent's own values have bounds <= its cost
+            bound, proven = max(bound, incumbent.cost), True
+            break
+        shrink = reduced.size() / max(ranges.size(), 1)
+        ranges = reduced
+        if shrink > 0.8 or time.perf_counter() > deadline:
+            break
+    seconds = {"reduction": time.perf_counter() - begin}
+    S, SI, tau = incumbent.placement
+    if proven:
+        seconds["total"] = seconds["reduction"]
+        return GSMSolution(status=Status.OPTIMAL, cost=float(incumbent.cost), bound=float(min(bound, incumbent.cost)),
+                           method="lagrangian reduction", instance=inst, service_time=S, inbound_service_time=SI,
+                           net_time=tau, seconds=seconds, rounds=rounds)
+    left = None if options.time_limit is None else max(deadline - time.perf_counter(), 0.1)
+    solution = solve_gsm(inst, replace(options, time_limit=left), start=(S, SI, tau), lower=bound,
+                         ranges=ranges, cutoff=cutoff)
+    solution.method = "lagrangian reduction, then milp"
+    solution.seconds = {**solution.seconds, **seconds, "total": time.perf_counter() - begin}
+    return solution

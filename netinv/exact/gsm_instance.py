@@ -118,6 +118,56 @@ class GSMInstance:
         return float(self.cost_coefficient @ np.sqrt(tau)), SI, tau
 
 
+@dataclass(frozen=True, eq=False)
+class StageRanges:
+    """Integer ranges of each stage's decisions: S_j in [service_low_j, service_high_j], SI_j in
+    [inbound_low_j, inbound_high_j], tau_j in [net_low_j, net_high_j]; (N,) int arrays.
+
+    :meth:`of` gives an instance's own ranges; branch and bound nodes and Lagrangian domain reduction
+    (:mod:`netinv.exact.gsm_bnb`) narrow them. The tree dynamic program and the MILP take them as given.
+    """
+
+    service_low: np.ndarray
+    service_high: np.ndarray
+    inbound_low: np.ndarray
+    inbound_high: np.ndarray
+    net_low: np.ndarray
+    net_high: np.ndarray
+
+    @classmethod
+    def of(cls, instance: GSMInstance) -> StageRanges:
+        """SI_j <= the longest path of processing and lead times into j, S_j <= min(max service time,
+        SI_j + T_j), tau_j in [max(0, SI_lb + T - S_ub), SI_ub + T]."""
+        si_up = instance.inbound_upper_bound().astype(np.int64)
+        T = instance.processing_time.astype(np.int64)
+        si_low = instance.inbound_lower_bound.astype(np.int64)
+        s_up = np.minimum(instance.max_service_time, si_up + T).astype(np.int64)
+        return cls(service_low=np.zeros_like(si_up), service_high=s_up, inbound_low=si_low.copy(),
+                   inbound_high=si_up, net_low=np.maximum(0, si_low + T - s_up), net_high=si_up + T)
+
+    def tightened(self, processing_time: np.ndarray) -> StageRanges:
+        """The same set of points with each range shrunk to what tau = SI + T - S allows of the others."""
+        T = processing_time.astype(np.int64)
+        s_lo, s_hi = self.service_low, self.service_high
+        si_lo, si_hi = self.inbound_low, self.inbound_high
+        t_lo = np.maximum(self.net_low, si_lo + T - s_hi)
+        t_hi = np.minimum(self.net_high, si_hi + T - s_lo)
+        s_lo, s_hi = np.maximum(s_lo, si_lo + T - t_hi), np.minimum(s_hi, si_hi + T - t_lo)
+        si_lo, si_hi = np.maximum(si_lo, t_lo + s_lo - T), np.minimum(si_hi, t_hi + s_hi - T)
+        return StageRanges(s_lo, s_hi, si_lo, si_hi, t_lo, t_hi)
+
+    def is_empty(self) -> bool:
+        """True when some stage has no value left."""
+        return bool(np.any(self.service_low > self.service_high) or np.any(self.inbound_low > self.inbound_high)
+                    or np.any(self.net_low > self.net_high))
+
+    def size(self) -> int:
+        """Sum over stages of the (S, SI) grid cells: the tree dynamic program's work."""
+        s = np.maximum(self.service_high - self.service_low + 1, 0)
+        si = np.maximum(self.inbound_high - self.inbound_low + 1, 0)
+        return int(np.sum(s * si))
+
+
 def _safety_factor(data: dict, node) -> float | None:
     z = data.get(attrs.SERVICE_FACTOR)
     if z is not None:

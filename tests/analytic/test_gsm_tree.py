@@ -12,7 +12,7 @@ from hypothesis import given, settings
 from netinv import attrs
 from netinv.analytic.gsm_tree import GSMTreeResult, gsm_tree_dp
 from netinv.errors import InputError
-from netinv.exact.gsm_instance import GSMInstance, gsm_instance
+from netinv.exact.gsm_instance import GSMInstance, StageRanges, gsm_instance
 from netinv.network import load
 from tests.conftest import SCENARIOS, network
 from tests.gsm_brute import brute_force_gsm, gsm_graphs, random_gsm_graph
@@ -268,3 +268,70 @@ def test_linear_terms_of_the_core_recursion_are_accounted_for():
                 continue
             best = min(best, instance.cost_coefficient @ np.sqrt(t) + a @ s + b @ si)
         assert value == pytest.approx(best, abs=1e-9)
+
+
+# --------------------------------------------------------------------------------------------------
+# ranges and min-marginals (Lagrangian domain reduction) against enumeration
+
+
+def _narrowed_ranges(instance: GSMInstance, rng) -> StageRanges:
+    r = StageRanges.of(instance)
+    n = instance.num_stages
+
+    def narrow(low, high):
+        a = low + rng.integers(0, 2, n) * (high - low) // 3
+        return a, np.maximum(a, high - rng.integers(0, 2, n) * (high - low) // 3)
+
+    (sl, sh), (il, ih), (nl, nh) = narrow(r.service_low, r.service_high), narrow(r.inbound_low, r.inbound_high), \
+        narrow(r.net_low, r.net_high)
+    return StageRanges(sl, sh, il, ih, nl, nh)
+
+
+@pytest.mark.parametrize("seed", range(16))
+def test_ranges_and_min_marginals_match_enumeration(seed):
+    """tree_dp_core within narrowed ranges, and tree_dp_marginals' least value for every value of S,
+    SI and tau of every stage, equal full enumeration of the (S, SI) points (linear terms included);
+    values no point takes are inf."""
+    import itertools
+
+    from netinv.analytic.gsm_tree import tree_dp_core, tree_dp_marginals
+
+    rng = np.random.default_rng(seed)
+    instance = gsm_instance(random_gsm_graph(seed, int(rng.integers(2, 6)), tree=True))
+    n = instance.num_stages
+    ranges = _narrowed_ranges(instance, rng) if seed % 2 else StageRanges.of(instance)
+    if ranges.size() > 250:
+        pytest.skip("too many points to enumerate")
+    a, b = rng.normal(0, 0.5, n), rng.normal(0, 0.5, n)
+    value, S, SI = tree_dp_core(instance, a, b, ranges=ranges)
+    marginals = tree_dp_marginals(instance, a, b, ranges=ranges)
+    T = instance.processing_time
+    best = np.inf
+    by = [[{} for _ in range(n)] for _ in range(3)]  # S, SI, tau -> least value
+    axes = [range(ranges.service_low[j], ranges.service_high[j] + 1) for j in range(n)]
+    axes += [range(ranges.inbound_low[j], ranges.inbound_high[j] + 1) for j in range(n)]
+    for point in itertools.product(*axes):
+        s, si = np.array(point[:n]), np.array(point[n:])
+        tau = si + T - s
+        if (tau < np.maximum(ranges.net_low, 0)).any() or (tau > ranges.net_high).any():
+            continue
+        if (si[instance.edge_target] < s[instance.edge_source] + instance.edge_lead_time).any():
+            continue
+        v = instance.cost_coefficient @ np.sqrt(tau) + a @ s + b @ si
+        best = min(best, v)
+        for table, values in zip(by, (s, si, tau)):
+            for j in range(n):
+                table[j][values[j]] = min(table[j].get(values[j], np.inf), v)
+    assert value == pytest.approx(best, abs=1e-9) if np.isfinite(best) else value == np.inf
+    assert marginals.total == pytest.approx(best, abs=1e-9) if np.isfinite(best) else marginals.total == np.inf
+    if not np.isfinite(best):
+        return
+    tau = SI + T - S
+    assert instance.cost_coefficient @ np.sqrt(tau) + a @ S + b @ SI == pytest.approx(value, abs=1e-9)
+    for table, arrays, first in zip(by, (marginals.by_service, marginals.by_inbound, marginals.by_net),
+                                    (marginals.service_first, marginals.inbound_first, marginals.net_first)):
+        for j in range(n):
+            for v in range(len(arrays[j])):
+                expected = table[j].get(first[j] + v, np.inf)
+                assert arrays[j][v] == pytest.approx(expected, abs=1e-9) if np.isfinite(expected) else \
+                    arrays[j][v] == np.inf

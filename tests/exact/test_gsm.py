@@ -56,7 +56,7 @@ def test_reported_stage_quantities_are_consistent():
     assert sum(r["safety_stock_value"] for r in solution.stages().values()) == pytest.approx(solution.cost)
 
 
-@pytest.mark.parametrize("method", ["milp", "tree-bnb", "lagrangian"])
+@pytest.mark.parametrize("method", ["milp", "tree-bnb", "lagrangian", "reduced-milp"])
 @settings(max_examples=50, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(graph=gsm_graphs(tree=False, min_stages=3, max_stages=7))
 def test_every_exact_method_equals_brute_force_on_general_networks(method, graph):
@@ -133,3 +133,72 @@ def test_auto_with_a_time_limit_combines_methods_and_keeps_valid_bounds():
     assert auto.bound <= auto.cost
     milp = solve_placement(instance, "milp", GSMOptions(time_limit=3))
     assert auto.bound <= milp.cost + 1e-6 and milp.bound <= auto.cost + 1e-6
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_lagrangian_domain_reduction_keeps_every_cheaper_placement(seed):
+    """reduce_ranges on a small general network, cutoff a little above the optimum: every enumerated
+    feasible placement (tight inbound times) cheaper than the cutoff lies inside the reduced ranges."""
+    import itertools
+
+    from netinv.errors import InputError
+    from netinv.exact.gsm_bnb import _Incumbent, _relaxation, _subgradient, reduce_ranges
+    from netinv.exact.gsm_instance import StageRanges
+
+    instance = gsm_instance(random_gsm_graph(seed, 6, tree=False))
+    optimum, _ = brute_force_gsm(instance)
+    _, dropped, base, _ = _relaxation(instance)
+    incumbent = _Incumbent(instance)
+    ranges = StageRanges.of(instance)
+    _, lam = _subgradient(base, ranges, dropped, np.zeros(len(dropped[0])), 30, incumbent, 1e-9, np.inf)
+    cutoff = optimum * 1.05 + 1e-9
+    reduced = reduce_ranges(base, ranges, dropped, lam, cutoff)
+    s_up = ranges.service_high
+    kept = 0
+    for point in itertools.product(*[range(0, int(s_up[j]) + 1) for j in range(instance.num_stages)]):
+        S = np.array(point)
+        try:
+            cost, SI, tau = instance.evaluate(S)
+        except InputError:  # infeasible service times
+            continue
+        if cost < cutoff:
+            kept += 1
+            assert not reduced.is_empty()
+            for value, low, high in ((S, reduced.service_low, reduced.service_high),
+                                     (SI, reduced.inbound_low, reduced.inbound_high),
+                                     (tau, reduced.net_low, reduced.net_high)):
+                assert np.all((low <= value) & (value <= high))
+    assert kept >= 1  # the optimum itself
+
+
+@pytest.mark.parametrize("chain", ["willems_07.csv", "willems_11.csv"])
+def test_reduced_milp_and_plain_milp_prove_the_same_optimum_on_real_chains(chain):
+    """Two independent proofs on real chains: Lagrangian domain reduction (then the MILP on what is
+    left) and the breakpoint-refinement MILP on the whole ranges."""
+    from netinv.exact.gsm import solve_placement
+
+    instance = gsm_instance(load(ROOT / "scenarios/willems" / chain))
+    reduced, milp = solve_placement(instance, "reduced-milp"), solve_placement(instance, "milp")
+    assert reduced.is_optimal and milp.is_optimal
+    assert reduced.bound == pytest.approx(reduced.cost, rel=1e-7)
+    assert reduced.cost == pytest.approx(milp.cost, rel=1e-7)
+    cost, _, _ = instance.evaluate(reduced.service_time, reduced.inbound_service_time)
+    assert cost == pytest.approx(reduced.cost, rel=1e-12)
+
+
+@pytest.mark.slow
+def test_willems_29_is_proven_optimal_and_every_other_method_agrees_with_its_bounds():
+    """willems_29 (617 stages): neither the MILP nor the branch and bounds alone prove it within a minute;
+    Lagrangian reduction then the MILP does. Cross-checks: the plain MILP's and the Lagrangian branch and
+    bound's lower bounds lie below the proven optimum and their placements cost no less."""
+    from netinv.exact.gsm import solve_placement
+
+    instance = gsm_instance(load(ROOT / "scenarios/willems/willems_29.csv"))
+    reduced = solve_placement(instance, "reduced-milp", GSMOptions(time_limit=120))
+    assert reduced.is_optimal and reduced.bound == pytest.approx(reduced.cost, rel=1e-7)
+    cost, _, _ = instance.evaluate(reduced.service_time, reduced.inbound_service_time)
+    assert cost == pytest.approx(reduced.cost, rel=1e-12)
+    for method, seconds in (("milp", 10), ("lagrangian", 10)):
+        other = solve_placement(instance, method, GSMOptions(time_limit=seconds))
+        assert other.bound <= reduced.cost * (1 + 1e-9)
+        assert other.cost >= reduced.cost * (1 - 1e-9)
