@@ -32,7 +32,10 @@ or Poisson demand):
 
 - costs and prices times 10^U(-1, 1) (features and objectives are normalized by the cost scale);
 - volume times 10^U(-1, 1.5): demand mean and std, capacities and initial inventory;
-- initial inventory times U(0.3, 1.5) (some networks start short);
+- initial inventory times 10^U(-0.5, 1.3), i.e. 0.3 to 20 (some networks start short, some hold stock
+  for dozens of periods, as the published 9-node network does);
+- supply lead times times 1, 2 or 3 (probabilities 0.5, 0.25, 0.25; so 0 to 12 periods);
+- in 30% of networks unfilled orders on supply edges are lost (edge ``backlog: false``) rather than owed;
 - lost sales: each demand node loses unmet demand with probability 0, 0.5 or 1 (chosen per network with
   probabilities 0.6, 0.2, 0.2);
 - edge capacities: in 40% of networks, each supply edge gets, with probability 0.3, a capacity of
@@ -107,7 +110,9 @@ KINDS = ("serial", "assembly", "distribution", "general")
 MIN_NODES = {"serial": 2, "assembly": 2, "distribution": 4, "general": 8}
 COST_FACTOR_LOG10 = (-1.0, 1.0)
 VOLUME_FACTOR_LOG10 = (-1.0, 1.5)
-INITIAL_INVENTORY_FACTOR = (0.3, 1.5)
+INITIAL_INVENTORY_LOG10 = (-0.5, 1.3)
+LEAD_TIME_STRETCH = ((1, 0.5), (2, 0.25), (3, 0.25))  # (factor on supply lead times, probability)
+LOST_ORDERS_NETWORKS = 0.3  # share of networks whose supply edges lose what a source cannot ship
 LOST_SALES_SHARES = ((0.0, 0.6), (0.5, 0.2), (1.0, 0.2))  # (share of demand nodes, probability)
 EDGE_CAPACITY_NETWORKS = 0.4
 EDGE_CAPACITY_EDGES = 0.3
@@ -225,7 +230,7 @@ def sample_network(seed: int, index: int, nodes: tuple[int, int] = (5, 30)) -> t
     generator_seed = int(rng.integers(2**31))
     cost_factor = float(10.0 ** rng.uniform(*COST_FACTOR_LOG10))
     volume_factor = float(10.0 ** rng.uniform(*VOLUME_FACTOR_LOG10))
-    inventory_factor = float(rng.uniform(*INITIAL_INVENTORY_FACTOR))
+    inventory_factor = float(10.0 ** rng.uniform(*INITIAL_INVENTORY_LOG10))
     shares, weights = zip(*LOST_SALES_SHARES)
     lost_share = float(shares[int(rng.choice(len(shares), p=weights))])
     capacitated = bool(rng.random() < EDGE_CAPACITY_NETWORKS)
@@ -249,6 +254,13 @@ def sample_network(seed: int, index: int, nodes: tuple[int, int] = (5, 30)) -> t
     lost = rng.random(len(demand_nodes)) < lost_share
     for node, is_lost in zip(demand_nodes, lost.tolist()):
         graph.nodes[node][attrs.BACKLOG] = not is_lost
+    factors, weights = zip(*LEAD_TIME_STRETCH)
+    stretch = int(factors[int(rng.choice(len(factors), p=weights))])
+    lost_orders = bool(rng.random() < LOST_ORDERS_NETWORKS)
+    for _, _, data in graph.edges(data=True):
+        data[attrs.LEAD_TIME] = int(data.get(attrs.LEAD_TIME, 0)) * stretch
+        if lost_orders:
+            data[attrs.EDGE_BACKLOG] = False
     edges = list(graph.edges)
     capacity_edges = rng.random(len(edges)) < EDGE_CAPACITY_EDGES
     capacity_factors = rng.uniform(*EDGE_CAPACITY_FACTOR, size=len(edges))
@@ -276,6 +288,8 @@ def sample_network(seed: int, index: int, nodes: tuple[int, int] = (5, 30)) -> t
         "cost_factor": cost_factor,
         "volume_factor": volume_factor,
         "initial_inventory_factor": inventory_factor,
+        "lead_time_stretch": stretch,
+        "lost_orders": lost_orders,
         "lost_sales_nodes": int(lost.sum()),
         "capacitated_edges": limited,
     }

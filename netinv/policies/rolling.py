@@ -115,7 +115,7 @@ class RollingHorizon:
         a, cfg = self.arrays_, self.config
         t = int(state.t)
         episode = (state.first_path, state.paths)
-        if episode != getattr(self, "episode_", None) or t <= getattr(self, "period_", -1):
+        if episode != getattr(self, "episode_", None) or t < getattr(self, "period_", -1):
             # a new block of paths: its solves start cold, so that its orders depend on its own states only
             # (warm starts only carry over within a block, period after period) and a block re-run gives
             # the same orders whatever ran before it
