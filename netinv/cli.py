@@ -658,6 +658,9 @@ def dataset_generate(
         _print_json(result)
     else:
         typer.echo(json.dumps(result, indent=2, default=_default))
+    if result.get("interrupted"):
+        typer.echo(f"interrupted: finished shards kept in {out}; run the same command again to resume", err=True)
+        raise typer.Exit(130)
 
 
 @app.command()
