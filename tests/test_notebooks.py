@@ -7,7 +7,7 @@ import pytest
 from tests.conftest import ROOT
 
 NOTEBOOKS = sorted((ROOT / "notebooks").glob("*.ipynb"))
-TUTORIALS = {"contracts", "planner_quickstart"}  # issue 8: these must exist (and run)
+TUTORIALS = {"contracts", "planner_quickstart", "researcher_walkthrough"}  # issue 8: these must exist (and run)
 
 
 def test_tutorials_are_present():
