@@ -681,8 +681,10 @@ def train(
     as_json: JsonOpt = False,
 ) -> None:
     """Train the GNN policy on a dataset; validation metrics per epoch, early stopping, a JSON model card."""
+    from netinv.learn.dataset import read_manifest
     from netinv.learn.train import TrainConfig, train_folder
 
+    read_manifest(dataset)  # a folder that is not a dataset: one line, before any progress bar
     config = TrainConfig(epochs=epochs, seed=seed, batch_size=batch_size, lr=lr, patience=patience, hidden=hidden,
                          layers=layers, val_fraction=val_fraction)
     if as_json:

@@ -4,7 +4,9 @@ nothing on stdout, no traceback.
 
 Formats: scenario YAML, JSON (scenario and node-link) and GraphML (``tests/data/reliability/scenario``),
 Willems supply-chain CSV (``.../willems``), demand-path CSV (``.../demand_paths``, read by ``simulate
---demand-paths`` and ``plan --demand-path``), contract and demand strings (``contracts evaluate``). A few
+--demand-paths`` and ``plan --demand-path``), contract and demand strings (``contracts evaluate``), GNN
+checkpoints (``simulate --policy gnn --model``; one is a pickle that would run a command) and dataset
+folders (``train --dataset``). A few
 inputs too large to keep in the repository (nesting 50,000 levels deep, a 200,000-character CSV field)
 are written when the tests start. The older corpora (``tests/data/bad``, ``tests/data/bad_willems``), which
 ``tests/test_bad_input.py`` and ``tests/test_bad_willems.py`` run in-process with exact messages, go
@@ -191,6 +193,17 @@ def generated_cases(folder: Path) -> dict[str, Case]:
     big_paths = folder / "huge_field_paths.csv"
     big_paths.write_text("path,t0\n0," + "1" * 200_000 + "\n")
     too_deep = "nested more than 100 levels deep"
+    not_zip = folder / "not_a_checkpoint.pt"
+    not_zip.write_text("these are not weights\n")
+    payload = folder / "pickled_payload.pt"  # a pickle whose loading would run a command
+    payload.write_bytes(b"\x80\x02}q\x00X\x06\x00\x00\x00formatq\x01cposix\nsystem\nq\x02X\x0c\x00\x00\x00touch PWNED!q\x03\x85q\x04Rq\x05s.")
+    empty = folder / "empty_dataset"
+    empty.mkdir()
+    foreign = folder / "foreign_dataset"
+    foreign.mkdir()
+    (foreign / "manifest.json").write_text('{"format": "something-else"}')
+    gnn = ("simulate", str(TINY), "--policy", "gnn", "--json", "--model")
+    trained = str(folder / "never_written.pt")
     return {
         "yaml-deep-flow-nesting": Case(("validate", str(deep_yaml)), str(deep_yaml), ("line 4", too_deep)),
         "yaml-deep-block-nesting": Case(("validate", str(deep_block)), str(deep_block), ("line 4", too_deep)),
@@ -201,6 +214,14 @@ def generated_cases(folder: Path) -> dict[str, Case]:
                                    ("line 2", "malformed CSV", "field larger than field limit")),
         "paths-huge-field": Case(("simulate", str(TINY), "--demand-paths", str(big_paths), "--json"), str(big_paths),
                                  ("line 2", "malformed CSV", "field larger than field limit")),
+        "checkpoint-not-a-zip": Case((*gnn, str(not_zip)), str(not_zip), ("not a torch checkpoint",)),
+        "checkpoint-pickled-payload": Case((*gnn, str(payload)), str(payload), ("not a torch checkpoint",)),
+        "checkpoint-missing": Case((*gnn, str(folder / "missing.pt")), str(folder / "missing.pt"),
+                                   ("GNN model not found",)),
+        "dataset-empty-folder": Case(("train", "--dataset", str(empty), "--out", trained), str(empty),
+                                     ("no manifest.json",)),
+        "dataset-foreign-manifest": Case(("train", "--dataset", str(foreign), "--out", trained),
+                                         str(foreign / "manifest.json"), ("not a netinv dataset manifest",)),
     }
 
 
@@ -240,7 +261,8 @@ ALL_NAMES = [*CASES, *_generated_names()]
 # one input of each format also runs as a real subprocess in the default suite; all of them in `slow`
 SAMPLE = ["yaml-python-object-tag", "yaml-newline-in-id", "json-lone-surrogate-id", "node-link-graph-is-list",
           "graphml-entity-expansion", "willems-infinite-lead-time", "paths-huge-demand", "paths-plan-ragged-row",
-          "contract-nan", "demand-one-parameter", "yaml-deep-flow-nesting", "paths-huge-field"]
+          "contract-nan", "demand-one-parameter", "yaml-deep-flow-nesting", "paths-huge-field",
+          "checkpoint-pickled-payload", "dataset-foreign-manifest"]
 
 
 @pytest.fixture(scope="module")
@@ -252,7 +274,8 @@ def test_corpus_size_and_formats():
     assert len(ALL_NAMES) == len(set(ALL_NAMES)) >= 40
     assert set(SAMPLE) <= set(ALL_NAMES)
     kinds = {name.split("-")[0] for name in ALL_NAMES}
-    assert {"yaml", "json", "node", "graphml", "willems", "paths", "contract", "demand"} <= kinds
+    assert {"yaml", "json", "node", "graphml", "willems", "paths", "contract", "demand", "checkpoint",
+            "dataset"} <= kinds
     on_disk = {p.relative_to(CORPUS).as_posix() for p in CORPUS.rglob("*") if p.is_file()} - {"tiny.yaml"}
     used = {Path(arg).relative_to(CORPUS).as_posix() for case in CASES.values() for arg in case.args
             if arg.startswith(str(CORPUS)) and arg != str(TINY)}
