@@ -721,6 +721,8 @@ def evaluate(
     sizes: Annotated[str, typer.Option("--sizes", help="Scale suite network sizes, comma-separated.")
                      ] = "100,1000,10000,100000",
     paths: Annotated[int, typer.Option("--paths", min=1, help="Demand paths per held-out network.")] = 10,
+    periods: Annotated[int, typer.Option("--periods", min=2, help="Horizon of the held-out networks.")] = 30,
+    nodes: Annotated[str, typer.Option("--nodes", help="Node-count range of the held-out networks.")] = "5-30",
     seed: Annotated[int, typer.Option("--seed", min=0)] = 0,
     as_json: JsonOpt = False,
 ) -> None:
@@ -736,7 +738,10 @@ def evaluate(
         raise InputError(f"--sizes: expected comma-separated node counts, got {sizes!r}") from None
     if not Path(model).is_file():
         raise InputError(f"{model}: GNN model not found (train one with `netinv train`, or pass --model)")
-    config = EvaluateConfig(suites=tuple(suite or SUITES), held_out=held_out, paths=paths, sizes=size_list, seed=seed)
+    from netinv.learn.dataset import parse_nodes
+
+    config = EvaluateConfig(suites=tuple(suite or SUITES), held_out=held_out, paths=paths, periods=periods,
+                            nodes=parse_nodes(nodes), sizes=size_list, seed=seed)
     console = _console()
 
     def progress(name, done, total, message):

@@ -340,6 +340,8 @@ def _profits(arrays, policy, demand: np.ndarray) -> np.ndarray:
     periods, _, paths = demand.shape
     config = SimConfig(periods=periods, paths=paths, seed=0, warmup=0, block_paths=paths)
     result = simulate(arrays, policy, config, demand=demand)
+    if result.interrupted:  # the simulator keeps finished paths; a unit of the evaluation needs all of them
+        raise KeyboardInterrupt
     return np.asarray(result.path_profits, dtype=float) * periods
 
 

@@ -229,7 +229,10 @@ def search_levels(
     config = SimConfig(periods=periods, paths=paths, seed=seed, warmup=warmup)
 
     def cost(zs):
-        return simulate(arrays, InstallationBaseStock(levels_of(zs)), config).mean_cost
+        result = simulate(arrays, InstallationBaseStock(levels_of(zs)), config)
+        if result.interrupted:  # a partial simulation must not steer the search
+            raise KeyboardInterrupt
+        return result.mean_cost
 
     best = cost(z)
     evaluations = 1

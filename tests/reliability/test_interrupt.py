@@ -76,3 +76,42 @@ def test_a_checkpoint_of_another_run_is_refused(tmp_path):
                     "--seed", "5", "--checkpoint", str(folder), "--json"), tmp_path)
     assert other.returncode == 2
     assert other.stderr.strip().count("\n") == 0 and "another simulation" in other.stderr
+
+
+@pytest.mark.slow
+def test_evaluation_resumes_after_sigterm(tmp_path):
+    """``netinv evaluate`` (what benchmarks/bench_gnn.py runs) keeps each finished network."""
+    import torch
+
+    from netinv.learn.checkpoint import save_model
+    from netinv.learn.model import ModelConfig, OrderGNN
+
+    torch.manual_seed(0)
+    model = tmp_path / "tiny.pt"
+    save_model(OrderGNN(ModelConfig(hidden=8, layers=1)), model, {"note": "untrained, for tests"})
+
+    def command(out: Path) -> list[str]:
+        return [*NETINV, "evaluate", "--model", str(model), "--out", str(out), "--suite", "held-out",
+                "--held-out", "4", "--paths", "2", "--periods", "6", "--nodes", "5-7", "--json"]
+
+    whole = subprocess.run(command(tmp_path / "whole"), capture_output=True, text=True, timeout=900)
+    assert whole.returncode == 0, whole.stderr
+    out = tmp_path / "cut"
+    results = out / "results.json"
+
+    def finished() -> int:
+        try:
+            return len(json.loads(results.read_text())["units"])
+        except (OSError, ValueError):
+            return 0
+
+    proc = subprocess.Popen(command(out), stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    waited = _stop_when(proc, lambda: finished() >= 1, signal.SIGTERM)
+    _, err = proc.communicate()
+    assert proc.returncode == 130 and "Traceback" not in err, err
+    assert waited < 10.0
+    kept = finished()
+    assert 1 <= kept < 4
+    again = subprocess.run(command(out), capture_output=True, text=True, timeout=900)
+    assert again.returncode == 0, again.stderr
+    assert json.loads(again.stdout)["rows"] == json.loads(whole.stdout)["rows"]
