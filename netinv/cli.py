@@ -311,6 +311,11 @@ def plan(
                   f"hand-off {secs['handoff']:.3f} s, HiGHS {secs['solve']:.3f} s")
 
 
+class TransshipMethod(StrEnum):
+    decomposition = "decomposition"
+    extensive = "extensive"
+
+
 class GsmMethod(StrEnum):
     auto = "auto"
     milp = "milp"
@@ -464,13 +469,21 @@ def transship(
     samples: Annotated[int, typer.Option("--samples", min=100, max=10_000_000, help="Demand samples of the LP.")] = 10_000,
     seed: Annotated[int, typer.Option("--seed", help="Seed of the samples (the out-of-sample check uses another).")] = 0,
     plot: Annotated[Path | None, typer.Option("--plot", help="Picture: levels, edges weighted by flow (PNG).")] = None,
+    method: Annotated[TransshipMethod, typer.Option("--method", help="decomposition: exact level-bundle method with "
+                      "a warm-started recourse oracle (fast); extensive: the whole sample-average LP at once.")
+                      ] = TransshipMethod.decomposition,
+    simulate: Annotated[bool, typer.Option("--simulate", help="Also the value of transshipment from simulation "
+                                           "with optimized base-stock levels.")] = False,
+    periods: Annotated[int, typer.Option("--periods", min=1, help="Periods per simulated path (--simulate).")] = 200,
+    paths: Annotated[int, typer.Option("--paths", min=1, help="Simulated demand paths (--simulate).")] = 200,
     as_json: JsonOpt = False,
 ) -> None:
     """Stocking levels with lateral transshipment between the demand nodes (two-stage sample-average LP),
     the transshipped quantities, and the value of transshipment (independent / as given / full pooling)."""
     from netinv.transship.cli import transship_command
 
-    result = transship_command(file, samples=samples, seed=seed, plot=plot)
+    result = transship_command(file, samples=samples, seed=seed, plot=plot, method=str(method), simulate=simulate,
+                               periods=periods, paths=paths)
     if as_json:
         _print_json(result)
         return
@@ -483,6 +496,10 @@ def transship(
     value = result["value"]
     console.print(f"value of transshipment: independent {value['independent']:.4f}, with transshipment "
                   f"{value['with_transshipment']:.4f}, full pooling {value['full_pooling']:.4f}")
+    for setting, row in (result.get("simulated_value") or {}).items():
+        if isinstance(row, dict) and "cost" in row:
+            console.print(f"simulated, {setting}: {row['cost']:.4f} +/- {row.get('stderr', 0.0):.4f} "
+                          f"(sample-average {row.get('saa_cost', float('nan')):.4f})")
 
 
 data_app = typer.Typer(help="Demand history: data-quality checks.", no_args_is_help=True)

@@ -1,6 +1,7 @@
-"""Lateral transshipment: two-stage stocking with transshipment recourse (sample-average LP), the
-two-location closed form, and the value of transshipment (independent newsvendors / given costs / full
-pooling). The simulator's transshipment rule is :class:`netinv.sim.simulator.CostAwareTransshipment`."""
+"""Lateral transshipment: two-stage stocking with transshipment recourse (sample-average LP, solved by an
+exact decomposition or as one LP), the two-location closed form, and the value of transshipment
+(independent newsvendors / given costs / full pooling), also from simulation with optimized base-stock
+levels. The simulator's transshipment rule is :class:`netinv.sim.simulator.CostAwareTransshipment`."""
 
 from netinv.transship.analysis import (
     TransshipConfig,
@@ -9,11 +10,14 @@ from netinv.transship.analysis import (
     analyze_transshipment,
     transshipment_value,
 )
+from netinv.transship.decomposition import BundleOptions
 from netinv.transship.problem import TransshipmentProblem, sample_demand, transshipment_problem
 from netinv.transship.saa import StockingResult, evaluate_levels, paying_edges, solve_stocking
+from netinv.transship.simulation import simulated_value
 from netinv.transship.two_location import TwoLocationResult, two_location_cost, two_location_optimum
 
 __all__ = [
+    "BundleOptions",
     "StockingResult",
     "TransshipConfig",
     "TransshipmentAnalysis",
@@ -24,6 +28,7 @@ __all__ = [
     "evaluate_levels",
     "paying_edges",
     "sample_demand",
+    "simulated_value",
     "solve_stocking",
     "transshipment_problem",
     "transshipment_value",

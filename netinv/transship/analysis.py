@@ -23,13 +23,16 @@ class TransshipConfig:
     seed: seed of the samples; the out-of-sample set comes from an independent stream of the same seed.
     out_of_sample: samples of the independent set the levels are judged on (``None`` = ``samples``).
     correlation: ``None`` (independent locations), one number for every pair, or an (L, L) matrix.
-    solver: HiGHS options (interior point by default).
+    method: ``"decomposition"`` (level bundle with the exact recourse, the default) or ``"extensive"``
+        (the whole sample-average LP to HiGHS); see :func:`~netinv.transship.saa.solve_stocking`.
+    solver: HiGHS options of the extensive LP (interior point by default).
     """
 
     samples: int = 10_000
     seed: int = 0
     out_of_sample: int | None = None
     correlation: float | tuple | None = None
+    method: str = "decomposition"
     solver: SolverOptions = IPM
 
     def __post_init__(self):
@@ -75,12 +78,12 @@ class TransshipmentAnalysis:
 
 
 def transshipment_value(problem: TransshipmentProblem, demand: np.ndarray, *,
-                        solver: SolverOptions = IPM) -> TransshipmentValue:
+                        solver: SolverOptions = IPM, method: str = "decomposition") -> TransshipmentValue:
     """The three optimal costs on the samples ``demand`` (K, L)."""
     return TransshipmentValue(
-        independent=solve_stocking(problem.without_edges(), demand, solver=solver),
-        with_transshipment=solve_stocking(problem, demand, solver=solver),
-        full_pooling=solve_stocking(problem, demand, pooling=True, solver=solver),
+        independent=solve_stocking(problem.without_edges(), demand, solver=solver, method=method),
+        with_transshipment=solve_stocking(problem, demand, solver=solver, method=method),
+        full_pooling=solve_stocking(problem, demand, pooling=True, solver=solver, method=method),
     )
 
 
@@ -93,11 +96,11 @@ def analyze_transshipment(network: nx.DiGraph | NetworkArrays,
     correlation = None if config.correlation is None else np.asarray(config.correlation, dtype=float)
     demand = sample_demand(problem, config.samples, in_seed, correlation=correlation)
     fresh = sample_demand(problem, config.out_of_sample or config.samples, out_seed, correlation=correlation)
-    value = transshipment_value(problem, demand, solver=config.solver)
+    value = transshipment_value(problem, demand, solver=config.solver, method=config.method)
     optimum = value.with_transshipment
     return TransshipmentAnalysis(
         problem=problem,
         optimum=optimum,
-        out_of_sample=evaluate_levels(problem, optimum.levels, fresh, solver=config.solver),
+        out_of_sample=evaluate_levels(problem, optimum.levels, fresh, solver=config.solver, method=config.method),
         value=value,
     )
