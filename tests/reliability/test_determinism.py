@@ -1,6 +1,7 @@
 """Determinism: the same command with the same seed, run twice as separate processes, prints the same JSON.
 
-``simulate --json`` and ``contracts evaluate --json`` (Monte Carlo check included) are byte-identical.
+``simulate --json`` (base-stock, and the shipped GNN policy on CPU) and ``contracts evaluate --json``
+(Monte Carlo check included) are byte-identical.
 ``plan --json`` and ``gsm --json`` carry wall-clock timings (``seconds``), which a run cannot repeat:
 without them (``--no-timings``) they are byte-identical too, and with them identical but for the timings.
 """
@@ -23,6 +24,9 @@ COMMANDS = {
     "plan": ("plan", str(SCENARIOS / "perez2021_network.yaml"), "--horizon", "10", "--scenarios", "3", "--seed", "1",
              "--json"),
     "gsm": ("gsm", str(SCENARIOS / "gsm_camera_fig_6_14.yaml"), "--json"),
+    # GNN inference on CPU (the shipped model), on the published paths
+    "simulate-gnn": ("simulate", str(SCENARIOS / "perez2021_network.yaml"), "--policy", "gnn", "--demand-paths",
+                     str(SCENARIOS / "perez2021_demand_paths_backlog.csv"), "--warmup", "0", "--json"),
 }
 COMMANDS.update({f"{name} --no-timings": COMMANDS[name] + ("--no-timings",) for name in ("plan", "gsm")})
 TIMED = {"plan", "gsm"}  # their JSON carries wall-clock seconds
