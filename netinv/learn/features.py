@@ -41,7 +41,9 @@ assembly               1 when the inbound edges are components of a bill of mate
 is_demand              1 when the node faces external demand
 lost_sales             1 at a demand node whose unmet demand is lost (0 elsewhere)
 inverse_echelon        1 / echelon (1 = no supply customers, towards 0 upstream)
-log_throughput         log(lambda_i / mean demand of a demand node): the node's size in the network
+log_throughput         log(lambda_i / mean demand of a demand node), at most log 30: the node's size in the
+                       network (a plant serving 100,000 stores reads like one serving 30, the largest
+                       the training networks hold, rather than far outside anything seen)
 demand_mean            mean external demand per period / lambda_i; 0 off demand nodes
 demand_std             standard deviation of demand per period / lambda_i (0 for a deterministic series)
 on_hand                units on hand at the start of the period / lambda_i
@@ -107,6 +109,7 @@ PERIODS_LEFT_CAP = 20  # periods; beyond this the end of the horizon does not ch
 PIPELINE_SLOTS = 8
 LEAD_TIME_SCALE = 10.0  # periods
 MAX_LOAD = 10.0
+LOG_THROUGHPUT_CAP = math.log(30.0)  # the training networks (<= 30 nodes) never exceed it; beyond, no extrapolation
 
 NODE_STATIC = (
     "holding_cost", "shortage_cost", "price", "operating_cost", "capacity_load", "yield", "is_source",
@@ -212,7 +215,7 @@ def network_features(arrays: NetworkArrays) -> NetworkFeatures:
         is_demand,
         is_demand & ~arrays.backlog,
         1.0 / np.maximum(arrays.echelon, 1),
-        np.log(node_scale / unit_demand),
+        np.minimum(np.log(node_scale / unit_demand), LOG_THROUGHPUT_CAP),
         demand_mean,
         demand_std,
     ], axis=1).astype(np.float32)
