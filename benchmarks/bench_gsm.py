@@ -26,7 +26,7 @@ def main() -> None:
     parser.add_argument("--time-limit", type=float, default=60.0, help="seconds per instance and method")
     parser.add_argument("--chains", nargs="*", default=None, help="chain names (default: all in scenarios/willems)")
     parser.add_argument("--generated", type=int, nargs="*", default=[100, 300, 1000], help="generated general networks")
-    parser.add_argument("--methods", nargs="+", default=["auto"], help="auto | milp | reduced-milp | tree-bnb | lagrangian | tree-dp")
+    parser.add_argument("--methods", nargs="+", default=["auto"], help="auto | milp | reduced-milp | reduced-bnb | tree-bnb | lagrangian | tree-dp")
     parser.add_argument("--no-record", action="store_true")
     args = parser.parse_args()
     files = sorted((ROOT / "scenarios/willems").glob("*.csv"))
@@ -54,11 +54,12 @@ def main() -> None:
         "inbound-time lower bounds). Cost = total value of safety stock (Willems' convention: cumulative item "
         f"value x units, no holding rate). Status optimal = proven (bound = cost to 1e-7); time limit {args.time_limit:g} s "
         "per instance. Generated networks: netinv's general generator (seed 1) with processing times U{1..10}, service "
-        "level 0.95 and max service time U{0..3} at demand nodes. auto = tree DP on trees, else branch and bound over a "
-        "spanning-tree relaxation for <= 2 s, then Lagrangian domain reduction (subgradient on the edges outside the "
-        "tree, reduced-cost fixing of S, SI and tau by the tree DP's min-marginals) and the MILP by breakpoint "
-        "refinement on the ranges left, started from the best placement; with a time limit, the Lagrangian branch and "
-        "bound gets the last 15%."
+        "level 0.95 and max service time U{0..3} at demand nodes. auto = tree DP on trees, else branch and bound with "
+        "a Lagrangian bound (edges outside a spanning tree priced by subgradient, each step one tree DP compiled "
+        "with numba) and Lagrangian domain reduction (reduced-cost fixing of S, SI and tau by the tree DP's "
+        "min-marginals) at every node, times in units of their greatest common divisor, for 20% of the limit; "
+        "then, if not proven, Lagrangian reduction and the MILP by breakpoint refinement on the rest, started "
+        "from the best placement and bound."
     )
     if args.no_record:
         print(text + "\n\n" + notes)

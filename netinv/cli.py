@@ -323,6 +323,7 @@ class GsmMethod(StrEnum):
     tree_bnb = "tree-bnb"
     lagrangian = "lagrangian"
     reduced_milp = "reduced-milp"
+    reduced_bnb = "reduced-bnb"
 
 
 @app.command()
@@ -331,7 +332,8 @@ def gsm(
     method: Annotated[GsmMethod, typer.Option("--method", help="milp: MILP (Pyomo + HiGHS) by breakpoint refinement; "
                       "tree-dp: Graves-Willems DP (spanning trees); tree-bnb: branch and bound over a tree "
                       "relaxation; lagrangian: the same with Lagrangian bounds; reduced-milp: Lagrangian domain reduction, then the MILP "
-                      "on the ranges left; auto: tree-dp on trees, else tree-bnb, then reduced-milp, then lagrangian.")] = GsmMethod.auto,
+                      "on the ranges left; reduced-bnb: branch and bound repeating the Lagrangian bound and the reduction "
+                      "at every node; auto: tree-dp on trees, else reduced-bnb, then reduced-milp.")] = GsmMethod.auto,
     time_limit: Annotated[float | None, typer.Option("--time-limit", min=0.0, help="Seconds for the whole solve.")] = None,
     plot: Annotated[Path | None, typer.Option("--plot", help="Write a picture of the placement (PNG).")] = None,
     as_json: JsonOpt = False,

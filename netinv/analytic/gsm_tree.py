@@ -55,7 +55,7 @@ Work: one grid of (Smax_k + 1) x (SIU_k - SIL_k + 1) numbers per stage, about 2 
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import networkx as nx
 import numpy as np
@@ -129,6 +129,107 @@ def tree_dp_core(instance: GSMInstance, service_weight: np.ndarray | None = None
         return np.inf, np.zeros(n, dtype=np.int64), tables.si_low.copy()
     service, inbound = _backtrack(instance, tables)
     return tables.total, service, inbound
+
+
+def tree_dp_fast(instance: GSMInstance, service_weight: np.ndarray | None = None,
+                 inbound_weight: np.ndarray | None = None, *,
+                 ranges: StageRanges | None = None) -> tuple[float, np.ndarray, np.ndarray]:
+    """:func:`tree_dp_core` compiled with numba (:mod:`netinv.analytic._gsm_tree_numba`): the same least
+    value and the same (S, SI). Falls back to :func:`tree_dp_core` when numba is not installed."""
+    try:
+        from netinv.analytic._gsm_tree_numba import tree_dp_kernel
+    except ImportError:  # pragma: no cover - numba is optional
+        return tree_dp_core(instance, service_weight, inbound_weight, ranges=ranges)
+    n = instance.num_stages
+    inbound_low = (StageRanges.of(instance) if ranges is None else ranges).inbound_low.astype(np.int64)
+    arrays = _kernel_arguments(instance, service_weight, inbound_weight, ranges)
+    if arrays is None:
+        return np.inf, np.zeros(n, dtype=np.int64), inbound_low.copy()
+    service, inbound = np.zeros(n, dtype=np.int64), inbound_low.copy()
+    total = tree_dp_kernel(*arrays, service, inbound)
+    if not np.isfinite(total):
+        return np.inf, np.zeros(n, dtype=np.int64), inbound_low.copy()
+    return float(total), service, inbound
+
+
+def tree_reduce_fast(instance: GSMInstance, service_weight: np.ndarray | None, inbound_weight: np.ndarray | None,
+                     ranges: StageRanges, limit: float) -> StageRanges | None:
+    """The ranges of S, SI and tau whose min-marginals (:func:`tree_dp_marginals`) are <= ``limit``,
+    compiled with numba (an empty range where no value is; ``None`` when numba is not installed)."""
+    try:
+        from netinv.analytic._gsm_tree_numba import tree_reduce_kernel
+    except ImportError:  # pragma: no cover - numba is optional
+        return None
+    arrays = _kernel_arguments(instance, service_weight, inbound_weight, ranges)
+    if arrays is None:
+        return replace(ranges, service_low=ranges.service_high + 1)
+    _, children_start, children = _compiled_structure(instance)
+    kept = np.zeros((6, instance.num_stages), dtype=np.int64)
+    total, empty = tree_reduce_kernel(*arrays, children_start, children, float(limit), kept)
+    if empty or not np.isfinite(total):
+        return replace(ranges, service_low=ranges.service_high + 1)
+    return StageRanges(*kept)
+
+
+def _kernel_arguments(instance: GSMInstance, service_weight, inbound_weight, ranges: StageRanges | None):
+    """The compiled recursion's arguments (structure, costs, ranges, weights); ``None`` for empty ranges."""
+    n = instance.num_stages
+    key = (id(instance), id(ranges))
+    cached = _ARGUMENTS.get("last")
+    if cached is not None and cached[0] == key and cached[1] is instance and cached[2] is ranges:
+        fixed = cached[3]  # branch and bound evaluates one box many times with other weights
+    else:
+        if ranges is None:  # the instance's own ranges; tau only >= 0
+            box = StageRanges.of(instance)
+            net_low, net_high = np.zeros(n, dtype=np.int64), np.full(n, np.iinfo(np.int64).max // 4)
+        else:
+            box = ranges
+            net_low, net_high = ranges.net_low.astype(np.int64), ranges.net_high.astype(np.int64)
+        s_low = np.maximum(box.service_low, 0).astype(np.int64)
+        if np.any(box.service_high < s_low) or np.any(box.inbound_high < box.inbound_low):
+            fixed = None
+        else:
+            order, parent, up, lead = _compiled_structure(instance)[0]
+            fixed = (order, parent, up, lead, instance.cost_coefficient.astype(float),
+                     instance.processing_time.astype(np.int64), s_low, box.service_high.astype(np.int64),
+                     box.inbound_low.astype(np.int64), box.inbound_high.astype(np.int64), net_low, net_high)
+        _ARGUMENTS["last"] = (key, instance, ranges, fixed)
+    if fixed is None:
+        return None
+    zeros = np.zeros(n)
+    return fixed + (zeros if service_weight is None else np.asarray(service_weight, dtype=float),
+                    zeros if inbound_weight is None else np.asarray(inbound_weight, dtype=float))
+
+
+_ARGUMENTS: dict = {}  # the last box's converted arrays (the instance and ranges are frozen dataclasses)
+
+
+_COMPILED: dict = {}  # per forest: arrays of the compiled recursion
+
+
+def _compiled_structure(instance: GSMInstance):
+    """((post-order, parent, supplies-its-parent, lead time to the parent), children CSR start, children)
+    of the instance's forest, as int arrays; cached per edge arrays like :func:`_forest_structure`."""
+    key = (id(instance.edge_source), id(instance.edge_target), instance.num_stages)
+    cached = _COMPILED.get(key)
+    if cached is not None and cached[0] is instance.edge_source and cached[1] is instance.edge_target:
+        return cached[2]
+    edge_of, parent, children, order, _ = _forest_structure(instance)
+    n = instance.num_stages
+    up, lead = np.zeros(n, dtype=np.bool_), np.zeros(n, dtype=np.int64)
+    for k in range(n):
+        if parent[k] >= 0:
+            e = edge_of[k, parent[k]]
+            up[k], lead[k] = instance.edge_source[e] == k, instance.edge_lead_time[e]
+    children_start = np.zeros(n + 1, dtype=np.int64)
+    children_start[1:] = np.cumsum([len(c) for c in children])
+    flat = np.array([i for c in children for i in c], dtype=np.int64)
+    structure = ((np.asarray(order, dtype=np.int64), np.asarray(parent, dtype=np.int64), up, lead),
+                 children_start, flat)
+    if len(_COMPILED) > 64:
+        _COMPILED.clear()
+    _COMPILED[key] = (instance.edge_source, instance.edge_target, structure)
+    return structure
 
 
 @dataclass

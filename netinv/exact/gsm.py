@@ -262,6 +262,11 @@ def solve_gsm(instance: GSMInstance, options: GSMOptions = GSMOptions(), *, star
         model = build_gsm_model(inst, breakpoints, integer_times=integer_times, ranges=ranges)
         if best is not None:
             _set_start(model, best, breakpoints, coef)
+        if options.time_limit is not None:  # building and handing over a large model take seconds of the limit too
+            handoff = seconds["handoff"] / (rounds - 1) if rounds > 1 else 0.0  # the rounds so far, per round
+            remaining = options.time_limit - (time.perf_counter() - start) - handoff
+            if remaining <= 0:
+                break
         gap = options.tolerance / 10 if tight else options.round_gap
         solution = solve_model(model, SolverOptions(time_limit=remaining, mip_gap=gap, threads=options.threads),
                                raise_on_failure=False, warm_start=best is not None)
@@ -323,7 +328,7 @@ def solve_gsm(instance: GSMInstance, options: GSMOptions = GSMOptions(), *, star
                        rounds=rounds, message=message)
 
 
-GSM_METHODS = ("auto", "milp", "tree-dp", "tree-bnb", "lagrangian", "reduced-milp")
+GSM_METHODS = ("auto", "milp", "tree-dp", "tree-bnb", "lagrangian", "reduced-milp", "reduced-bnb")
 
 
 def solve_placement(instance: GSMInstance, method: str = "auto", options: GSMOptions = GSMOptions()) -> GSMSolution:
@@ -331,13 +336,13 @@ def solve_placement(instance: GSMInstance, method: str = "auto", options: GSMOpt
 
     ``milp``: breakpoint refinement (this module); ``tree-dp``: the Graves-Willems dynamic program
     (spanning trees only); ``tree-bnb``: branch and bound over a spanning-tree relaxation
-    (:mod:`netinv.exact.gsm_bnb`); ``lagrangian``: the same with Lagrangian bounds (stronger bounds and
-    placements on the hardest real chains, slower nodes); ``reduced-milp``: Lagrangian domain reduction, then
-    the MILP on the ranges left (:func:`netinv.exact.gsm_bnb.solve_gsm_reduced`); ``auto``: the dynamic
-    program on trees, otherwise the branch and bound for a short budget (it closes many real chains in
-    a few nodes), then ``reduced-milp`` started from its best placement, and with a time limit the
-    Lagrangian branch and bound on the last 15% of the time. Every method proves optimality unless a time
-    limit stops it.
+    (:mod:`netinv.exact.gsm_bnb`); ``lagrangian``: the same with Lagrangian bounds; ``reduced-milp``:
+    Lagrangian domain reduction, then the MILP on the ranges left (:func:`netinv.exact.gsm_bnb.solve_gsm_reduced`);
+    ``reduced-bnb``: branch and bound with the Lagrangian bound and domain reduction at every node
+    (:func:`netinv.exact.gsm_bnb.solve_gsm_reduced_bnb`); ``auto``: the dynamic program on trees, otherwise
+    ``reduced-bnb`` for 20% of the time limit (12 s without one), then, if the bounds have not met,
+    ``reduced-milp`` on the rest, started from the best placement and bound found. Every method proves
+    optimality unless a time limit stops it.
     """
     from netinv.errors import InputError
 
@@ -350,7 +355,12 @@ def solve_placement(instance: GSMInstance, method: str = "auto", options: GSMOpt
         return GSMSolution(status=Status.OPTIMAL, cost=res.cost, bound=res.cost, method="tree-dp", instance=instance,
                            service_time=res.service_time, inbound_service_time=res.inbound_service_time,
                            net_time=res.net_time, seconds={"total": res.seconds})
-    from netinv.exact.gsm_bnb import solve_gsm_bnb, solve_gsm_lagrangian, solve_gsm_reduced
+    from netinv.exact.gsm_bnb import (
+        solve_gsm_bnb,
+        solve_gsm_lagrangian,
+        solve_gsm_reduced,
+        solve_gsm_reduced_bnb,
+    )
 
     if method == "lagrangian":
         return solve_gsm_lagrangian(instance, options)
@@ -360,26 +370,22 @@ def solve_placement(instance: GSMInstance, method: str = "auto", options: GSMOpt
         return solve_gsm(instance, options)
     if method == "reduced-milp":
         return solve_gsm_reduced(instance, options)
+    if method == "reduced-bnb":
+        return solve_gsm_reduced_bnb(instance, options)
     start = time.perf_counter()
-    budget = 2.0 if options.time_limit is None else min(2.0, options.time_limit / 4)
-    first = solve_gsm_bnb(instance, GSMOptions(time_limit=budget, tolerance=options.tolerance))
+    budget = 12.0 if options.time_limit is None else 0.2 * options.time_limit
+    first = solve_gsm_reduced_bnb(instance, replace(options, time_limit=budget))
     if first.is_optimal:
-        first.method = "auto: tree-bnb"
+        first.method = f"auto: {first.method}"
         return first
     rest = None if options.time_limit is None else max(options.time_limit - (time.perf_counter() - start), 0.1)
-    budget = None if rest is None else 0.85 * rest  # with a time limit, the rest goes to the Lagrangian B&B
-    second = solve_gsm_reduced(instance, replace(options, time_limit=budget),
+    second = solve_gsm_reduced(instance, replace(options, time_limit=rest),
                                start=(first.service_time, first.inbound_service_time, first.net_time),
                                lower=first.bound)
-    second.method = f"auto: tree-bnb, then {second.method}"
-    if not second.is_optimal and options.time_limit is not None:
-        left = options.time_limit - (time.perf_counter() - start)
-        if left > 1.0:  # the Lagrangian branch and bound often finds better placements and bounds there
-            third = solve_gsm_lagrangian(instance, GSMOptions(time_limit=left, tolerance=options.tolerance))
-            second = _combine(second, third, options.tolerance)
-            second.method = "auto: tree-bnb, reduced milp, then lagrangian"
-    second.seconds["total"] = time.perf_counter() - start
-    return second
+    combined = _combine(first, second, options.tolerance)
+    combined.method = f"auto: {first.method}, then {second.method}"
+    combined.seconds["total"] = time.perf_counter() - start
+    return combined
 
 
 def _combine(a: GSMSolution, b: GSMSolution, tolerance: float) -> GSMSolution:

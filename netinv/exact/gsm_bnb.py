@@ -15,6 +15,11 @@ multipliers lambda >= 0 (subgradient), the tree DP's min-marginals bound from be
 gives a stage a given S, SI or tau; the values whose bound reaches the incumbent's cost are cut
 (reduced-cost fixing, :func:`reduce_ranges`). Repeated, then the MILP of :mod:`netinv.exact.gsm` searches
 the narrowed ranges, whose short net-time ranges make its chords tight.
+
+**Branch and bound with reduction at every node** (:func:`solve_gsm_reduced_bnb`): the same Lagrangian bound
+and domain reduction repeated in every node of a branch and bound over boxes of ranges, each tree DP
+compiled with numba (:func:`netinv.analytic.gsm_tree.tree_dp_fast`); times are first divided by their
+greatest common divisor (:func:`time_unit`), which keeps every vertex, hence the optimum.
 """
 
 from __future__ import annotations
@@ -139,9 +144,10 @@ def solve_gsm_lagrangian(instance: GSMInstance, options: GSMOptions = GSMOptions
     so that both children shrink; when no dropped edge can bind, the tree DP solves the node exactly.
     Proven optimal when the best open bound meets the incumbent.
     """
-    from netinv.analytic.gsm_tree import tree_dp_core
+    from netinv.analytic.gsm_tree import tree_dp_fast as tree_dp_core
 
     start = time.perf_counter()
+    deadline = np.inf if options.time_limit is None else start + options.time_limit
     inst = instance
     N = inst.num_stages
     si_up, (ds, dt, dl), base, s_cap = _relaxation(inst)
@@ -180,6 +186,8 @@ def solve_gsm_lagrangian(instance: GSMInstance, options: GSMOptions = GSMOptions
                     theta, stall = theta / 2, 0
             if best >= incumbent[0] * (1 - tol) or not len(g) or (g.max() <= 0 and float(lam @ g) == 0.0):
                 break  # pruned, or the answer is feasible with complementary slackness: the node is solved
+            if time.perf_counter() > deadline:
+                break  # the bound so far is valid; the time limit is checked between nodes too
             norm = float(g @ g)
             if norm == 0:
                 break
@@ -260,7 +268,7 @@ def _subgradient(base: GSMInstance, ranges: StageRanges, dropped, lam: np.ndarra
     """max over lambda >= 0 of the Lagrangian bound on the placements inside ``ranges`` (subgradient
     steps, Polyak step size towards the incumbent, step halved after 8 steps without progress).
     Returns (best bound, its multipliers); every DP answer is offered to the incumbent."""
-    from netinv.analytic.gsm_tree import tree_dp_core
+    from netinv.analytic.gsm_tree import tree_dp_fast as tree_dp_core
 
     ds, dt, dl = dropped
     N = base.num_stages
@@ -297,15 +305,23 @@ def reduce_ranges(base: GSMInstance, ranges: StageRanges, dropped, lam: np.ndarr
     (:func:`netinv.analytic.gsm_tree.tree_dp_marginals`) plus lambda . L bounds from below the cost of
     every placement of the whole network, inside ``ranges``, that takes that value; values whose bound
     reaches ``cutoff`` are cut from the ends of each range (reduced-cost fixing)."""
-    from netinv.analytic.gsm_tree import tree_dp_marginals
+    from netinv.analytic.gsm_tree import tree_dp_marginals, tree_reduce_fast
 
     ds, dt, dl = dropped
     N = base.num_stages
     a, b = np.zeros(N), np.zeros(N)
     np.add.at(a, ds, lam)
     np.add.at(b, dt, -lam)
-    marginals = tree_dp_marginals(base, a, b, ranges=ranges)
     limit = cutoff - float(lam @ dl) + 1e-9 * abs(cutoff)  # slack for rounding in the marginals
+    kept = tree_reduce_fast(base, a, b, ranges, limit)  # compiled; None without numba
+    if kept is not None:
+        if kept.is_empty():
+            return replace(ranges, service_low=ranges.service_high + 1)
+        new = StageRanges(np.maximum(ranges.service_low, kept.service_low), np.minimum(ranges.service_high, kept.service_high),
+                          np.maximum(ranges.inbound_low, kept.inbound_low), np.minimum(ranges.inbound_high, kept.inbound_high),
+                          np.maximum(ranges.net_low, kept.net_low), np.minimum(ranges.net_high, kept.net_high))
+        return new.tightened(base.processing_time)
+    marginals = tree_dp_marginals(base, a, b, ranges=ranges)
     ends = []
     for values, first in ((marginals.by_service, marginals.service_first),
                           (marginals.by_inbound, marginals.inbound_first), (marginals.by_net, marginals.net_first)):
@@ -381,3 +397,191 @@ def solve_gsm_reduced(instance: GSMInstance, options: GSMOptions = GSMOptions(),
     solution.method = "lagrangian reduction, then milp"
     solution.seconds = {**solution.seconds, **seconds, "total": time.perf_counter() - begin}
     return solution
+
+
+def _lagrangian_bound(base: GSMInstance, ranges: StageRanges, dropped, lam: np.ndarray, iterations: int,
+                      incumbent: _Incumbent, tolerance: float, deadline: float):
+    """:func:`_subgradient` that also returns the tree DP's answer (S, SI) at the best multipliers:
+    (best bound, its multipliers, S, SI); bound = inf and S = None when no point fits ``ranges``."""
+    from netinv.analytic.gsm_tree import tree_dp_fast as tree_dp_core
+
+    ds, dt, dl = dropped
+    N = base.num_stages
+    best, best_lam, best_answer = -np.inf, lam.copy(), (None, None)
+    theta, stall = 1.0, 0
+    for _ in range(max(iterations, 1)):
+        a = np.bincount(ds, weights=lam, minlength=N)
+        b = -np.bincount(dt, weights=lam, minlength=N)
+        total, S, SI = tree_dp_core(base, a, b, ranges=ranges)
+        if not np.isfinite(total):
+            return np.inf, lam, None, None
+        value = total + float(lam @ dl)
+        if value > best:
+            incumbent.consider(S, SI)  # the answers at improving multipliers, made feasible
+            best, best_lam, best_answer, stall = value, lam.copy(), (S, SI), 0
+        else:
+            stall += 1
+            if stall >= 8:
+                theta, stall = theta / 2, 0
+        g = (S[ds] + dl - SI[dt]).astype(float)
+        norm = float(g @ g)
+        if best >= incumbent.cost * (1 - tolerance) or norm == 0 or time.perf_counter() > deadline:
+            break
+        lam = np.maximum(0.0, lam + theta * (incumbent.cost - value) / norm * g)
+    return best, best_lam, best_answer[0], best_answer[1]
+
+
+def _split(ranges: StageRanges, processing_time: np.ndarray, source: int, target: int, value: int,
+           lead: int) -> list[StageRanges]:
+    """The two children of a dropped edge's branching: S_source <= value, or S_source >= value + 1
+    with SI_target >= value + 1 + lead (the edge's constraint then forces it); empty children left out."""
+    left_high = ranges.service_high.copy()
+    left_high[source] = min(left_high[source], value)
+    right_low, right_inbound = ranges.service_low.copy(), ranges.inbound_low.copy()
+    right_low[source] = max(right_low[source], value + 1)
+    right_inbound[target] = max(right_inbound[target], value + 1 + lead)
+    children = [replace(ranges, service_high=left_high),
+                replace(ranges, service_low=right_low, inbound_low=right_inbound)]
+    return [c for c in (child.tightened(processing_time) for child in children) if not c.is_empty()]
+
+
+def solve_gsm_reduced_bnb(instance: GSMInstance, options: GSMOptions = GSMOptions(), *, start=None,
+                          lower: float = -np.inf, root_iterations: int = 60, root_reductions: int = 12,
+                          node_iterations: int = 20) -> GSMSolution:
+    """Branch and bound with a Lagrangian bound and Lagrangian domain reduction at every node.
+
+    A node is a box of :class:`StageRanges`. Its bound: the Lagrangian relaxation of the edges outside a
+    spanning tree, maximized by subgradient steps from the parent's multipliers
+    (:func:`_lagrangian_bound`), each evaluation the tree DP on the node's ranges; every DP answer, made
+    feasible, is a candidate placement. Then reduced-cost fixing with the incumbent's cost as cutoff
+    (:func:`reduce_ranges`) narrows the box — children inherit the narrowed ranges, so the DP grid
+    shrinks with depth. Branching: on the dropped edge i -> j that the best DP answer breaks most, at
+    v = floor((S_i + SI_j - L_ij) / 2): S_i <= v, or S_i >= v + 1 and SI_j >= v + 1 + L_ij (both
+    exclude the answer); when the answer breaks no dropped edge but its bound is below the incumbent,
+    on an edge that can still bind in the box; when none can, the tree DP on the box is exact.
+    Best-first; proven optimal when the least open bound meets the incumbent. The root repeats
+    subgradient and reduction while the ranges shrink (as :func:`solve_gsm_reduced`). ``start``: a
+    feasible placement (S, SI, tau); ``lower``: a known lower bound.
+    """
+    from netinv.analytic.gsm_tree import tree_dp_fast as tree_dp_core
+
+    begin = time.perf_counter()
+    unit = time_unit(instance)
+    if unit > 1:  # every vertex lies on the grid of the unit: solve the instance in units of it
+        on_grid = start is not None and all(np.all(np.asarray(x) % unit == 0) for x in start[:2])
+        solution = solve_gsm_reduced_bnb(coarsened(instance, unit), options,
+                                         start=tuple(np.asarray(x) // unit for x in start) if on_grid else None,
+                                         lower=lower, root_iterations=root_iterations,
+                                         root_reductions=root_reductions, node_iterations=node_iterations)
+        S, SI = solution.service_time * unit, solution.inbound_service_time * unit
+        cost, SI, tau = instance.evaluate(S, SI)
+        solution.instance, solution.service_time, solution.inbound_service_time, solution.net_time = instance, S, SI, tau
+        solution.cost, solution.bound = cost, min(solution.bound, cost)
+        solution.method = f"reduced-bnb (times in units of {unit})"
+        return solution
+    inst = instance
+    T = inst.processing_time
+    deadline = np.inf if options.time_limit is None else begin + options.time_limit
+    tol = options.tolerance
+    _, dropped, base, _ = _relaxation(inst)
+    ds, dt, dl = dropped
+    incumbent = _Incumbent(inst)
+    if start is not None:
+        incumbent.consider(np.asarray(start[0]), np.asarray(start[1]))
+
+    def cutoff() -> float:  # boxes that can only hold placements this expensive are closed
+        return incumbent.cost * (1 - tol / 10)
+
+    def reduce(ranges, lam):  # keep the incumbent's own values (cutoff just above its cost)
+        return reduce_ranges(base, ranges, dropped, lam, incumbent.cost * (1 + tol / 10)) if np.isfinite(incumbent.cost) else ranges
+
+    ranges = StageRanges.of(inst)
+    lam = np.zeros(len(ds))
+    value, S, SI = -np.inf, None, None
+    for _ in range(root_reductions):
+        value, lam, S, SI = _lagrangian_bound(base, ranges, dropped, lam, root_iterations, incumbent, tol / 10, deadline)
+        if S is None or value >= cutoff() or time.perf_counter() > deadline:
+            break
+        reduced = reduce(ranges, lam)
+        if reduced.is_empty():
+            value, S = np.inf, None
+            break
+        shrink = reduced.size() / max(ranges.size(), 1)
+        ranges = reduced
+        if shrink > 0.9:
+            break
+    heap = [] if S is None or value >= cutoff() else [(value, 0, ranges, lam, S, SI)]
+    pruned = value if not heap else np.inf  # the least bound of a box closed within the tolerance
+    counter, nodes, status = 0, 0, Status.OPTIMAL
+    bound = max(lower, value)
+    while heap:
+        if time.perf_counter() > deadline:
+            status = Status.TIME_LIMIT
+            break
+        value, _, ranges, lam, S, SI = heapq.heappop(heap)
+        bound = max(bound, value)
+        if value >= cutoff():  # so is every open box
+            pruned, heap = min(pruned, value), []
+            break
+        nodes += 1
+        g = S[ds] + dl - SI[dt]
+        if len(g) and g.max() > 0:
+            k = int(np.argmax(g))
+            v = (int(S[ds[k]]) + int(SI[dt[k]]) - int(dl[k])) // 2
+        else:  # a feasible answer whose bound is below its cost: split an edge that can still bind
+            room = ranges.service_high[ds] + dl - ranges.inbound_low[dt]
+            active = np.flatnonzero(room > 0)
+            if active.size == 0:  # every dropped edge holds throughout the box: the tree DP is exact there
+                _, S0, SI0 = tree_dp_core(base, ranges=ranges)
+                incumbent.consider(S0, SI0)
+                continue
+            k = int(active[np.argmax((lam * np.abs(g) + 1e-9 * room)[active])])
+            v = int(np.clip((int(S[ds[k]]) + int(SI[dt[k]]) - int(dl[k])) // 2,
+                            ranges.inbound_low[dt[k]] - dl[k], ranges.service_high[ds[k]] - 1))
+        for child in _split(ranges, T, int(ds[k]), int(dt[k]), v, int(dl[k])):
+            c_value, c_lam, c_S, c_SI = _lagrangian_bound(base, child, dropped, lam, node_iterations, incumbent,
+                                                          tol / 10, deadline)
+            if c_S is None or c_value >= cutoff():
+                pruned = min(pruned, c_value)
+                continue
+            child = reduce(child, c_lam)
+            if child.is_empty():
+                continue
+            counter += 1
+            heapq.heappush(heap, (max(c_value, value), counter, child, c_lam, c_S, c_SI))
+    if not heap and status == Status.OPTIMAL:  # every box closed: by the incumbent, or within the tolerance
+        bound = max(bound, min(incumbent.cost, pruned))
+    elif heap:
+        bound = max(bound, heap[0][0]) if status != Status.OPTIMAL else bound
+    S, SI, tau = incumbent.placement
+    bound = min(bound, incumbent.cost)
+    proven = incumbent.cost - bound <= tol * max(1.0, incumbent.cost)
+    status = Status.OPTIMAL if proven else Status.TIME_LIMIT
+    message = "" if proven else f"stopped after {nodes} nodes: best placement within {100 * (incumbent.cost - bound) / incumbent.cost:.3g}% of optimal"
+    return GSMSolution(status=status, cost=float(incumbent.cost), bound=float(bound), method="reduced-bnb",
+                       instance=inst, service_time=S, inbound_service_time=SI, net_time=tau,
+                       seconds={"total": time.perf_counter() - begin}, rounds=nodes, message=message)
+
+
+def time_unit(instance: GSMInstance) -> int:
+    """The greatest common divisor of the instance's times (processing and lead times, finite maximum
+    service times, inbound lower bounds); 1 when they have none but 1.
+
+    The constraints are difference constraints (x_a - x_b >= constant, bounds against 0), so every
+    vertex of the feasible region has coordinates that are sums of these constants along a path: multiples
+    of the unit. The cost sum_j c_j sqrt(tau_j) is concave, so a vertex is optimal, and the instance can be
+    solved with every time divided by the unit (:func:`coarsened`) without losing the optimum."""
+    finite = instance.max_service_time[np.isfinite(instance.max_service_time)]
+    values = np.concatenate([instance.processing_time, instance.edge_lead_time, finite,
+                             instance.inbound_lower_bound]).astype(np.int64)
+    unit = int(np.gcd.reduce(values)) if values.size else 1
+    return max(unit, 1)
+
+
+def coarsened(instance: GSMInstance, unit: int) -> GSMInstance:
+    """The instance with every time divided by ``unit`` (a divisor of all of them, :func:`time_unit`) and
+    every cost coefficient times sqrt(unit), so that a placement costs the same in either: c sqrt(unit tau')."""
+    return replace(instance, processing_time=instance.processing_time // unit,
+                   edge_lead_time=instance.edge_lead_time // unit, max_service_time=instance.max_service_time / unit,
+                   inbound_lower_bound=instance.inbound_lower_bound // unit,
+                   holding_cost=instance.holding_cost * np.sqrt(unit), inbound_upper=None)

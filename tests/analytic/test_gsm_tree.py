@@ -335,3 +335,74 @@ def test_ranges_and_min_marginals_match_enumeration(seed):
                 expected = table[j].get(first[j] + v, np.inf)
                 assert arrays[j][v] == pytest.approx(expected, abs=1e-9) if np.isfinite(expected) else \
                     arrays[j][v] == np.inf
+
+
+# --------------------------------------------------------------------------------------------------
+# the compiled recursion (numba) against enumeration and against the numpy recursion
+
+
+@pytest.mark.parametrize("seed", range(16))
+def test_compiled_recursion_and_reduction_match_enumeration(seed):
+    """tree_dp_fast's least value (and its own point's value) and tree_reduce_fast's kept ranges (the
+    first and last S, SI and tau whose least value is <= a limit) equal full enumeration."""
+    import itertools
+
+    pytest.importorskip("numba")
+    from netinv.analytic.gsm_tree import tree_dp_fast, tree_reduce_fast
+
+    rng = np.random.default_rng(100 + seed)
+    instance = gsm_instance(random_gsm_graph(100 + seed, int(rng.integers(2, 6)), tree=True))
+    n = instance.num_stages
+    ranges = _narrowed_ranges(instance, rng) if seed % 2 else StageRanges.of(instance)
+    if ranges.size() > 250:
+        pytest.skip("too many points to enumerate")
+    a, b = rng.normal(0, 0.5, n), rng.normal(0, 0.5, n)
+    T = instance.processing_time
+    points = []
+    axes = [range(ranges.service_low[j], ranges.service_high[j] + 1) for j in range(n)]
+    axes += [range(ranges.inbound_low[j], ranges.inbound_high[j] + 1) for j in range(n)]
+    for point in itertools.product(*axes):
+        s, si = np.array(point[:n]), np.array(point[n:])
+        tau = si + T - s
+        if (tau < np.maximum(ranges.net_low, 0)).any() or (tau > ranges.net_high).any():
+            continue
+        if (si[instance.edge_target] < s[instance.edge_source] + instance.edge_lead_time).any():
+            continue
+        points.append((instance.cost_coefficient @ np.sqrt(tau) + a @ s + b @ si, s, si, tau))
+    value, S, SI = tree_dp_fast(instance, a, b, ranges=ranges)
+    if not points:
+        assert value == np.inf
+        assert tree_reduce_fast(instance, a, b, ranges, 0.0).is_empty()
+        return
+    best = min(p[0] for p in points)
+    assert value == pytest.approx(best, abs=1e-9)
+    assert instance.cost_coefficient @ np.sqrt(SI + T - S) + a @ S + b @ SI == pytest.approx(value, abs=1e-9)
+    limit = best + rng.uniform(0, 1.5)
+    kept = tree_reduce_fast(instance, a, b, ranges, limit)
+    inside = [p for p in points if p[0] <= limit - 1e-9]
+    fields = (("service_low", "service_high"), ("inbound_low", "inbound_high"), ("net_low", "net_high"))
+    for row, names in enumerate(fields):  # S, SI, tau
+        low, high = (getattr(kept, name) for name in names)
+        for j in range(n):
+            taken = [p[1 + row][j] for p in inside]
+            assert low[j] <= min(taken) and high[j] >= max(taken)  # nothing cheaper is cut
+            ends = [p[0] for p in points if p[1 + row][j] in (low[j], high[j])]
+            assert min(ends) <= limit + 1e-9  # and the ends kept are within the limit
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_compiled_recursion_equals_numpy_recursion_on_larger_trees(seed):
+    """Same least value and the same (S, SI) as tree_dp_core, with linear terms and narrowed ranges."""
+    pytest.importorskip("numba")
+    from netinv.analytic.gsm_tree import tree_dp_core, tree_dp_fast
+
+    rng = np.random.default_rng(seed)
+    instance = gsm_instance(random_gsm_graph(seed, 60, tree=True))
+    a, b = rng.normal(0, 2, instance.num_stages), rng.normal(0, 2, instance.num_stages)
+    for ranges in (None, _narrowed_ranges(instance, rng)):
+        expected = tree_dp_core(instance, a, b, ranges=ranges)
+        value, S, SI = tree_dp_fast(instance, a, b, ranges=ranges)
+        assert value == pytest.approx(expected[0], rel=1e-12, abs=1e-9)
+        if np.isfinite(value):
+            np.testing.assert_array_equal(S, expected[1])
+            np.testing.assert_array_equal(SI, expected[2])
