@@ -20,3 +20,12 @@ def network(nodes, edges, name="test"):
 @pytest.fixture
 def scenarios_dir() -> Path:
     return SCENARIOS
+
+
+def restore_sigint() -> None:
+    """``preexec_fn`` of subprocesses that a test interrupts with SIGINT: a job started in the background
+    inherits SIGINT ignored, where a user's terminal delivers it; with the default restored, Python in the
+    child installs its KeyboardInterrupt handler as it does for a user."""
+    import signal
+
+    signal.signal(signal.SIGINT, signal.SIG_DFL)

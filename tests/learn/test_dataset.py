@@ -34,6 +34,7 @@ from netinv.learn.policy import GNNPolicy
 from netinv.learn.teacher import Recorder, make_teacher, planning_horizon
 from netinv.network.compile import compile_network
 from netinv.sim import SimConfig, SimState, simulate
+from tests.conftest import restore_sigint
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -243,7 +244,7 @@ def test_interrupted_generation_resumes_to_the_uninterrupted_result(reference, t
             "r = generate_dataset(sys.argv[1], networks=4, nodes=(5, 8), seed=1000, workers=1, periods=3, "
             "paths=2, networks_per_shard=1); print(json.dumps(r))")
     proc = subprocess.Popen([sys.executable, "-c", code, str(out)], cwd=ROOT, stdout=subprocess.PIPE,
-                            stderr=subprocess.PIPE, text=True)
+                            stderr=subprocess.PIPE, text=True, preexec_fn=restore_sigint)
     deadline = time.monotonic() + 300
     while not (out / SHARDS[0]).exists():
         assert proc.poll() is None and time.monotonic() < deadline, proc.stderr.read() if proc.poll() else ""
@@ -275,7 +276,7 @@ def test_sigterm_stops_worker_processes_and_the_run_resumes(reference, tmp_path)
             "r = generate_dataset(sys.argv[1], networks=4, nodes=(5, 8), seed=1000, workers=2, periods=3, "
             "paths=2, networks_per_shard=1); print(json.dumps(r))")
     proc = subprocess.Popen([sys.executable, "-c", code, str(out)], cwd=ROOT, stdout=subprocess.PIPE,
-                            stderr=subprocess.PIPE, text=True)
+                            stderr=subprocess.PIPE, text=True, preexec_fn=restore_sigint)
     deadline = time.monotonic() + 300
     while not any((out / name).exists() for name in SHARDS):
         assert proc.poll() is None and time.monotonic() < deadline
