@@ -274,11 +274,14 @@ class _Simulation:
         except KeyboardInterrupt:
             interrupted = True
             stop.set()
+        # a block cut before its first measured period holds nothing and is dropped below, but the run is
+        # still interrupted: decide that before dropping it
+        interrupted = interrupted or stop.is_set() or any(p is not None and p.interrupted for p in parts)
         parts = [p for p in parts if p is not None and p.measured_periods > 0]
         policy_name = getattr(self.policy, "name", type(self.policy).__name__)
         if not parts:
             raise KeyboardInterrupt
-        return Accumulator.combine(parts, self.a, cfg, policy=policy_name, interrupted=interrupted or any(p.interrupted for p in parts))
+        return Accumulator.combine(parts, self.a, cfg, policy=policy_name, interrupted=interrupted)
 
     def _run_block(self, k: int, paths: slice, report, stop, progress):
         a, cfg = self.a, self.config

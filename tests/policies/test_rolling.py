@@ -79,14 +79,16 @@ def test_stochastic_orders_are_a_function_of_the_state():
     np.testing.assert_array_equal(first[:, 0], first[:, 1])  # identical paths, identical draws
 
 
-def test_interrupting_an_evaluation_keeps_the_finished_paths():
-    """Ctrl-C during path 2 (paths run one per block): paths 0 and 1 are kept, marked interrupted."""
+@pytest.mark.parametrize("cut_at", [5, 0])
+def test_interrupting_an_evaluation_keeps_the_finished_paths(cut_at):
+    """Ctrl-C during path 2 (paths run one per block): paths 0 and 1 are kept, marked interrupted, also when
+    the cut block had not finished a single period (that block is dropped: the run is still interrupted)."""
     paths, published = perez_paths()
     arrays = compile_network(load(PEREZ))
 
     class Interrupted(RollingHorizon):
         def orders(self, state):
-            if state.first_path == 2 and state.t == 5:
+            if state.first_path == 2 and state.t == cut_at:
                 raise KeyboardInterrupt
             return super().orders(state)
 
