@@ -9,6 +9,8 @@
     solves, features and samples together), samples per network and per shard, shard size on disk.
 
     python benchmarks/bench_dataset.py [--networks 10] [--no-record]
+
+Ctrl-C / SIGTERM keeps the finished rows; the same command resumes (see ``benchmarks/_resume.py``).
 """
 
 from __future__ import annotations
@@ -24,9 +26,10 @@ import numpy as np
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from benchmarks._record import record, table  # noqa: E402
+from benchmarks._resume import Finished, run  # noqa: E402
 
 
-def window_rows() -> list[list]:
+def window_rows(finished: Finished) -> list[list]:
     from netinv.learn.teacher import TeacherConfig, make_teacher, planning_horizon
     from netinv.network.compile import compile_network
     from netinv.network.generators import generate
@@ -35,8 +38,7 @@ def window_rows() -> list[list]:
 
     rows = []
     config = SimConfig(periods=40, paths=4, seed=0, warmup=10, block_paths=4)
-    for kind, nodes, seed in [("serial", 6, 1001), ("general", 20, 1002), ("distribution", 15, 1003),
-                              ("assembly", 12, 1004)]:
+    def window_row(kind: str, nodes: int, seed: int) -> list:
         graph = generate(kind, nodes, seed)
         arrays = compile_network(graph)
         base_stock = simulate(arrays, best_levels(graph, "search", seed=1).policy(), config).mean_profit
@@ -47,11 +49,15 @@ def window_rows() -> list[list]:
             start = time.perf_counter()
             profit = simulate(arrays, teacher, config).mean_profit
             row += [f"{profit:.1f}", f"{(time.perf_counter() - start) / teacher.solves * 1000:.0f}"]
-        rows.append(row)
+        return row
+
+    for kind, nodes, seed in [("serial", 6, 1001), ("general", 20, 1002), ("distribution", 15, 1003),
+                              ("assembly", 12, 1004)]:
+        rows.append(finished.get(f"window {kind} {nodes} {seed}", window_row, kind, nodes, seed))
     return rows
 
 
-def generation_rows(networks: int) -> tuple[list[list], dict]:
+def generation_rows(networks: int, finished: Finished) -> tuple[list[list], dict]:
     import torch
     from torch_geometric.data import InMemoryDataset
 
@@ -59,20 +65,28 @@ def generation_rows(networks: int) -> tuple[list[list], dict]:
 
     torch.set_num_threads(1)
     config = DatasetConfig(networks=networks)
-    record_network(network_run(config, 0), config)  # warm-up: imports, first model builds
-    rows, seconds, samples, sizes = [], 0.0, 0, []
-    for index in range(networks):
+    warm = []
+
+    def generation(index: int) -> dict:
+        if not warm:  # warm-up: imports, first model builds
+            record_network(network_run(config, 0), config)
+            warm.append(True)
         part, summary = record_network(network_run(config, index), config)
         data, slices = InMemoryDataset.collate(part)
         buffer = io.BytesIO()
         torch.save({"data": data.to_dict(), "slices": dict(slices)}, buffer)
-        sizes.append(buffer.tell())
-        seconds += summary["seconds"]
-        samples += summary["samples"]
         episode = "endless" if summary["episode_periods"] is None else f"T = {summary['episode_periods']}"
-        rows.append([index, summary["kind"], summary["nodes"], summary["edges"], summary["horizon"], episode,
-                     summary["samples"], f"{summary['seconds']:.2f}",
-                     f"{summary['seconds'] / summary['samples'] * 1000:.1f}"])
+        row = [index, summary["kind"], summary["nodes"], summary["edges"], summary["horizon"], episode,
+               summary["samples"], f"{summary['seconds']:.2f}", f"{summary['seconds'] / summary['samples'] * 1000:.1f}"]
+        return {"row": row, "bytes": buffer.tell(), "seconds": summary["seconds"], "samples": summary["samples"]}
+
+    rows, seconds, samples, sizes = [], 0.0, 0, []
+    for index in range(networks):
+        unit = finished.get(f"generation {index}", generation, index)
+        rows.append(unit["row"])
+        sizes.append(unit["bytes"])
+        seconds += unit["seconds"]
+        samples += unit["samples"]
     totals = {
         "ms_per_sample": seconds / samples * 1000,
         "samples_per_network": samples / networks,
@@ -93,10 +107,11 @@ def main() -> None:
 
         os.environ["NETINV_BENCH_NO_RECORD"] = "1"
 
-    windows = window_rows()
+    finished = Finished("dataset")
+    windows = window_rows(finished)
     text = "(a) teacher window: mean profit per period (40 periods, 10 of warm-up, 4 paths; ms per solve)\n\n"
     text += table(["network", "longest path", "tuned base-stock", "H = 8", "ms", "H = longest + 4", "ms"], windows)
-    rows, totals = generation_rows(args.networks)
+    rows, totals = generation_rows(args.networks, finished)
     config = totals["config"]
     text += (f"\n\n(b) generation at the defaults ({config.periods} periods x {config.paths} paths per network, "
              f"{config.networks_per_shard} networks per shard, K = {config.teacher.scenarios} scenarios, "
@@ -104,10 +119,11 @@ def main() -> None:
     text += table(["network", "kind", "nodes", "edges", "H", "episode", "samples", "seconds", "ms / sample"], rows)
     text += (f"\n\nTotal: {totals['ms_per_sample']:.1f} ms per labelled sample; {totals['samples_per_network']:.0f} "
              f"samples per network, {totals['samples_per_shard']:.0f} per shard; "
-             f"{totals['kb_per_sample']:.1f} kB per sample on disk.")
+             f"{totals['kb_per_sample']:.1f} kB per sample on disk. {finished.note()}").rstrip()
     record("Exact-solution dataset: teacher window and generation cost",
            f"python benchmarks/bench_dataset.py --networks {args.networks}", text)
+    finished.done()
 
 
 if __name__ == "__main__":
-    main()
+    run(main)

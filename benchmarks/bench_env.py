@@ -6,6 +6,8 @@ NetworkEnv, of gymnasium's SyncVectorEnv over B copies of it, and of VectorNetwo
 drawn up front; sampled demand; 30-period episodes with autoreset (NEXT_STEP). Best of 3 repeats.
 
     python benchmarks/bench_env.py [--steps 3000]
+
+Ctrl-C / SIGTERM keeps the finished rows; the same command resumes (see ``benchmarks/_resume.py``).
 """
 
 from __future__ import annotations
@@ -20,6 +22,7 @@ import numpy as np
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from benchmarks._record import machine, table  # noqa: E402
+from benchmarks._resume import Finished, run  # noqa: E402
 from netinv.env import SCENARIOS, NetworkEnv, VectorNetworkEnv  # noqa: E402
 from netinv.network import load  # noqa: E402
 from netinv.network.compile import compile_network  # noqa: E402
@@ -110,16 +113,20 @@ def main() -> None:
         ("VectorNetworkEnv", 1024, big, lambda: vector_env(arrays, 1024, big)),
         ("simulate (no env)", 1024, big, lambda: simulator_alone(arrays, 1024, big)),
     ]
+    finished = Finished("env")
     rows, base = [], None
     for name, paths, steps, measure in runs:
-        seconds = measure()
+        seconds = finished.get(f"{name} {paths}", measure)
         path_steps = paths * steps / seconds
         base = base or path_steps
         rows.append([name, paths, steps, f"{steps / seconds:,.0f}", f"{path_steps:,.0f}",
                      f"{path_steps / base:.1f}x"])
     print(f"Machine: {machine()}\n")
     print(table(["environment", "B", "steps", "steps/s", "path-steps/s", "vs NetworkEnv"], rows))
+    if finished.note():
+        print("\n" + finished.note())
+    finished.done()
 
 
 if __name__ == "__main__":
-    main()
+    run(main)

@@ -17,7 +17,8 @@ noisy: compare times across K within one run.
 
     python benchmarks/bench_perez.py [--paths 100] [--scenarios 5 10 20 40] [--no-rolling]
 
-A run on fewer than the 100 paths (``--paths 10``) is a smoke run: printed, not recorded.
+A run on fewer than the 100 paths (``--paths 10``) is a smoke run: printed, not recorded. Ctrl-C /
+SIGTERM keeps the finished rows; the same command resumes (see ``benchmarks/_resume.py``).
 """
 
 from __future__ import annotations
@@ -33,6 +34,7 @@ import numpy as np
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from benchmarks._record import record, table  # noqa: E402
+from benchmarks._resume import Finished, run  # noqa: E402
 from netinv.exact.fastlp import PlanningLP  # noqa: E402
 from netinv.network import load  # noqa: E402
 from netinv.network.compile import compile_network  # noqa: E402
@@ -97,25 +99,31 @@ def main() -> None:
     config = SimConfig(periods=PERIODS, paths=B, seed=0)
     rows, checks = [], []
 
-    # ---- oracle: one LP over the 30 periods per path, then its plan simulated
-    start = time.perf_counter()
-    lp = PlanningLP(arrays, PERIODS)
-    plans, objectives, solve_s, handoff_s = [], [], 0.0, 0.0
-    for b in range(B):
-        solution = lp.solve(demand[b][:, None])
-        plans.append(solution.decisions["orders"][0])
-        objectives.append(solution.objective)
-        solve_s += solution.seconds["solve"]
-        handoff_s += solution.seconds["handoff"]
-    result = simulate(arrays, PlannedOrders(np.array(plans), name="oracle"), config, demand=sim_demand)
-    wall = time.perf_counter() - start
-    profits = result.path_profits.astype(np.float64) * PERIODS
-    gap = np.abs(profits - np.array(objectives))
-    checks.append(f"oracle: simulated profit vs LP objective, max |difference| over {B} paths = {gap.max():.2e} "
-                  f"(tolerance {ORACLE_TOLERANCE}): {'OK' if gap.max() <= ORACLE_TOLERANCE else 'MISMATCH'}")
+    finished = Finished("perez")
+
+    def oracle() -> dict:  # one LP over the 30 periods per path, then its plan simulated
+        start = time.perf_counter()
+        lp = PlanningLP(arrays, PERIODS)
+        plans, objectives, solve_s, handoff_s = [], [], 0.0, 0.0
+        for b in range(B):
+            solution = lp.solve(demand[b][:, None])
+            plans.append(solution.decisions["orders"][0])
+            objectives.append(solution.objective)
+            solve_s += solution.seconds["solve"]
+            handoff_s += solution.seconds["handoff"]
+        result = simulate(arrays, PlannedOrders(np.array(plans), name="oracle"), config, demand=sim_demand)
+        wall = time.perf_counter() - start
+        profits = result.path_profits.astype(np.float64) * PERIODS
+        gap = np.abs(profits - np.array(objectives))
+        check = (f"oracle: simulated profit vs LP objective, max |difference| over {B} paths = {gap.max():.2e} "
+                 f"(tolerance {ORACLE_TOLERANCE}): {'OK' if gap.max() <= ORACLE_TOLERANCE else 'MISMATCH'}")
+        return {"check": check, "row": row("oracle (LP per path, plan simulated)", "-", profits,
+                                           published["oracle"], wall, B, solve_s, handoff_s)}
+
+    unit = finished.get("oracle", oracle)
+    checks.append(unit["check"])
     print(checks[-1], flush=True)
-    rows.append(row("oracle (LP per path, plan simulated)", "-", profits, published["oracle"], wall, B, solve_s,
-                    handoff_s))
+    rows.append(unit["row"])
     print(rows[-1], flush=True)
 
     # ---- rolling-horizon policies
@@ -126,7 +134,8 @@ def main() -> None:
         cases += [("deterministic rolling 10", False, 10, 1, "deterministic_rolling10", True)]
         cases += [(f"stochastic rolling 10 ({sampling})", True, 10, args.rolling_scenarios, "stochastic_rolling10",
                    sampling == "lhs") for sampling in args.sampling]
-    for label, stochastic, horizon, k, column, stratified in cases:
+
+    def rolling(label, stochastic, horizon, k, column, stratified) -> dict:
         policy = RollingHorizon(RollingHorizonConfig(stochastic=stochastic, horizon=horizon, periods=PERIODS,
                                                      scenarios=k, seed=args.seed, stratified=stratified))
         start = time.perf_counter()
@@ -134,9 +143,14 @@ def main() -> None:
         wall = time.perf_counter() - start
         builds = sum(m.seconds["build"] + m.seconds["handoff"] for m in policy.models_.values())
         profits = result.path_profits.astype(np.float64) * PERIODS
-        rows.append(row(label, k if stochastic else "-", profits, published[column], wall, policy.solves,
-                        policy.solve_seconds, policy.handoff_seconds))
-        print(rows[-1], f"({len(policy.models_)} models built in {builds:.2f} s)", flush=True)
+        return {"row": row(label, k if stochastic else "-", profits, published[column], wall, policy.solves,
+                           policy.solve_seconds, policy.handoff_seconds),
+                "models": f"({len(policy.models_)} models built in {builds:.2f} s)"}
+
+    for case in cases:
+        unit = finished.get(f"{case[0]} K={case[3]}", rolling, *case)
+        rows.append(unit["row"])
+        print(rows[-1], unit["models"], flush=True)
 
     text = table(["policy", "K", "mean profit", "sd", "published mean", "mean Δ vs published (paired, ±1.96 SE)",
                   "max |Δ| on a path", "wall s", "solves", "HiGHS ms/solve", "hand-off ms/solve",
@@ -150,7 +164,7 @@ def main() -> None:
         "default), (random): independent draws. Wall s is the whole evaluation; "
         "'other ms/solve' = (wall - HiGHS - hand-off) / solves: model builds, scenario sampling, reading the "
         "state and the plan, simulation. The machine is noisy: compare times across rows of one run.\n\n"
-        + "\n".join(f"- {c}" for c in checks)
+        + "\n".join(f"- {c}" for c in checks) + ("\n\n" + finished.note() if finished.note() else "")
     )
     if B < ALL_PATHS:
         print(text + "\n\n" + notes)
@@ -158,7 +172,8 @@ def main() -> None:
         command = "python benchmarks/bench_perez.py" + "".join(f" {a}" for a in sys.argv[1:])
         record("Perez et al. 2021 network: oracle and rolling-horizon policies, 100 published paths", command, text,
                notes)
+    finished.done()
 
 
 if __name__ == "__main__":
-    main()
+    run(main)

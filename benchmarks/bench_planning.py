@@ -14,7 +14,8 @@ of 50, 200 and 1,000 nodes, T = 30 periods, deterministic (K = 1, expected deman
 
     python benchmarks/bench_planning.py [--cases 50:1 50:10 ...] [--pyomo 50:1 200:1 ...] [--quick]
 
-``--quick`` runs 50:1, 50:10 and 200:1 (printed, not recorded).
+``--quick`` runs 50:1, 50:10 and 200:1 (printed, not recorded). Ctrl-C / SIGTERM keeps the finished cases;
+the same command resumes (see ``benchmarks/_resume.py``).
 """
 
 from __future__ import annotations
@@ -29,6 +30,7 @@ import numpy as np
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from benchmarks._record import record, table  # noqa: E402
+from benchmarks._resume import Finished, run  # noqa: E402
 from netinv.exact.fastlp import PlanningLP  # noqa: E402
 from netinv.exact.planning import build_planning_model, expected_demand, sample_demand  # noqa: E402
 from netinv.exact.pyomo_highs import solve_model  # noqa: E402
@@ -80,8 +82,12 @@ def main() -> None:
     import pyomo.environ  # noqa: F401
     from pyomo.repn.plugins.standard_form import LinearStandardFormCompiler  # noqa: F401
 
+    finished = Finished("planning")
     rows, failures, networks = [], [], {}
-    for nodes, k in cases:
+
+    def measure(nodes: int, k: int) -> dict:
+        """The rows and failures of one case (a unit kept for a resumed run)."""
+        rows, failures = [], []
         if nodes not in networks:
             start = time.perf_counter()
             networks[nodes] = compile_network(generate(args.kind, nodes, args.seed, transshipment=args.transshipment))
@@ -99,7 +105,7 @@ def main() -> None:
         except Exception as exc:  # noqa: BLE001 - a benchmark reports what failed and goes on
             failures.append(f"fast path {nodes} nodes, K={k}: {type(exc).__name__}: {exc}")
             print(failures[-1], flush=True)
-            continue
+            return {"rows": rows, "failures": failures}
         size = lp.size
         build = lp.seconds["build"]
         handoff = lp.seconds["handoff"] + first.seconds["handoff"]
@@ -128,7 +134,7 @@ def main() -> None:
             except Exception as exc:  # noqa: BLE001
                 failures.append(f"Pyomo path {nodes} nodes, K={k}: {type(exc).__name__}: {exc}")
                 print(failures[-1], flush=True)
-                continue
+                return {"rows": rows, "failures": failures}
             s = solution.seconds
             diff = rel(solution.objective, first.objective)
             if diff > OBJECTIVE_TOLERANCE:
@@ -141,6 +147,12 @@ def main() -> None:
                          f"{s['handoff']:.3f}", f"{s['solve']:.2f}", f"{wall - sum(s.values()):.3f}",
                          f"{(s['build'] + s['handoff']) / s['solve']:.3f}", "-", "-", "-", "-", f"{diff:.1e}"])
             print(rows[-1], flush=True)
+        return {"rows": rows, "failures": failures}
+
+    for nodes, k in cases:
+        unit = finished.get(f"{nodes}:{k}", measure, nodes, k)
+        rows += unit["rows"]
+        failures += unit["failures"]
 
     text = table(["builder", "nodes", "edges", "K", "columns", "rows", "nonzeros", "build s", "hand-off s", "HiGHS s",
                   "read-back s", "overhead/HiGHS", "re-solve hand-off ms", "re-solve HiGHS ms",
@@ -160,13 +172,15 @@ def main() -> None:
         + ("Checks: all objectives agree (relative tolerance 1e-7); with K = 1 the Pyomo and fast-path sizes are "
            "equal."
            if not failures else "Failures:\n" + "\n".join(f"- {f}" for f in failures))
+        + ("\n\n" + finished.note() if finished.note() else "")
     )
     if args.quick:
         print(text + "\n\n" + notes)
     else:
         command = "python benchmarks/bench_planning.py" + "".join(f" {a}" for a in sys.argv[1:])
         record("Planning LP on generated networks: fast path vs Pyomo", command, text, notes)
+    finished.done()
 
 
 if __name__ == "__main__":
-    main()
+    run(main)

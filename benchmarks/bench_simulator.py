@@ -6,6 +6,8 @@ with B = 1,000 and 10,000 paths, T = 1,000 periods, installation base-stock leve
 Demand sampling is part of the simulation (it is drawn in bulk per block); its own cost is timed apart.
 
     python benchmarks/bench_simulator.py [--periods 1000] [--quick]
+
+Ctrl-C / SIGTERM keeps the finished rows; the same command resumes (see ``benchmarks/_resume.py``).
 """
 
 from __future__ import annotations
@@ -20,6 +22,7 @@ import numpy as np
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from benchmarks._record import record, table  # noqa: E402
+from benchmarks._resume import Finished, run  # noqa: E402
 from netinv.demand import DemandSampler  # noqa: E402
 from netinv.network import load  # noqa: E402
 from netinv.network.compile import compile_network  # noqa: E402
@@ -43,28 +46,31 @@ def main() -> None:
     dist = compile_network(distribution_network(1, 10, 100, seed=0))
     dist_policy = InstallationBaseStock(newsvendor_levels(dist).levels)
 
-    rows = []
-    for label, arrays, policy in (("(a) serial, 3 stages", serial, serial_policy),
-                                  ("(b) 1 plant, 10 DCs, 100 stores", dist, dist_policy)):
-        for paths in (1_000, 10_000):
-            sampler = DemandSampler(arrays.demand_specs, seed=0)
+    finished = Finished("simulator")
+
+    def with_sampling(label, arrays, policy, paths) -> list[list]:
+        sampler = DemandSampler(arrays.demand_specs, seed=0)
+        start = time.perf_counter()
+        for lo in range(0, periods, 100):
+            sampler.draw(lo, min(100, periods - lo), paths)
+        draw_s = time.perf_counter() - start
+        rows = []
+        for threads in (1, 2):
+            config = SimConfig(periods=periods, paths=paths, seed=0, threads=threads)
             start = time.perf_counter()
-            for lo in range(0, periods, 100):
-                sampler.draw(lo, min(100, periods - lo), paths)
-            draw_s = time.perf_counter() - start
-            for threads in (1, 2):
-                config = SimConfig(periods=periods, paths=paths, seed=0, threads=threads)
-                start = time.perf_counter()
-                result = simulate(arrays, policy, config)
-                wall = time.perf_counter() - start
-                work = arrays.num_nodes * periods * paths
-                rows.append([label, arrays.num_nodes, paths, periods, threads, f"{wall:.2f}",
-                             f"{work / wall / 1e6:.1f}", f"{draw_s:.2f}", f"{result.mean_cost:.3f}"])
-                print(rows[-1], flush=True)
-    # The engine alone: demand drawn once beforehand and handed over (reused across policies, as common
-    # random numbers are), 400 MB of float32 demand per run.
-    for paths, horizon in ((1_000, periods), (10_000, max(1, periods // 10))):
+            result = simulate(arrays, policy, config)
+            wall = time.perf_counter() - start
+            work = arrays.num_nodes * periods * paths
+            rows.append([label, arrays.num_nodes, paths, periods, threads, f"{wall:.2f}",
+                         f"{work / wall / 1e6:.1f}", f"{draw_s:.2f}", f"{result.mean_cost:.3f}"])
+            print(rows[-1], flush=True)
+        return rows
+
+    def engine_alone(paths, horizon) -> list[list]:
+        # demand drawn once beforehand and handed over (reused across policies, as common random numbers
+        # are), 400 MB of float32 demand per run
         demand = DemandSampler(dist.demand_specs, seed=0).draw(0, horizon, paths)
+        rows = []
         for threads in (1, 2):
             config = SimConfig(periods=horizon, paths=paths, seed=0, threads=threads)
             start = time.perf_counter()
@@ -74,18 +80,28 @@ def main() -> None:
             rows.append(["(b) demand drawn beforehand", dist.num_nodes, paths, horizon, threads, f"{wall:.2f}",
                          f"{work / wall / 1e6:.1f}", "-", f"{result.mean_cost:.3f}"])
             print(rows[-1], flush=True)
-        del demand
+        return rows
+
+    rows = []
+    for label, arrays, policy in (("(a) serial, 3 stages", serial, serial_policy),
+                                  ("(b) 1 plant, 10 DCs, 100 stores", dist, dist_policy)):
+        for paths in (1_000, 10_000):
+            rows += finished.get(f"{label[:3]} {paths}", with_sampling, label, arrays, policy, paths)
+    for paths, horizon in ((1_000, periods), (10_000, max(1, periods // 10))):
+        rows += finished.get(f"engine {paths}", engine_alone, paths, horizon)
     text = table(["network", "nodes", "paths B", "periods T", "threads", "wall s", "M node-periods/s",
                   "demand draw alone s (1 thread)", "mean cost"], rows)
     notes = ("Node-periods = nodes x periods x paths. The wall time includes drawing the demand; the column "
              "'demand draw alone' times the same draws by themselves (one thread), for scale. The rows "
-             "'demand drawn beforehand' time the simulation engine alone, on demand drawn once and passed in.")
+             "'demand drawn beforehand' time the simulation engine alone, on demand drawn once and passed in. "
+             + finished.note()).strip()
     if args.quick:
         print(text)
     else:
         record("Simulator throughput", "python benchmarks/bench_simulator.py", text, notes)
+    finished.done()
 
 
 if __name__ == "__main__":
     np.seterr(all="ignore")
-    main()
+    run(main)

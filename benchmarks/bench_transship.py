@@ -5,6 +5,7 @@
 
 Locations: identical stores, N(100, 30) demand (censored at 0), h = 1, p = 4, transshipment at 0.5 on
 a ring (each store to both neighbours: 2L edges). Goal of issue 6: 20,000 samples x 10 locations < 10 s.
+Ctrl-C / SIGTERM keeps the finished rows; the same command resumes (see ``benchmarks/_resume.py``).
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from benchmarks._record import record, table  # noqa: E402
+from benchmarks._resume import Finished, run  # noqa: E402
 from netinv.network import document_to_graph  # noqa: E402
 from netinv.transship import sample_demand, solve_stocking, transshipment_problem  # noqa: E402
 
@@ -49,6 +51,30 @@ def _extensive(problem, demand, cap):
     return result, time.perf_counter() - start
 
 
+def _measure(problem, locations: int, samples: int, extensive: bool, cap: float) -> dict:
+    """One row: the decomposition on ``samples`` demand draws, and the extensive LP unless ``extensive`` is off."""
+    demand = sample_demand(problem, samples, 1)
+    start = time.perf_counter()
+    result = solve_stocking(problem, demand)
+    wall = time.perf_counter() - start
+    sol = result.solution
+    row = [locations, problem.num_edges, samples, sol.size["iterations"], sol.size["pivots"],
+           f"{result.expected_cost:.6f}", f"{sol.bound:.6f}", f"{sol.gap:.1e}", f"{result.stderr:.4f}",
+           f"{sol.seconds['oracle']:.2f}", f"{sol.seconds['master']:.2f}", f"{wall:.2f}"]
+    capped = False
+    if extensive:
+        exact, seconds = _extensive(problem, demand, cap)
+        if exact is None:
+            capped = True
+            row += [f"> {cap:.0f}", "-", "-"]
+        else:
+            diff = abs(exact.expected_cost - result.expected_cost) / abs(exact.expected_cost)
+            row += [f"{seconds:.2f}", f"{exact.expected_cost:.6f}", f"{diff:.1e}"]
+    else:
+        row += ["skipped", "-", "-"]
+    return {"row": row, "wall": wall, "extensive_capped": capped}
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--samples", type=int, nargs="+", default=[1_000, 5_000, 20_000, 50_000])
@@ -59,29 +85,16 @@ def main() -> None:
                         help="HiGHS time limit of the extensive LP; larger sample counts are skipped once it is hit")
     parser.add_argument("--no-record", action="store_true")
     args = parser.parse_args()
+    finished = Finished("transship")
     rows = []
     for locations in args.locations:
         problem = transshipment_problem(ring(locations))
         extensive_ok = args.extensive_cap > 0
         for samples in args.samples:
-            demand = sample_demand(problem, samples, 1)
-            start = time.perf_counter()
-            result = solve_stocking(problem, demand)
-            wall = time.perf_counter() - start
-            sol = result.solution
-            row = [locations, problem.num_edges, samples, sol.size["iterations"], sol.size["pivots"],
-                   f"{result.expected_cost:.6f}", f"{sol.bound:.6f}", f"{sol.gap:.1e}", f"{result.stderr:.4f}",
-                   f"{sol.seconds['oracle']:.2f}", f"{sol.seconds['master']:.2f}", f"{wall:.2f}"]
-            if extensive_ok:
-                exact, seconds = _extensive(problem, demand, args.extensive_cap)
-                if exact is None:
-                    extensive_ok = False
-                    row += [f"> {args.extensive_cap:.0f}", "-", "-"]
-                else:
-                    diff = abs(exact.expected_cost - result.expected_cost) / abs(exact.expected_cost)
-                    row += [f"{seconds:.2f}", f"{exact.expected_cost:.6f}", f"{diff:.1e}"]
-            else:
-                row += ["skipped", "-", "-"]
+            unit = finished.get(f"{locations}x{samples}", _measure, problem, locations, samples, extensive_ok,
+                                args.extensive_cap)
+            row, wall = unit["row"], unit["wall"]
+            extensive_ok = extensive_ok and not unit["extensive_capped"]
             rows.append(row)
             print(" | ".join(map(str, row)), flush=True)
             if wall > args.max_seconds:
@@ -94,13 +107,14 @@ def main() -> None:
              "recourse, 'master s' the bound LP and level QP (HiGHS); 'decomposition s' includes the first "
              "call's numba load. Extensive: the whole LP to HiGHS interior point (crossover on), stopped at the "
              "cap; once it is hit, larger sample counts of that location count are skipped. Cost per period, "
-             "all locations. Goal: 20,000 samples x 10 locations < 10 s.")
+             "all locations. Goal: 20,000 samples x 10 locations < 10 s. " + finished.note()).strip()
     if args.no_record:
         print(text + "\n\n" + notes)
     else:
         record("Transshipment stocking: decomposition vs extensive LP, size and time vs samples and locations",
                "python benchmarks/bench_transship.py" + "".join(f" {a}" for a in sys.argv[1:]), text, notes)
+    finished.done()
 
 
 if __name__ == "__main__":
-    main()
+    run(main)

@@ -118,3 +118,46 @@ def test_evaluation_resumes_after_sigterm(tmp_path):
     again = subprocess.run(command(out), capture_output=True, text=True, timeout=900)
     assert again.returncode == 0, again.stderr
     assert json.loads(again.stdout)["rows"] == json.loads(whole.stdout)["rows"]
+
+
+@pytest.mark.slow
+def test_a_benchmark_resumes_after_sigterm(tmp_path):
+    """A benchmark keeps each finished unit; the same command reads them back and measures only the rest
+    (benchmarks/_resume.py). The measured values (not the timings) equal those of an uninterrupted run."""
+    root = Path(__file__).resolve().parents[2]
+    command = [sys.executable, str(root / "benchmarks" / "bench_transship.py"), "--locations", "2", "20",
+               "--samples", "2000", "5000", "20000", "--extensive-cap", "0", "--no-record"]
+
+    def rows(stdout: str) -> dict[str, list[str]]:  # (locations, samples) -> the columns that are not seconds
+        cells = [line.strip("|").split("|") for line in stdout.splitlines() if line.startswith("| ")]
+        return {f"{c[0].strip()}x{c[2].strip()}": [x.strip() for x in c[:9]] for c in cells[1:]}
+
+    whole = subprocess.run(command, capture_output=True, text=True, timeout=600, cwd=root,
+                           env={**os.environ, "NETINV_BENCH_STATE": str(tmp_path / "whole")})
+    assert whole.returncode == 0, whole.stderr
+    state = tmp_path / "cut"
+    env = {**os.environ, "NETINV_BENCH_STATE": str(state)}
+
+    def kept() -> dict:
+        try:
+            return json.loads(next(state.glob("transship-*.json")).read_text())["units"]
+        except (StopIteration, OSError, ValueError):
+            return {}
+
+    proc = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, cwd=root, env=env)
+    waited = _stop_when(proc, lambda: len(kept()) >= 1, signal.SIGTERM)
+    _, err = proc.communicate()
+    assert proc.returncode == 130 and "Traceback" not in err, err
+    assert "run the same command again to resume" in err and waited < 10.0
+    finished = kept()
+    assert 1 <= len(finished) < 6
+    assert not list(state.glob("*.tmp")) and not list(state.glob(".*.tmp"))
+
+    again = subprocess.run(command, capture_output=True, text=True, timeout=600, cwd=root, env=env)
+    assert again.returncode == 0, again.stderr
+    assert f"Resumed run: {len(finished)} unit(s) were read back" in again.stdout
+    resumed = rows(again.stdout)
+    for key, unit in finished.items():  # read back as kept, timings included
+        assert resumed[key] == [str(x) for x in unit["row"][:9]]
+    assert resumed == rows(whole.stdout)
+    assert not list(state.glob("transship-*.json"))  # forgotten once the table is out
