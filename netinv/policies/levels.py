@@ -20,6 +20,7 @@ stock covers L + 1 periods of demand (see :mod:`netinv.sim.simulator`).
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass, field
 
 import networkx as nx
@@ -27,7 +28,7 @@ import numpy as np
 from scipy import stats
 
 from netinv.demand import Normal, Poisson
-from netinv.errors import InputError
+from netinv.errors import InputError, InvalidNetworkError
 from netinv.network.compile import NetworkArrays, compile_network
 from netinv.network.summary import topology
 
@@ -73,18 +74,26 @@ def best_levels(graph: nx.DiGraph, method: str = "auto", *, seed: int = 0) -> Le
     arrays = compile_network(graph)
     if method == "auto":
         if _single_stage(arrays):
-            method = "newsvendor"
-        elif topology(graph) == "serial" and _clark_scarf_applies(arrays):
-            method = "clark-scarf"
-        else:
-            method = "search"
+            return newsvendor_levels(arrays)
+        if topology(graph) == "serial" and _clark_scarf_applies(arrays):
+            try:
+                return _clark_scarf(graph)
+            except InvalidNetworkError as exc:  # e.g. capacities or lost orders on the line: search instead
+                found = search_levels(arrays, seed=seed)
+                return dataclasses.replace(found, note=f"{found.note} (Clark-Scarf does not apply: {exc})")
+        method = "search"
     if method == "newsvendor":
         return newsvendor_levels(arrays)
     if method == "clark-scarf":
-        from netinv.analytic.clark_scarf import clark_scarf_levels
+        return _clark_scarf(graph)
+    return search_levels(arrays, seed=seed)
 
-        exact = clark_scarf_levels(graph)
-        return LevelsResult(
+
+def _clark_scarf(graph: nx.DiGraph) -> LevelsResult:
+    from netinv.analytic.clark_scarf import clark_scarf_levels
+
+    exact = clark_scarf_levels(graph)
+    return LevelsResult(
             method="clark-scarf",
             kind="echelon",
             levels={k: float(v) for k, v in exact.echelon_levels.items()},
@@ -92,7 +101,6 @@ def best_levels(graph: nx.DiGraph, method: str = "auto", *, seed: int = 0) -> Le
             note="exact: Clark-Scarf optimal echelon base-stock levels of a serial system",
             details={"local_levels": {k: float(v) for k, v in exact.local_levels.items()}},
         )
-    return search_levels(arrays, seed=seed)
 
 
 def _single_stage(arrays: NetworkArrays) -> bool:
