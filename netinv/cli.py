@@ -324,6 +324,7 @@ class GsmMethod(StrEnum):
     lagrangian = "lagrangian"
     reduced_milp = "reduced-milp"
     reduced_bnb = "reduced-bnb"
+    pairs_milp = "pairs-milp"
 
 
 @app.command()
@@ -333,7 +334,10 @@ def gsm(
                       "tree-dp: Graves-Willems DP (spanning trees); tree-bnb: branch and bound over a tree "
                       "relaxation; lagrangian: the same with Lagrangian bounds; reduced-milp: Lagrangian domain reduction, then the MILP "
                       "on the ranges left; reduced-bnb: branch and bound repeating the Lagrangian bound and the reduction "
-                      "at every node; auto: tree-dp on trees, else reduced-bnb, then reduced-milp.")] = GsmMethod.auto,
+                      "at every node; pairs-milp: MILP over each stage's (S, SI) pairs with cumulative linking "
+                      "constraints, after Lagrangian reduction (its LP proves optimality when integral); auto: "
+                      "tree-dp on trees, else pairs-milp (reduced-bnb first when the model exceeds 200,000 pairs), "
+                      "then reduced-milp.")] = GsmMethod.auto,
     time_limit: Annotated[float | None, typer.Option("--time-limit", min=0.0, help="Seconds for the whole solve.")] = None,
     plot: Annotated[Path | None, typer.Option("--plot", help="Write a picture of the placement (PNG).")] = None,
     as_json: JsonOpt = False,
