@@ -47,6 +47,7 @@ from netinv.transship.problem import TransshipmentProblem
 from netinv.transship.recourse import BatchedSimplex, RecourseLP
 
 MASTER = SolverOptions(method="simplex")
+QP_ITERATION_LIMIT = 10_000  # per level problem (they take tens to a few hundred iterations)
 KELLEY_GAP = 1e-6  # below this relative gap, the cut model's minimizer is tried as well,
 KELLEY_EVERY = 4  # every this many oracle calls
 
@@ -266,6 +267,9 @@ def _project(offsets, slopes, level, low, high):
     rows = sp.csc_matrix(slopes)
     for tight in (True, False):
         highs = _master_highs() if tight else new_highs(MASTER)
+        # HiGHS' QP solver was seen to cycle for ever on one level problem (4 locations, 120 samples):
+        # bounded, so that it falls back to the looser tolerances, then to the LP below
+        highs.setOptionValue("qp_iteration_limit", QP_ITERATION_LIMIT)
         pass_model(highs, np.zeros(L), low, high, np.full(C, -np.inf), level - offsets, rows)
         highs.passHessian(L, L, 1, np.arange(L + 1, dtype=np.int32), np.arange(L, dtype=np.int32), np.ones(L))
         result = run(highs, integer=False)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from netinv.analytic.newsvendor import newsvendor
@@ -121,6 +121,7 @@ def test_correlated_demand_raises_the_cost_of_pooling():
 
 @settings(max_examples=20, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(seed=st.integers(0, 10_000), locations=st.integers(2, 4), low=st.floats(0.0, 3.0), step=st.floats(0.01, 4.0))
+@example(seed=4, locations=4, low=0.1350543908205513, step=0.1350543908205513)  # HiGHS' QP cycled here (CI hang)
 def test_monotone_in_transshipment_cost(seed, locations, low, step):
     """A higher transshipment cost never lowers the expected cost nor raises the expected transshipped
     quantity; full pooling is never worse, and independent newsvendors never better."""
