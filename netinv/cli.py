@@ -733,6 +733,77 @@ def train(
                   f"R2 {best['val_r2']:.3f}")
 
 
+FINETUNE_SETTINGS = ("steps", "seed", "lr", "final-lr-fraction", "grad-clip", "periods", "small-per-step", "small-nodes",
+                     "small-paths", "large-per-step", "large-nodes", "large-paths", "large-kinds", "network-seed",
+                     "validation-networks", "validation-large", "validation-paths", "validation-seed", "eval-every",
+                     "save-every", "truncate", "parent-weight", "holding-log10", "shortage-log10", "threads")
+
+
+def _settings(args: list[str]) -> dict[str, str]:
+    """``--name=value`` or ``--name value`` pairs of the arguments typer left over."""
+    from netinv.errors import InputError
+
+    out, k = {}, 0
+    while k < len(args):
+        arg = args[k]
+        if not arg.startswith("--") or len(arg) < 3:
+            raise InputError(f"finetune: unexpected argument {arg!r} (settings are --name=value)")
+        name, eq, value = arg[2:].partition("=")
+        if not eq:
+            if k + 1 >= len(args):
+                raise InputError(f"finetune: --{name} needs a value")
+            k, value = k + 1, args[k + 1]
+        if name not in FINETUNE_SETTINGS:
+            raise InputError(f"finetune: unknown setting --{name}; known: {', '.join(FINETUNE_SETTINGS)}")
+        out[name] = value
+        k += 1
+    return out
+
+
+@app.command(context_settings={"allow_extra_args": True, "ignore_unknown_options": True})
+def finetune(
+    ctx: typer.Context,
+    out: Annotated[Path, typer.Option("--out", help="Checkpoint to write, e.g. models/NAME.pt (card: NAME.json).")],
+    model: Annotated[Path, typer.Option("--model", help="Parent checkpoint (imitation-trained).")] = DEFAULT_MODEL.with_name("gnn-imitation.pt"),
+    no_resume: Annotated[bool, typer.Option("--no-resume", help="Ignore the steps of an interrupted run.")] = False,
+    as_json: JsonOpt = False,
+) -> None:
+    """Fine-tune a GNN policy through the differentiable simulator (hindsight differentiable policy
+    optimization): rollouts on generated networks, loss = minus the normalized profit, best validation kept.
+
+    Settings as --name=value (defaults: netinv.learn.finetune.FinetuneConfig; ranges and lists comma-separated; '=' is needed when a value starts with '-'): steps, seed, lr, final-lr-fraction, grad-clip, periods, small-per-step, small-nodes, small-paths, large-per-step, large-nodes, large-paths, large-kinds, network-seed, validation-networks, validation-large, validation-paths, validation-seed, eval-every, save-every, truncate, parent-weight, holding-log10, shortage-log10, threads.
+
+    Ctrl-C / SIGTERM keeps the finished steps; the same command resumes.
+    """
+    from netinv.errors import InputError
+
+    settings = _settings(list(ctx.args))
+    if not model.is_file():
+        raise InputError(f"{model}: no such checkpoint")
+    from netinv.learn.finetune import finetune as run_finetune
+    from netinv.learn.finetune import parse_config
+
+    config = parse_config(settings)
+    if as_json:
+        result = run_finetune(model, out, config, resume=not no_resume)
+        _print_json({k: v for k, v in result.items() if k != "history"})
+        return
+    from rich.progress import Progress
+
+    console = _console()
+    with Progress(console=console) as bar:
+        task = bar.add_task("fine-tuning", total=config.steps)
+
+        def progress(m, total):
+            bar.update(task, completed=m.step, total=total)
+            if m.validation is not None:
+                console.print(f"step {m.step:4d}  loss {m.loss:.4f}  validation {m.validation:.4f}")
+
+        result = run_finetune(model, out, config, resume=not no_resume, progress=progress)
+    console.print(f"saved {result['checkpoint']} (card {result['card']}): best step {result['best_step']}, "
+                  f"validation {result['validation']}")
+
+
 @app.command()
 def evaluate(
     model: Annotated[Path, typer.Option("--model", help="GNN checkpoint [default: models/gnn.pt].")] = DEFAULT_MODEL,

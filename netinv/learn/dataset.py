@@ -215,18 +215,26 @@ def _int_seed(seed: int, index: int, purpose: int) -> int:
     return int(np.random.SeedSequence([seed, index, purpose]).generate_state(1)[0])
 
 
-def sample_network(seed: int, index: int, nodes: tuple[int, int] = (5, 30)) -> tuple[nx.DiGraph, dict]:
+def sample_network(seed: int, index: int, nodes: tuple[int, int] = (5, 30),
+                   kinds: tuple[str, ...] = KINDS) -> tuple[nx.DiGraph, dict]:
     """Network ``index`` of base seed ``seed`` (see the module docstring) and a description of it.
 
-    Training data use seeds >= 1000; draw held-out evaluation networks with seeds < 1000.
+    Training data use seeds >= 1000; draw held-out evaluation networks with seeds < 1000. ``kinds``: the
+    structures to draw from (default all four; e.g. ``("distribution", "general")`` for large networks,
+    where a serial line or an assembly tree of hundreds of stages is no model of a real network).
     """
     from netinv.network.generators import generate
     from netinv.network.io import validate
 
     rng = _rng(seed, index, _NETWORK)
     count = int(rng.integers(nodes[0], nodes[1] + 1))
-    kinds = [kind for kind in KINDS if MIN_NODES[kind] <= count]
-    kind = kinds[int(rng.integers(len(kinds)))]
+    unknown = sorted(set(kinds) - set(KINDS))
+    if unknown or not kinds:
+        raise InputError(f"sample_network: kinds must be among {', '.join(KINDS)}, got {list(kinds)}")
+    allowed = [kind for kind in KINDS if kind in kinds and MIN_NODES[kind] <= count]
+    if not allowed:
+        raise InputError(f"sample_network: no kind of {list(kinds)} exists with {count} nodes")
+    kind = allowed[int(rng.integers(len(allowed)))]
     generator_seed = int(rng.integers(2**31))
     cost_factor = float(10.0 ** rng.uniform(*COST_FACTOR_LOG10))
     volume_factor = float(10.0 ** rng.uniform(*VOLUME_FACTOR_LOG10))

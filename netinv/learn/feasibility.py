@@ -47,8 +47,30 @@ def feasible_orders(orders: torch.Tensor, source: torch.Tensor, owed: torch.Tens
     one, zero = torch.ones_like(total), torch.zeros_like(total)
     # both sides of the division masked, so that no inf or nan reaches the gradient
     margin = 1.0 - 4.0 * torch.finfo(total.dtype).eps
-    ratio = torch.where(short, torch.where(short, headroom, zero) / torch.where(short, total, one) * margin, one)
+    ratio = torch.where(short, share(torch.where(short, headroom, zero), torch.where(short, total, one)) * margin, one)
     return y * ratio[source]
+
+
+class _Share(torch.autograd.Function):
+    """q = a / b for 0 <= a < b, with a backward that never forms b**2 (which underflows to 0 when b is
+    tiny and turns the gradient into 0 / 0): dq/da = 1 / b, dq/db = -q / b."""
+
+    @staticmethod
+    def forward(ctx, a, b):
+        q = a / b
+        ctx.save_for_backward(q, b)
+        return q
+
+    @staticmethod
+    def backward(ctx, grad):
+        q, b = ctx.saved_tensors
+        return grad / b, -(grad * q) / b
+
+
+def share(part: torch.Tensor, whole: torch.Tensor) -> torch.Tensor:
+    """``part / whole`` for 0 <= part <= whole (a fraction of a positive whole), with finite gradients even
+    where ``whole`` is tiny. Same value as the division."""
+    return _Share.apply(part, whole)
 
 
 def repair(orders: np.ndarray, state, arrays) -> np.ndarray:

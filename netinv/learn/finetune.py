@@ -1,0 +1,517 @@
+"""Fine-tuning a trained GNN policy through the differentiable simulator (hindsight differentiable policy
+optimization, Alvo, Russo & Kanoria 2023).
+
+Imitation (:mod:`netinv.learn.train`) can only be as good as the fit to its teacher; fine-tuning
+optimizes what the simulator judges. Each step:
+
+1. draws ``small_per_step`` training networks of ``small_nodes`` nodes and ``large_per_step`` of
+   ``large_nodes`` nodes (log-uniform; kinds ``large_kinds``: plants serving hundreds of stores, which
+   the imitation data never holds) with :func:`netinv.learn.dataset.sample_network` from the training
+   seeds (``network_seed`` >= 1000; held-out evaluation networks use seeds < 1000), and demand paths;
+2. rolls the GNN policy through the twin (:mod:`netinv.learn.diffsim`) for ``periods`` periods from
+   each network's initial state, the ``periods_left`` feature counting down to the end as in
+   ``netinv evaluate``;
+3. loss = minus the mean over networks of the network's *normalized* profit
+
+       profit_n = sum_t mean_b profit[t, b] / (cost_scale_n * demand_scale_n * periods)
+
+   (cost scale [c] and total mean demand per period of :mod:`netinv.learn.features`: a 10-node
+   network and a 1,000-node one weigh alike), plus, when ``parent_weight`` > 0, that weight times the
+   Huber distance (in units of the edge scale mu) between the orders and those of the imitation-trained
+   parent model in the same states (an imitation regularizer that keeps the policy near its teacher's
+   behaviour where the profit says little);
+4. backpropagates through time (every ``truncate`` periods the state is cut from the gradient; None:
+   the whole horizon), clips the gradient norm to ``grad_clip`` and takes an Adam step.
+
+Every ``eval_every`` steps (and before the first), the model is scored on fixed validation networks
+(``validation_seed``, also >= 1000, never trained on) and fixed paths in the twin (equal to the
+simulator's profit); the best-scoring weights (the parent's, if nothing beat it) are saved.
+
+Determinism and resume: networks and paths of step k come from ``SeedSequence([seed, k])``; on a CPU
+with the same torch threads the run is deterministic. The training state (weights, optimizer, history,
+best weights) is written atomically to ``OUT.partial`` every ``save_every`` steps and when Ctrl-C or
+SIGTERM stops the run (after the current step); a rerun with the same arguments resumes there and ends
+with the checkpoint an uninterrupted run writes.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import hashlib
+import math
+import shlex
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import torch
+
+from netinv import attrs
+from netinv.errors import InputError
+from netinv.learn.checkpoint import (
+    card_path,
+    load_checkpoint,
+    load_model,
+    save_checkpoint,
+    save_model,
+    versions,
+)
+from netinv.learn.diffsim import DiffSim, TwinFeatures, TwinGNNPolicy
+from netinv.learn.train import TrainingInterrupted, _StopOnSignal
+
+PARTIAL_FORMAT = "netinv-finetune-state"
+
+
+@dataclass(frozen=True)
+class FinetuneConfig:
+    """What to fine-tune on and how.
+
+    steps: gradient steps.
+    seed: seeds the networks and demand paths of every step.
+    lr: Adam's learning rate at the first step; it follows a half cosine down to ``lr *
+        final_lr_fraction`` at the last step (1: constant). grad_clip: largest gradient norm of a step.
+    periods: horizon T of every rollout (from the network's initial state).
+    small_per_step / small_nodes / small_paths: networks of the imitation data's sizes per step, their
+        node range and demand paths each.
+    large_per_step / large_nodes / large_paths / large_kinds: larger networks per step (node count
+        log-uniform in the range), their paths each and the kinds drawn.
+    network_seed: base seed of the training networks (>= 1000, the training seeds).
+    validation_networks / validation_large / validation_paths / validation_seed: the fixed validation
+        set (small networks, large networks, paths each, base seed >= 1000 and != network_seed).
+    eval_every: steps between validations. save_every: steps between resumable states.
+    truncate: periods between cuts of the gradient through the state (None: full horizon).
+    parent_weight: weight of the Huber distance to the parent model's orders (0: off).
+    holding_log10: holding and pipeline holding costs of each training network times 10^U(low, high)
+        (domain randomization towards cheap storage relative to prices; (0, 0): as sampled).
+    shortage_log10: shortage costs of each training network times 10^U(low, high) (towards networks
+        where a backorder costs little beside the price, as in the published 9-node network; (0, 0): off).
+    threads: torch threads (None: leave torch's setting).
+    """
+
+    steps: int = 200
+    seed: int = 0
+    lr: float = 1e-3
+    final_lr_fraction: float = 0.1
+    grad_clip: float = 1.0
+    periods: int = 30
+    small_per_step: int = 4
+    small_nodes: tuple[int, int] = (5, 30)
+    small_paths: int = 8
+    large_per_step: int = 1
+    large_nodes: tuple[int, int] = (50, 1000)
+    large_paths: int = 2
+    large_kinds: tuple[str, ...] = ("distribution", "general")
+    network_seed: int = 1100
+    validation_networks: int = 12
+    validation_large: int = 3
+    validation_paths: int = 8
+    validation_seed: int = 1200
+    eval_every: int = 20
+    save_every: int = 10
+    truncate: int | None = None
+    parent_weight: float = 0.0
+    holding_log10: tuple[float, float] = (0.0, 0.0)
+    shortage_log10: tuple[float, float] = (0.0, 0.0)
+    threads: int | None = 1
+
+    def __post_init__(self):
+        for name in ("steps", "periods", "small_paths", "large_paths", "validation_paths", "eval_every",
+                     "save_every"):
+            value = getattr(self, name)
+            if not isinstance(value, int) or isinstance(value, bool) or value < 1:
+                raise InputError(f"finetune: {name} must be an integer >= 1, got {value!r}")
+        for name in ("seed", "small_per_step", "large_per_step", "validation_networks", "validation_large"):
+            value = getattr(self, name)
+            if not isinstance(value, int) or isinstance(value, bool) or value < 0:
+                raise InputError(f"finetune: {name} must be an integer >= 0, got {value!r}")
+        if self.small_per_step + self.large_per_step < 1:
+            raise InputError("finetune: small_per_step + large_per_step must be >= 1")
+        if self.validation_networks + self.validation_large < 1:
+            raise InputError("finetune: validation_networks + validation_large must be >= 1")
+        for name in ("network_seed", "validation_seed"):
+            if getattr(self, name) < 1000:
+                raise InputError(f"finetune: {name} must be >= 1000 (seeds below 1000 are the held-out "
+                                 f"evaluation networks), got {getattr(self, name)}")
+        if self.network_seed == self.validation_seed:
+            raise InputError("finetune: validation_seed must differ from network_seed")
+        for name in ("small_nodes", "large_nodes"):
+            low, high = getattr(self, name)
+            if not 2 <= low <= high:
+                raise InputError(f"finetune: {name} must be a range 2 <= low <= high, got {(low, high)}")
+        for name in ("lr", "grad_clip"):
+            value = getattr(self, name)
+            if not (isinstance(value, (int, float)) and math.isfinite(value) and value > 0):
+                raise InputError(f"finetune: {name} must be a number > 0, got {value!r}")
+        if not 0 < self.final_lr_fraction <= 1:
+            raise InputError(f"finetune: final_lr_fraction must be in (0, 1], got {self.final_lr_fraction!r}")
+        if not (math.isfinite(self.parent_weight) and self.parent_weight >= 0):
+            raise InputError(f"finetune: parent_weight must be a number >= 0, got {self.parent_weight!r}")
+        for name in ("holding_log10", "shortage_log10"):
+            low, high = getattr(self, name)
+            if not (math.isfinite(low) and math.isfinite(high) and low <= high):
+                raise InputError(f"finetune: {name} must be a range low <= high, got {getattr(self, name)}")
+        if self.truncate is not None and self.truncate < 1:
+            raise InputError(f"finetune: truncate must be None or an integer >= 1, got {self.truncate!r}")
+
+
+@dataclass(frozen=True)
+class StepMetrics:
+    """One step: its learning rate ``lr``, ``loss`` (minus the mean normalized profit, plus the regularizer), ``profit`` (mean
+    normalized profit of the step's networks), ``grad_norm`` (before clipping), the step's networks
+    (name, nodes), and where the step validated, ``validation`` (mean normalized profit on the validation
+    set) and ``best_step`` so far; wall ``seconds``."""
+
+    step: int
+    lr: float
+    loss: float
+    profit: float
+    grad_norm: float
+    networks: list
+    validation: float | None
+    best_step: int
+    seconds: float
+
+    def to_dict(self) -> dict:
+        return dataclasses.asdict(self)
+
+
+@dataclass
+class _Network:
+    name: str
+    info: dict
+    sim: DiffSim
+    features: TwinFeatures
+    demand: torch.Tensor  # (T, D, B)
+    scale: float  # cost_scale * demand_scale * periods
+
+
+def training_network(config: FinetuneConfig, seed_base: int, index: int, large: bool, paths: int,
+                     demand_seed) -> _Network:
+    """Network ``index`` of base seed ``seed_base`` (small or large, see :class:`FinetuneConfig`) with
+    ``paths`` demand paths drawn from ``demand_seed``."""
+    from netinv.demand import DemandSampler
+    from netinv.learn.dataset import KINDS, sample_network
+    from netinv.network.compile import compile_network
+
+    if large:
+        low, high = config.large_nodes
+        size = int(round(math.exp(np.random.default_rng([seed_base, index, 7]).uniform(math.log(low),
+                                                                                        math.log(high)))))
+        graph, info = sample_network(seed_base, index, (size, size), kinds=config.large_kinds)
+    else:
+        graph, info = sample_network(seed_base, index, config.small_nodes, kinds=KINDS)
+    low, high = config.holding_log10
+    if high > low or low != 0.0:
+        factor = 10.0 ** np.random.default_rng([seed_base, index, 8]).uniform(low, high)
+        for _, data in graph.nodes(data=True):
+            data[attrs.HOLDING_COST] = data.get(attrs.HOLDING_COST, 0.0) * factor
+        for _, _, data in graph.edges(data=True):
+            data[attrs.PIPELINE_HOLDING_COST] = data.get(attrs.PIPELINE_HOLDING_COST, 0.0) * factor
+        info = {**info, "holding_factor": float(factor)}
+    low, high = config.shortage_log10
+    if high > low or low != 0.0:
+        factor = 10.0 ** np.random.default_rng([seed_base, index, 9]).uniform(low, high)
+        for _, data in graph.nodes(data=True):
+            if data.get(attrs.SHORTAGE_COST) is not None:
+                data[attrs.SHORTAGE_COST] = data[attrs.SHORTAGE_COST] * factor
+        info = {**info, "shortage_factor": float(factor)}
+    arrays = compile_network(graph)
+    sim = DiffSim(arrays)
+    features = TwinFeatures(arrays)
+    demand = DemandSampler(arrays.demand_specs, seed=demand_seed).draw(0, config.periods, paths)
+    net = features.network
+    scale = float(net.cost_scale * max(net.demand_scale, 1e-9) * config.periods)
+    return _Network(info["name"], {"seed": seed_base, "index": index, "nodes": info["nodes"], "kind": info["kind"]},
+                    sim, features, torch.from_numpy(np.ascontiguousarray(demand)), scale)
+
+
+def step_networks(config: FinetuneConfig, step: int) -> list[_Network]:
+    """The networks and demand paths of step ``step`` (a pure function of the configuration)."""
+    rng = np.random.default_rng([config.seed, step])
+    seeds = rng.integers(2**31, size=config.small_per_step + config.large_per_step)
+    out = []
+    for k in range(config.small_per_step):
+        index = step * config.small_per_step + k
+        out.append(training_network(config, config.network_seed, index, False, config.small_paths, int(seeds[k])))
+    for k in range(config.large_per_step):
+        index = 1_000_000 + step * config.large_per_step + k
+        out.append(training_network(config, config.network_seed, index, True, config.large_paths,
+                                    int(seeds[config.small_per_step + k])))
+    return out
+
+
+def validation_networks(config: FinetuneConfig) -> list[_Network]:
+    """The fixed validation set (networks never trained on, fixed paths)."""
+    out = [training_network(config, config.validation_seed, k, False, config.validation_paths, [config.validation_seed, k])
+           for k in range(config.validation_networks)]
+    out += [training_network(config, config.validation_seed, 1_000_000 + k, True, config.validation_paths,
+                             [config.validation_seed, 1_000_000 + k]) for k in range(config.validation_large)]
+    return out
+
+
+def normalized_profit(model, network: _Network, periods: int, *, parent=None, truncate: int | None = None):
+    """(normalized profit, Huber distance to the parent's orders or None) of ``model`` on ``network``."""
+    policy = TwinGNNPolicy(model, network.sim, network.features, periods=periods)
+    distances = []
+    if parent is not None:
+        reference = TwinGNNPolicy(parent, network.sim, network.features, periods=periods)
+        mu = network.features.mu
+
+        def act(state):
+            orders = policy(state)
+            with torch.no_grad():
+                target = reference(state.detach())
+            distances.append(torch.nn.functional.huber_loss(orders / mu, target / mu))
+            return orders
+    else:
+        act = policy
+    rollout = network.sim.rollout(act, network.demand, truncate=truncate)
+    profit = rollout.profit.sum(dim=0).mean() / network.scale
+    return profit, (torch.stack(distances).mean() if distances else None)
+
+
+@torch.no_grad()
+def validate(model, networks: list[_Network], periods: int) -> float:
+    """Mean normalized profit of ``model`` on ``networks`` (the twin; equal to the simulator's)."""
+    model.eval()
+    return float(np.mean([float(normalized_profit(model, n, periods)[0]) for n in networks]))
+
+
+def finetune(model_path: str | Path, out_path: str | Path, config: FinetuneConfig = FinetuneConfig(), *,
+             progress: Callable[[StepMetrics, int], None] | None = None, resume: bool = True) -> dict:
+    """Fine-tune the model at ``model_path`` (see the module docstring) and save the best-validating
+    weights to ``out_path`` with a model card beside it.
+
+    ``progress(metrics, steps)`` is called after every step. Returns ``checkpoint`` and ``card`` (paths),
+    ``best_step``, ``validation`` (the parent's and the best validation profit), ``steps_run``,
+    ``resumed_from`` (the step a resumed run started after, else None), ``history`` and ``seconds``."""
+    started = time.perf_counter()
+    if config.threads is not None:
+        torch.set_num_threads(config.threads)
+    model_path, out_path = Path(model_path), Path(out_path)
+    parent_sha = hashlib.sha256(model_path.read_bytes()).hexdigest() if model_path.is_file() else None
+    model = load_model(model_path)
+    parent = None
+    if config.parent_weight > 0:
+        parent = load_model(model_path)
+        for p in parent.parameters():
+            p.requires_grad_(False)
+    partial_path = out_path.with_name(out_path.name + ".partial")
+    fingerprint = {"parent_sha256": parent_sha,
+                   **{k: v for k, v in _plain(dataclasses.asdict(config)).items() if k != "threads"}}
+    optimizer = torch.optim.Adam(model.parameters(), lr=config.lr)
+    validation = validation_networks(config)
+    history: list[dict] = []
+    best = {"step": 0, "profit": -math.inf, "state": _copy_state(model), "parent": None}
+    resumed_from = None
+    if resume and partial_path.exists():
+        resumed_from = _restore(partial_path, fingerprint, model, optimizer, history, best)
+    if best["parent"] is None:
+        best["parent"] = best["profit"] = validate(model, validation, config.periods)
+
+    with _StopOnSignal() as stop:
+        step = len(history)
+        while step < config.steps:
+            if stop.is_set():
+                _save_partial(partial_path, fingerprint, model, optimizer, history, best)
+                raise TrainingInterrupted(_interrupted_message(step, config.steps, partial_path))
+            step += 1
+            tick = time.perf_counter()
+            networks = step_networks(config, step)
+            model.train()
+            profits, losses = [], []
+            optimizer.zero_grad(set_to_none=True)
+            for network in networks:
+                profit, distance = normalized_profit(model, network, config.periods, parent=parent,
+                                                     truncate=config.truncate)
+                loss = -profit
+                if distance is not None:
+                    loss = loss + config.parent_weight * distance
+                (loss / len(networks)).backward()
+                profits.append(float(profit.detach()))
+                losses.append(float(loss.detach()))
+            grad_norm = float(torch.nn.utils.clip_grad_norm_(model.parameters(), config.grad_clip))
+            for group in optimizer.param_groups:
+                group["lr"] = learning_rate(config, step)
+            if math.isfinite(grad_norm):
+                optimizer.step()
+            score = None
+            if step % config.eval_every == 0 or step == config.steps:
+                score = validate(model, validation, config.periods)
+                if score > best["profit"]:
+                    best.update(step=step, profit=score, state=_copy_state(model))
+            metrics = StepMetrics(step=step, lr=learning_rate(config, step), loss=float(np.mean(losses)), profit=float(np.mean(profits)),
+                                  grad_norm=grad_norm, networks=[[n.name, n.info["nodes"]] for n in networks],
+                                  validation=score, best_step=best["step"], seconds=time.perf_counter() - tick)
+            history.append(metrics.to_dict())
+            if step % config.save_every == 0 and step < config.steps:
+                _save_partial(partial_path, fingerprint, model, optimizer, history, best)
+            if progress is not None:
+                progress(metrics, config.steps)
+
+    model.load_state_dict(best["state"])
+    seconds = time.perf_counter() - started
+    card = _card(config, model_path, parent_sha, out_path, validation, history, best, seconds)
+    save_model(model, out_path, card)
+    partial_path.unlink(missing_ok=True)
+    return {"checkpoint": str(out_path), "card": str(card_path(out_path)), "best_step": best["step"],
+            "validation": {"parent": best["parent"], "best": best["profit"]}, "steps_run": len(history),
+            "resumed_from": resumed_from, "history": history, "seconds": seconds}
+
+
+def parse_config(values: dict) -> FinetuneConfig:
+    """A :class:`FinetuneConfig` from command-line values: field name (underscores or dashes) -> text (or
+    an already typed value); ranges and lists as ``"50,1000"`` or ``"50-1000"``, ``truncate`` / ``threads``
+    ``"none"`` for None. Fields not given keep their defaults; a bad value raises an InputError naming it."""
+    fields = {f.name: f for f in dataclasses.fields(FinetuneConfig)}
+    default = FinetuneConfig()
+    out = {}
+    for raw_name, value in values.items():
+        name = raw_name.replace("-", "_")
+        if name not in fields:
+            raise InputError(f"finetune: unknown setting {raw_name!r}; known: {', '.join(sorted(fields))}")
+        current = getattr(default, name)
+        try:
+            if not isinstance(value, str):
+                out[name] = tuple(value) if isinstance(current, tuple) else value
+            elif name in ("truncate", "threads") and value.lower() == "none":
+                out[name] = None
+            elif isinstance(current, tuple):
+                parts = [p.strip() for p in (value.split(",") if "," in value else _range_parts(value))]
+                kind = str if name == "large_kinds" else type(current[0])
+                out[name] = tuple(kind(p) for p in parts)
+            elif isinstance(current, bool):
+                out[name] = value.lower() in ("1", "true", "yes")
+            elif isinstance(current, int) or name in ("truncate", "threads"):
+                out[name] = int(value)
+            else:
+                out[name] = float(value)
+        except ValueError:
+            raise InputError(f"finetune: {raw_name}: cannot read {value!r}") from None
+    return FinetuneConfig(**out)
+
+
+def _range_parts(text: str) -> list[str]:
+    """``"50-1000"`` -> ["50", "1000"]; a leading minus sign belongs to the first number."""
+    head, sep, tail = text[1:].partition("-")
+    return [text[0] + head, tail] if sep else [text]
+
+
+def learning_rate(config: FinetuneConfig, step: int) -> float:
+    """The learning rate of step ``step`` (1-based): a half cosine from ``lr`` to ``lr * final_lr_fraction``."""
+    progress = (step - 1) / max(config.steps - 1, 1)
+    low = config.final_lr_fraction
+    return config.lr * (low + (1.0 - low) * 0.5 * (1.0 + math.cos(math.pi * progress)))
+
+
+def finetune_command(model_path, out_path, config: FinetuneConfig) -> str:
+    """The ``netinv finetune`` command line that runs this fine-tuning again: every setting that differs
+    from the default as ``--name-with-dashes=VALUE`` (ranges and lists comma-separated)."""
+    parts = ["netinv", "finetune", "--model", str(model_path), "--out", str(out_path)]
+    default = FinetuneConfig()
+    for field in dataclasses.fields(FinetuneConfig):
+        value = getattr(config, field.name)
+        if value == getattr(default, field.name) and field.name not in ("steps", "seed"):
+            continue
+        text = ",".join(str(v) for v in value) if isinstance(value, tuple) else str(value)
+        parts.append(f"--{field.name.replace('_', '-')}={text}")  # '=': a value may start with '-'
+
+    return shlex.join(parts)
+
+
+# ------------------------------------------------------------------------------------------------
+# resumable state and the card
+
+
+def _copy_state(model) -> dict:
+    return {key: value.detach().clone() for key, value in model.state_dict().items()}
+
+
+def _plain(value):
+    if isinstance(value, dict):
+        return {k: _plain(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_plain(v) for v in value]
+    return value
+
+
+def _save_partial(path: Path, fingerprint, model, optimizer, history, best) -> None:
+    save_checkpoint({"format": PARTIAL_FORMAT, "fingerprint": fingerprint, "model": _copy_state(model),
+                     "optimizer": optimizer.state_dict(), "history": history, "best_step": best["step"],
+                     "best_profit": best["profit"], "parent_profit": best["parent"], "best_state": best["state"]},
+                    path)
+
+
+def _restore(path: Path, fingerprint, model, optimizer, history, best) -> int:
+    state = load_checkpoint(path)
+    if state.get("format") != PARTIAL_FORMAT:
+        raise InputError(f"{path}: not a netinv fine-tuning state; delete it to start afresh")
+    saved = state.get("fingerprint")
+    if not isinstance(saved, dict):
+        raise InputError(f"{path}: fine-tuning state without a fingerprint; delete it to start afresh")
+    differ = [key for key in fingerprint if saved.get(key) != fingerprint[key]]
+    if differ:
+        key = differ[0]
+        raise InputError(f"{path}: left by a run with another model or settings ({key}: {saved.get(key)!r} then, "
+                         f"{fingerprint[key]!r} now); delete it to start afresh")
+    try:
+        model.load_state_dict(state["model"])
+        optimizer.load_state_dict(state["optimizer"])
+        history.extend(state["history"])
+        best.update(step=int(state["best_step"]), profit=float(state["best_profit"]),
+                    parent=float(state["parent_profit"]),
+                    state={k: v.clone() for k, v in state["best_state"].items()})
+    except (KeyError, TypeError, ValueError, RuntimeError) as exc:
+        raise InputError(f"{path}: damaged fine-tuning state ({type(exc).__name__}); delete it to start "
+                         "afresh") from None
+    return len(history)
+
+
+def _interrupted_message(finished: int, steps: int, partial: Path) -> str:
+    if finished == 0:
+        return "fine-tuning interrupted before the first step finished; nothing to resume from"
+    return f"fine-tuning interrupted after step {finished} of {steps}; the same command resumes from {partial}"
+
+
+def _card(config: FinetuneConfig, model_path: Path, parent_sha, out_path: Path, validation, history, best,
+          seconds) -> dict:
+    sizes = [nodes for h in history for _, nodes in h["networks"]]
+    return {
+        "data": {
+            "method": "hindsight differentiable policy optimization (Alvo, Russo & Kanoria 2023) through "
+                      "netinv.learn.diffsim, from the parent model's imitation training",
+            "parent": {"checkpoint": str(model_path), "sha256": parent_sha},
+            "training_networks": {
+                "sampler": "netinv.learn.dataset.sample_network",
+                "seed": config.network_seed,
+                "small_indices": [0, config.steps * config.small_per_step],
+                "large_indices": [1_000_000, 1_000_000 + config.steps * config.large_per_step],
+                "networks": len(sizes),
+                "nodes_min": min(sizes) if sizes else None,
+                "nodes_max": max(sizes) if sizes else None,
+                "nodes_mean": float(np.mean(sizes)) if sizes else None,
+            },
+            "validation_networks": [[n.name, n.info["nodes"]] for n in validation],
+        },
+        "configuration": {
+            **_plain(dataclasses.asdict(config)),
+            "optimizer": {"name": "Adam", "lr": config.lr, "grad_clip_norm": config.grad_clip},
+            "loss": "minus mean over networks of sum_t mean_b profit / (cost_scale * demand_scale * periods)"
+                    + (f" + {config.parent_weight} * Huber(orders, parent orders) [mu]" if config.parent_weight else ""),
+            "torch_threads": torch.get_num_threads(),
+        },
+        "metrics": {
+            "parent_validation_profit": best["parent"],
+            "best_validation_profit": best["profit"],
+            "best_step": best["step"],
+            "steps_run": len(history),
+            "history": history,
+            "seconds": round(seconds, 3),
+        },
+        "versions": versions(),
+        "date": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
+        "retrain": finetune_command(model_path, out_path, config),
+    }

@@ -1,0 +1,183 @@
+"""Fine-tuning through the twin: it raises the profit the simulator measures, resumes exactly, and
+leaves a complete model card."""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import signal
+
+import numpy as np
+import pytest
+import torch
+
+from netinv.demand import DemandSampler
+from netinv.errors import InputError
+from netinv.learn.checkpoint import load_card, load_model, save_model
+from netinv.learn.diffsim import DiffSim, TwinFeatures
+from netinv.learn.finetune import (
+    FinetuneConfig,
+    _Network,
+    finetune,
+    normalized_profit,
+    step_networks,
+)
+from netinv.learn.model import ModelConfig, OrderGNN
+from netinv.learn.policy import GNNPolicy
+from netinv.learn.train import TrainingInterrupted
+from netinv.network.compile import compile_network
+from netinv.network.generators import generate
+from netinv.sim.simulator import SimConfig, simulate
+
+PERIODS = 10
+
+
+def tiny_config(**changes) -> FinetuneConfig:
+    base = dict(steps=4, lr=3e-3, periods=PERIODS, small_per_step=1, small_nodes=(5, 8), small_paths=2,
+                large_per_step=1, large_nodes=(30, 40), large_paths=1, validation_networks=1, validation_large=0,
+                validation_paths=2, eval_every=2, save_every=1)
+    base.update(changes)
+    return FinetuneConfig(**base)
+
+
+@pytest.fixture
+def parent(tmp_path):
+    torch.manual_seed(0)
+    path = tmp_path / "parent.pt"
+    save_model(OrderGNN(ModelConfig(hidden=16, layers=2)), path, {"note": "test parent"})
+    return path
+
+
+def simulated_profit(arrays, model, demand: np.ndarray) -> np.ndarray:
+    periods, _, paths = demand.shape
+    result = simulate(arrays, GNNPolicy(model), SimConfig(periods=periods, paths=paths, block_paths=paths),
+                      demand=demand)
+    return result.path_profits * periods
+
+
+def test_a_few_steps_raise_the_profit_the_simulator_measures():
+    arrays = compile_network(generate("distribution", 8, 2))
+    demand = np.ascontiguousarray(DemandSampler(arrays.demand_specs, seed=3).draw(0, PERIODS, 4))
+    features = TwinFeatures(arrays)
+    scale = float(features.network.cost_scale * features.network.demand_scale * PERIODS)
+    network = _Network("tiny", {"nodes": arrays.num_nodes}, DiffSim(arrays), features, torch.from_numpy(demand), scale)
+    torch.manual_seed(1)
+    model = OrderGNN(ModelConfig(hidden=16, layers=2))
+    with torch.no_grad():
+        before_twin = float(normalized_profit(model.eval(), network, PERIODS)[0])
+    before_sim = simulated_profit(arrays, model, demand)
+    optimizer = torch.optim.Adam(model.parameters(), lr=1e-2)
+    for _ in range(8):
+        model.train()
+        optimizer.zero_grad()
+        (-normalized_profit(model, network, PERIODS)[0]).backward()
+        optimizer.step()
+    with torch.no_grad():
+        after_twin = float(normalized_profit(model.eval(), network, PERIODS)[0])
+    after_sim = simulated_profit(arrays, model, demand)
+    assert after_twin > before_twin
+    # the simulator, the judge, agrees: on the same paths the mean profit went up, by the twin's amount
+    assert after_sim.mean() > before_sim.mean()
+    np.testing.assert_allclose(after_sim.mean() / scale, after_twin, rtol=1e-4, atol=1e-5)
+    np.testing.assert_allclose(before_sim.mean() / scale, before_twin, rtol=1e-4, atol=1e-5)
+
+
+def test_training_networks_use_training_seeds_and_are_reproducible():
+    config = tiny_config()
+    first, again = step_networks(config, 3), step_networks(config, 3)
+    assert [n.name for n in first] == [n.name for n in again]
+    assert all(torch.equal(a.demand, b.demand) for a, b in zip(first, again))
+    assert all(n.info["seed"] >= 1000 for n in first)
+    assert 30 <= first[-1].info["nodes"] <= 40
+    with pytest.raises(InputError, match="network_seed must be >= 1000"):
+        FinetuneConfig(network_seed=7)
+
+
+def test_card_fields(parent, tmp_path):
+    out = tmp_path / "tuned.pt"
+    result = finetune(parent, out, tiny_config())
+    card = load_card(out)
+    assert card["data"]["parent"]["sha256"] == hashlib.sha256(parent.read_bytes()).hexdigest()
+    assert card["data"]["training_networks"]["seed"] >= 1000
+    assert card["data"]["training_networks"]["networks"] == 8
+    assert card["configuration"]["steps"] == 4 and card["configuration"]["optimizer"]["name"] == "Adam"
+    history = card["metrics"]["history"]
+    assert [h["step"] for h in history] == [1, 2, 3, 4]
+    assert all(np.isfinite(h["loss"]) and np.isfinite(h["grad_norm"]) for h in history)
+    assert [h["validation"] is not None for h in history] == [False, True, False, True]
+    assert card["metrics"]["best_validation_profit"] >= card["metrics"]["parent_validation_profit"]
+    assert card["versions"]["netinv"] and card["retrain"].startswith("netinv finetune --model")
+    assert card["checkpoint"]["sha256"] == hashlib.sha256(out.read_bytes()).hexdigest()
+    assert result["steps_run"] == 4 and not out.with_name(out.name + ".partial").exists()
+    load_model(out)  # loads with weights_only
+
+
+def test_resume_after_interrupt_equals_an_uninterrupted_run(parent, tmp_path):
+    config = tiny_config(eval_every=1)
+    whole = finetune(parent, tmp_path / "whole.pt", config)
+
+    def interrupt(metrics, steps):
+        if metrics.step == 2:
+            os.kill(os.getpid(), signal.SIGINT)  # caught: the run stops before step 3, keeping steps 1-2
+
+    cut = tmp_path / "cut.pt"
+    with pytest.raises(TrainingInterrupted, match="after step 2 of 4"):
+        finetune(parent, cut, config, progress=interrupt)
+    assert cut.with_name("cut.pt.partial").exists() and not cut.exists()
+    resumed = finetune(parent, cut, config)
+    assert resumed["resumed_from"] == 2
+    a, b = load_model(tmp_path / "whole.pt").state_dict(), load_model(cut).state_dict()
+    assert all(torch.equal(a[k], b[k]) for k in a)
+    assert [h["loss"] for h in resumed["history"]] == [h["loss"] for h in whole["history"]]
+    assert resumed["best_step"] == whole["best_step"]
+
+
+def test_resume_refuses_other_settings(parent, tmp_path):
+    out = tmp_path / "m.pt"
+
+    def interrupt(metrics, steps):
+        os.kill(os.getpid(), signal.SIGINT)
+
+    with pytest.raises(TrainingInterrupted):
+        finetune(parent, out, tiny_config(), progress=interrupt)
+    with pytest.raises(InputError, match="another model or settings"):
+        finetune(parent, out, tiny_config(lr=1e-3))
+
+
+def test_retrain_command_reads_back_as_the_same_configuration():
+    import shlex
+
+    from netinv.learn.finetune import finetune_command, parse_config
+
+    config = tiny_config(holding_log10=(-1.5, 0.0), large_kinds=("general",), truncate=5)
+    words = shlex.split(finetune_command("models/a.pt", "models/b.pt", config))
+    assert words[:6] == ["netinv", "finetune", "--model", "models/a.pt", "--out", "models/b.pt"]
+    options = dict(word[2:].split("=", 1) for word in words[6:])
+    assert parse_config(options) == config
+    assert parse_config({"large-nodes": "50-1000"}).large_nodes == (50, 1000)
+    with pytest.raises(InputError, match="steps: cannot read"):
+        parse_config({"steps": "many"})
+    with pytest.raises(InputError, match="unknown setting"):
+        parse_config({"epochs": "3"})
+
+
+def test_the_cards_retrain_command_through_the_cli_gives_the_same_weights(parent, tmp_path):
+    """`netinv finetune` (the command the card records) reproduces a fine-tuning done in Python."""
+    import shlex
+    import subprocess
+    import sys
+
+    first = tmp_path / "first.pt"
+    finetune(parent, first, tiny_config(holding_log10=(-0.5, 0.0)))
+    words = shlex.split(load_card(first)["retrain"])
+    assert words[:2] == ["netinv", "finetune"]
+    words[words.index("--out") + 1] = str(tmp_path / "again.pt")
+    done = subprocess.run([sys.executable, "-c", "from netinv.cli import main; main()", *words[1:], "--json"],
+                          capture_output=True, text=True, timeout=600)
+    assert done.returncode == 0, done.stderr
+    a, b = load_model(first).state_dict(), load_model(tmp_path / "again.pt").state_dict()
+    assert all(torch.equal(a[k], b[k]) for k in a)
+    bad = subprocess.run([sys.executable, "-c", "from netinv.cli import main; main()", "finetune", "--model",
+                          str(parent), "--out", str(tmp_path / "x.pt"), "--steps=many"],
+                         capture_output=True, text=True, timeout=600)
+    assert bad.returncode == 2 and bad.stderr.strip() == "error: finetune: steps: cannot read 'many'"
