@@ -263,40 +263,6 @@ class _Incumbent:
             self.cost, self.placement = cost, (S.copy(), SI_f, tau)
 
 
-def _subgradient(base: GSMInstance, ranges: StageRanges, dropped, lam: np.ndarray, iterations: int,
-                 incumbent: _Incumbent, tolerance: float, deadline: float) -> tuple[float, np.ndarray]:
-    """max over lambda >= 0 of the Lagrangian bound on the placements inside ``ranges`` (subgradient
-    steps, Polyak step size towards the incumbent, step halved after 8 steps without progress).
-    Returns (best bound, its multipliers); every DP answer is offered to the incumbent."""
-    from netinv.analytic.gsm_tree import tree_dp_fast as tree_dp_core
-
-    ds, dt, dl = dropped
-    N = base.num_stages
-    best, best_lam = -np.inf, lam.copy()
-    theta, stall = 1.0, 0
-    for _ in range(iterations):
-        a, b = np.zeros(N), np.zeros(N)
-        np.add.at(a, ds, lam)
-        np.add.at(b, dt, -lam)
-        total, S, SI = tree_dp_core(base, a, b, ranges=ranges)
-        if not np.isfinite(total):
-            return np.inf, lam
-        value = total + float(lam @ dl)
-        incumbent.consider(S, SI)
-        if value > best:
-            best, best_lam, stall = value, lam.copy(), 0
-        else:
-            stall += 1
-            if stall >= 8:
-                theta, stall = theta / 2, 0
-        g = (S[ds] + dl - SI[dt]).astype(float)
-        norm = float(g @ g)
-        if best >= incumbent.cost * (1 - tolerance) or norm == 0 or time.perf_counter() > deadline:
-            break
-        lam = np.maximum(0.0, lam + theta * (incumbent.cost - value) / norm * g)
-    return best, best_lam
-
-
 def reduce_ranges(base: GSMInstance, ranges: StageRanges, dropped, lam: np.ndarray, cutoff: float) -> StageRanges:
     """Lagrangian domain reduction: the ranges of S, SI and tau that hold every placement cheaper than
     ``cutoff`` (possibly empty: then none is).
@@ -344,7 +310,7 @@ def solve_gsm_reduced(instance: GSMInstance, options: GSMOptions = GSMOptions(),
     """Lagrangian domain reduction, then the breakpoint-refinement MILP on what is left.
 
     Rounds of: subgradient on the Lagrangian relaxation of the edges outside a spanning tree
-    (:func:`_subgradient`, multipliers carried over), then :func:`reduce_ranges` with cutoff = the
+    (:func:`_lagrangian_bound`, multipliers carried over), then :func:`reduce_ranges` with cutoff = the
     incumbent's cost (1 + tolerance / 10), so the incumbent stays inside. Each round's bound holds for
     the placements inside the current ranges, the others cost more than the incumbent: min(bound,
     incumbent's cost) bounds the instance. Stops when the bound meets the incumbent or the ranges
@@ -369,7 +335,8 @@ def solve_gsm_reduced(instance: GSMInstance, options: GSMOptions = GSMOptions(),
     proven = False
     while rounds < reductions:
         rounds += 1
-        value, lam = _subgradient(base, ranges, dropped, lam, iterations, incumbent, tol / 10, deadline)
+        value, lam, _, _ = _lagrangian_bound(base, ranges, dropped, lam, iterations, incumbent, tol / 10, deadline,
+                                             every_answer=True, min_iterations=0)
         bound = max(bound, min(value, cutoff))
         if incumbent.cost - bound <= tol * max(1.0, incumbent.cost):
             proven = True
@@ -400,24 +367,31 @@ def solve_gsm_reduced(instance: GSMInstance, options: GSMOptions = GSMOptions(),
 
 
 def _lagrangian_bound(base: GSMInstance, ranges: StageRanges, dropped, lam: np.ndarray, iterations: int,
-                      incumbent: _Incumbent, tolerance: float, deadline: float):
-    """:func:`_subgradient` that also returns the tree DP's answer (S, SI) at the best multipliers:
-    (best bound, its multipliers, S, SI); bound = inf and S = None when no point fits ``ranges``."""
+                      incumbent: _Incumbent, tolerance: float, deadline: float, *, every_answer: bool = False,
+                      min_iterations: int = 1):
+    """max over lambda >= 0 of the Lagrangian bound on the placements inside ``ranges`` (subgradient
+    steps, Polyak step size towards the incumbent, step halved after 8 steps without progress), with the
+    tree DP's answer (S, SI) at the best multipliers: (best bound, its multipliers, S, SI); bound = inf
+    and S = None when no point fits ``ranges``. The answers at improving multipliers (``every_answer``:
+    every answer) are offered to the incumbent, made feasible."""
     from netinv.analytic.gsm_tree import tree_dp_fast as tree_dp_core
 
     ds, dt, dl = dropped
     N = base.num_stages
     best, best_lam, best_answer = -np.inf, lam.copy(), (None, None)
     theta, stall = 1.0, 0
-    for _ in range(max(iterations, 1)):
+    for _ in range(max(iterations, min_iterations)):
         a = np.bincount(ds, weights=lam, minlength=N)
         b = -np.bincount(dt, weights=lam, minlength=N)
         total, S, SI = tree_dp_core(base, a, b, ranges=ranges)
         if not np.isfinite(total):
             return np.inf, lam, None, None
         value = total + float(lam @ dl)
+        if every_answer:
+            incumbent.consider(S, SI)
         if value > best:
-            incumbent.consider(S, SI)  # the answers at improving multipliers, made feasible
+            if not every_answer:
+                incumbent.consider(S, SI)
             best, best_lam, best_answer, stall = value, lam.copy(), (S, SI), 0
         else:
             stall += 1

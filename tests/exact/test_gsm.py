@@ -143,7 +143,7 @@ def test_lagrangian_domain_reduction_keeps_every_cheaper_placement(seed):
     import itertools
 
     from netinv.errors import InputError
-    from netinv.exact.gsm_bnb import _Incumbent, _relaxation, _subgradient, reduce_ranges
+    from netinv.exact.gsm_bnb import _Incumbent, _lagrangian_bound, _relaxation, reduce_ranges
     from netinv.exact.gsm_instance import StageRanges
 
     instance = gsm_instance(random_gsm_graph(seed, 6, tree=False))
@@ -151,7 +151,8 @@ def test_lagrangian_domain_reduction_keeps_every_cheaper_placement(seed):
     _, dropped, base, _ = _relaxation(instance)
     incumbent = _Incumbent(instance)
     ranges = StageRanges.of(instance)
-    _, lam = _subgradient(base, ranges, dropped, np.zeros(len(dropped[0])), 30, incumbent, 1e-9, np.inf)
+    _, lam, _, _ = _lagrangian_bound(base, ranges, dropped, np.zeros(len(dropped[0])), 30, incumbent, 1e-9, np.inf,
+                                     every_answer=True)
     cutoff = optimum * 1.05 + 1e-9
     reduced = reduce_ranges(base, ranges, dropped, lam, cutoff)
     s_up = ranges.service_high
