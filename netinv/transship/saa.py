@@ -133,6 +133,13 @@ def _decompose(problem, demand, *, pooling, levels, bundle) -> StockingResult:
     gap = (objective - bound) / max(1.0, abs(objective))
     solution = Solution(status=status, objective=objective, form="cost", bound=bound, gap=gap, seconds=seconds,
                         size=size)
+    return _result(problem, level_values, per_sample, transshipped, solution)
+
+
+def _result(problem: TransshipmentProblem, level_values: np.ndarray, per_sample: np.ndarray,
+            transshipped: np.ndarray, solution: Solution) -> StockingResult:
+    """The result from the levels, each sample's cost and the mean transshipped quantity per edge."""
+    K = per_sample.size
     return StockingResult(
         levels={n: float(v) for n, v in zip(problem.locations, level_values, strict=True)},
         expected_cost=float(per_sample.mean()),
@@ -255,11 +262,4 @@ def _solve(problem, demand, *, pooling, levels, solver) -> StockingResult:
     transshipped[edges] = moved.mean(axis=0) if X else 0.0
     solution = Solution(status=result.status, objective=result.objective, form="cost", bound=result.bound,
                         gap=result.gap, seconds=seconds, size=size)
-    return StockingResult(
-        levels={n: float(v) for n, v in zip(problem.locations, level_values, strict=True)},
-        expected_cost=float(per_sample.mean()),
-        stderr=float(per_sample.std(ddof=1) / np.sqrt(K)) if K > 1 else float("nan"),
-        transshipped={label: float(q) for label, q in zip(problem.edge_labels(), transshipped, strict=True)},
-        sample_costs=per_sample,
-        solution=solution,
-    )
+    return _result(problem, level_values, per_sample, transshipped, solution)
