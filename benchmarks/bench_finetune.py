@@ -8,6 +8,10 @@ Prints one table and, with ``--record``, appends it to RESULTS.md.
     python benchmarks/bench_finetune.py --parent models/gnn-imitation.pt --model models/gnn.pt \
         [--held-out 10] [--sizes 100,1000] [--base-stock] [--record]
 
+``--reference out/evaluate_ft/results.json`` adds, from a ``netinv evaluate`` results file of the same
+suites and paths, the teacher's profit on the held-out networks (each model's gap to it, and their means)
+and tuned base-stock's at scale (whether the candidate still beats it), without solving them again.
+
 ``--feature-ranges 1000,10000`` instead checks that the GNN's input features on generated distribution
 networks of those sizes (states visited by ``--model`` over 30 periods) stay within the ranges seen on
 40 training networks of 5-30 nodes (seed 1100), and lists the features that leave them.
@@ -37,6 +41,7 @@ def main() -> None:
     parser.add_argument("--sizes", default="100,1000")
     parser.add_argument("--base-stock", action="store_true", help="also tune base-stock at scale (slow)")
     parser.add_argument("--record", action="store_true")
+    parser.add_argument("--reference", default=None, help="netinv evaluate results.json: teacher and base-stock")
     parser.add_argument("--feature-ranges", default=None, help="sizes to check instead (e.g. 1000,10000)")
     parser.add_argument("--timing", default=None, help="sizes to time the decision of both models at instead")
     args = parser.parse_args()
@@ -59,11 +64,24 @@ def main() -> None:
     torch.set_num_threads(1)
     models = {"parent": load_model(args.parent), "fine-tuned": load_model(args.model)}
     config = ev.EvaluateConfig()
+    reference = _reference(args.reference, config, args.paths) if args.reference else {}
+    gaps = {"parent": [], "fine-tuned": []}
     rows = []
     started = time.perf_counter()
 
-    def compare(label, arrays, demand, extra=""):
+    def compare(label, arrays, demand, extra="", key=None):
         profits = {name: ev._profits(arrays, ev._gnn(m), demand) for name, m in models.items()}
+        known = reference.get(key, {})
+        if "teacher" in known:
+            teacher = known["teacher"]
+            for name in gaps:
+                gaps[name].append((teacher - profits[name].mean()) / abs(teacher))
+            extra = (f"teacher {teacher:.5g}; gap to teacher {gaps['parent'][-1]:+.2%} -> "
+                     f"{gaps['fine-tuned'][-1]:+.2%}")
+        if "base_stock" in known:
+            base = known["base_stock"]
+            tuned_mean = profits["fine-tuned"].mean()
+            extra = f"tuned base-stock {base:.4g}: fine-tuned {'beats' if tuned_mean > base else 'LOSES TO'} it"
         paired = ev._paired(profits["fine-tuned"], profits["parent"])
         parent, tuned = profits["parent"].mean(), profits["fine-tuned"].mean()
         change = (tuned - parent) / abs(parent) if parent else float("nan")
@@ -75,7 +93,8 @@ def main() -> None:
     for k in range(args.held_out):
         graph, info = sample_network(config.held_out_seed, k, config.nodes)
         arrays = compile_network(graph)
-        compare(info["name"], arrays, ev._demand(arrays, config.periods, args.paths, config.seed + 7919 * k))
+        compare(info["name"], arrays, ev._demand(arrays, config.periods, args.paths, config.seed + 7919 * k),
+                key=f"held-out/{config.held_out_seed}/{k}")
 
     arrays = compile_network(load(ev.SCENARIOS / "perez2021_network.yaml"))
     from netinv.demand_paths import read_demand_paths
@@ -90,7 +109,7 @@ def main() -> None:
         if args.base_stock:
             base = ev._profits(arrays, ev._tuned_base_stock(arrays, groups="echelon", seed=config.seed), demand)
             extra = f"tuned base-stock {base.mean():.4g}"
-        compare(f"distribution_{n}_seed{config.scale_seed}", arrays, demand, extra)
+        compare(f"distribution_{n}_seed{config.scale_seed}", arrays, demand, extra, key=f"scale/{n}")
 
     text = table(["network", "nodes", "parent profit", "fine-tuned profit", "fine-tuned minus parent (paired)",
                   "change", "note"], rows)
@@ -98,11 +117,39 @@ def main() -> None:
     notes = (f"Parent {args.parent}, fine-tuned {args.model}; torch {torch.__version__}, 1 thread; "
              f"{time.perf_counter() - started:.0f} s wall. Mean total profit over the horizon (30 periods) per "
              "network; paired over the same demand paths (those of netinv evaluate).")
+    if gaps["parent"]:
+        notes += (f" Held-out mean gap to the teacher ({len(gaps['parent'])} networks, teacher from "
+                  f"{args.reference}): parent {np.mean(gaps['parent']):+.2%}, fine-tuned "
+                  f"{np.mean(gaps['fine-tuned']):+.2%}.")
     if args.record:
         record("GNN fine-tuning: fine-tuned vs parent (paired)", command, text, notes)
     else:
         print(text)
         print(notes)
+
+
+def _reference(path: str, config, paths: int) -> dict:
+    """Teacher profits of the held-out networks and tuned base-stock profits at scale from a ``netinv
+    evaluate`` results file, keyed by its unit names; refused when it used other suites or paths."""
+    import json
+
+    from netinv.errors import InputError
+
+    data = json.loads(Path(path).read_text())
+    used = data.get("identity", {}).get("config", {})
+    expected = {"held_out_seed": config.held_out_seed, "nodes": list(config.nodes), "periods": config.periods,
+                "paths": paths, "scale_kind": config.scale_kind, "scale_seed": config.scale_seed,
+                "scale_periods": config.scale_periods, "scale_paths": config.scale_paths, "seed": config.seed}
+    for key, value in expected.items():
+        if used.get(key) != value:
+            raise InputError(f"{path}: {key} is {used.get(key)!r} there, {value!r} here; not the same paths")
+    out = {}
+    for key, unit in data.get("units", {}).items():
+        if key.startswith("held-out/"):
+            out[key] = {"teacher": unit["mean_profit"]["teacher"]}
+        elif key.startswith("scale/") and unit.get("base_stock_profit") is not None:
+            out[key] = {"base_stock": unit["base_stock_profit"]}
+    return out
 
 
 def timing(parent: str, model: str, sizes: list[int]) -> None:

@@ -88,6 +88,12 @@ class FinetuneConfig:
         (domain randomization towards cheap storage relative to prices; (0, 0): as sampled).
     shortage_log10: shortage costs of each training network times 10^U(low, high) (towards networks
         where a backorder costs little beside the price, as in the published 9-node network; (0, 0): off).
+    perez_like_per_step / perez_like_paths / validation_perez_like: networks of the Perez et al. (2021)
+        family (:func:`netinv.network.generators.perez_like_network`: raw-material sources, capacitated
+        plants with yields and operating costs, long lead times, shortage cost 2-10% of the price) per
+        step, their demand paths each, and how many join the validation set (0: none).
+    perez_like_weight: weight of each such network in the loss and in the validation mean (the others
+        weigh 1): their normalized profits move by tenths where a generated network's move by units.
     threads: torch threads (None: leave torch's setting).
     """
 
@@ -115,22 +121,27 @@ class FinetuneConfig:
     parent_weight: float = 0.0
     holding_log10: tuple[float, float] = (0.0, 0.0)
     shortage_log10: tuple[float, float] = (0.0, 0.0)
+    perez_like_per_step: int = 0
+    perez_like_paths: int = 8
+    validation_perez_like: int = 0
+    perez_like_weight: float = 1.0
     threads: int | None = 1
 
     def __post_init__(self):
         for name in ("steps", "periods", "small_paths", "large_paths", "validation_paths", "eval_every",
-                     "save_every"):
+                     "save_every", "perez_like_paths"):
             value = getattr(self, name)
             if not isinstance(value, int) or isinstance(value, bool) or value < 1:
                 raise InputError(f"finetune: {name} must be an integer >= 1, got {value!r}")
-        for name in ("seed", "small_per_step", "large_per_step", "validation_networks", "validation_large"):
+        for name in ("seed", "small_per_step", "large_per_step", "validation_networks", "validation_large",
+                     "perez_like_per_step", "validation_perez_like"):
             value = getattr(self, name)
             if not isinstance(value, int) or isinstance(value, bool) or value < 0:
                 raise InputError(f"finetune: {name} must be an integer >= 0, got {value!r}")
-        if self.small_per_step + self.large_per_step < 1:
-            raise InputError("finetune: small_per_step + large_per_step must be >= 1")
-        if self.validation_networks + self.validation_large < 1:
-            raise InputError("finetune: validation_networks + validation_large must be >= 1")
+        if self.small_per_step + self.large_per_step + self.perez_like_per_step < 1:
+            raise InputError("finetune: small_per_step + large_per_step + perez_like_per_step must be >= 1")
+        if self.validation_networks + self.validation_large + self.validation_perez_like < 1:
+            raise InputError("finetune: validation_networks + validation_large + validation_perez_like must be >= 1")
         for name in ("network_seed", "validation_seed"):
             if getattr(self, name) < 1000:
                 raise InputError(f"finetune: {name} must be >= 1000 (seeds below 1000 are the held-out "
@@ -147,6 +158,8 @@ class FinetuneConfig:
                 raise InputError(f"finetune: {name} must be a number > 0, got {value!r}")
         if not 0 < self.final_lr_fraction <= 1:
             raise InputError(f"finetune: final_lr_fraction must be in (0, 1], got {self.final_lr_fraction!r}")
+        if not (math.isfinite(self.perez_like_weight) and self.perez_like_weight > 0):
+            raise InputError(f"finetune: perez_like_weight must be a number > 0, got {self.perez_like_weight!r}")
         if not (math.isfinite(self.parent_weight) and self.parent_weight >= 0):
             raise InputError(f"finetune: parent_weight must be a number >= 0, got {self.parent_weight!r}")
         for name in ("holding_log10", "shortage_log10"):
@@ -186,15 +199,14 @@ class _Network:
     features: TwinFeatures
     demand: torch.Tensor  # (T, D, B)
     scale: float  # cost_scale * demand_scale * periods
+    weight: float = 1.0  # in the loss and the validation mean
 
 
 def training_network(config: FinetuneConfig, seed_base: int, index: int, large: bool, paths: int,
                      demand_seed) -> _Network:
     """Network ``index`` of base seed ``seed_base`` (small or large, see :class:`FinetuneConfig`) with
     ``paths`` demand paths drawn from ``demand_seed``."""
-    from netinv.demand import DemandSampler
     from netinv.learn.dataset import KINDS, sample_network
-    from netinv.network.compile import compile_network
 
     if large:
         low, high = config.large_nodes
@@ -218,20 +230,45 @@ def training_network(config: FinetuneConfig, seed_base: int, index: int, large: 
             if data.get(attrs.SHORTAGE_COST) is not None:
                 data[attrs.SHORTAGE_COST] = data[attrs.SHORTAGE_COST] * factor
         info = {**info, "shortage_factor": float(factor)}
+    return _twin_network(config, graph, info["name"],
+                         {"seed": seed_base, "index": index, "nodes": info["nodes"], "kind": info["kind"]},
+                         paths, demand_seed)
+
+
+def perez_like_training_network(config: FinetuneConfig, seed_base: int, index: int, paths: int,
+                                demand_seed) -> _Network:
+    """Network ``index`` of the Perez et al. (2021) family for base seed ``seed_base`` (generator seed
+    ``seed_base * 100_000 + index``, >= 1000 like every training seed) with ``paths`` demand paths."""
+    from netinv.network.generators import perez_like_network
+
+    graph = perez_like_network(seed_base * 100_000 + index)
+    info = {"seed": seed_base, "index": index, "nodes": graph.number_of_nodes(), "kind": "perez-like"}
+    return _twin_network(config, graph, graph.graph[attrs.NAME], info, paths, demand_seed,
+                         weight=config.perez_like_weight)
+
+
+def _twin_network(config: FinetuneConfig, graph, name: str, info: dict, paths: int, demand_seed,
+                  weight: float = 1.0) -> _Network:
+    """A compiled network, its twin and features, ``paths`` demand paths and its loss scale."""
+    from netinv.demand import DemandSampler
+    from netinv.network.compile import compile_network
+
     arrays = compile_network(graph)
     sim = DiffSim(arrays)
     features = TwinFeatures(arrays)
     demand = DemandSampler(arrays.demand_specs, seed=demand_seed).draw(0, config.periods, paths)
     net = features.network
     scale = float(net.cost_scale * max(net.demand_scale, 1e-9) * config.periods)
-    return _Network(info["name"], {"seed": seed_base, "index": index, "nodes": info["nodes"], "kind": info["kind"]},
-                    sim, features, torch.from_numpy(np.ascontiguousarray(demand)), scale)
+    return _Network(name, info, sim, features, torch.from_numpy(np.ascontiguousarray(demand)), scale,
+                    weight)
 
 
 def step_networks(config: FinetuneConfig, step: int) -> list[_Network]:
     """The networks and demand paths of step ``step`` (a pure function of the configuration)."""
     rng = np.random.default_rng([config.seed, step])
     seeds = rng.integers(2**31, size=config.small_per_step + config.large_per_step)
+    perez_seeds = (np.random.default_rng([config.seed, step, 1]).integers(2**31, size=config.perez_like_per_step)
+                   if config.perez_like_per_step else [])
     out = []
     for k in range(config.small_per_step):
         index = step * config.small_per_step + k
@@ -240,6 +277,9 @@ def step_networks(config: FinetuneConfig, step: int) -> list[_Network]:
         index = 1_000_000 + step * config.large_per_step + k
         out.append(training_network(config, config.network_seed, index, True, config.large_paths,
                                     int(seeds[config.small_per_step + k])))
+    for k in range(config.perez_like_per_step):
+        out.append(perez_like_training_network(config, config.network_seed, step * config.perez_like_per_step + k,
+                                               config.perez_like_paths, int(perez_seeds[k])))
     return out
 
 
@@ -249,6 +289,8 @@ def validation_networks(config: FinetuneConfig) -> list[_Network]:
            for k in range(config.validation_networks)]
     out += [training_network(config, config.validation_seed, 1_000_000 + k, True, config.validation_paths,
                              [config.validation_seed, 1_000_000 + k]) for k in range(config.validation_large)]
+    out += [perez_like_training_network(config, config.validation_seed, k, config.validation_paths,
+                                        [config.validation_seed, 2_000_000 + k]) for k in range(config.validation_perez_like)]
     return out
 
 
@@ -275,9 +317,11 @@ def normalized_profit(model, network: _Network, periods: int, *, parent=None, tr
 
 @torch.no_grad()
 def validate(model, networks: list[_Network], periods: int) -> float:
-    """Mean normalized profit of ``model`` on ``networks`` (the twin; equal to the simulator's)."""
+    """Mean normalized profit of ``model`` on ``networks``, weighted by their ``weight`` (the twin; equal
+    to the simulator's)."""
     model.eval()
-    return float(np.mean([float(normalized_profit(model, n, periods)[0]) for n in networks]))
+    profits = [float(normalized_profit(model, n, periods)[0]) for n in networks]
+    return float(np.average(profits, weights=[n.weight for n in networks]))
 
 
 def finetune(model_path: str | Path, out_path: str | Path, config: FinetuneConfig = FinetuneConfig(), *,
@@ -330,7 +374,7 @@ def finetune(model_path: str | Path, out_path: str | Path, config: FinetuneConfi
                 loss = -profit
                 if distance is not None:
                     loss = loss + config.parent_weight * distance
-                (loss / len(networks)).backward()
+                (loss * network.weight / len(networks)).backward()
                 profits.append(float(profit.detach()))
                 losses.append(float(loss.detach()))
             grad_norm = float(torch.nn.utils.clip_grad_norm_(model.parameters(), config.grad_clip))
@@ -493,6 +537,11 @@ def _card(config: FinetuneConfig, model_path: Path, parent_sha, out_path: Path, 
                 "nodes_min": min(sizes) if sizes else None,
                 "nodes_max": max(sizes) if sizes else None,
                 "nodes_mean": float(np.mean(sizes)) if sizes else None,
+                "perez_like": ({"generator": "netinv.network.generators.perez_like_network",
+                                "seeds": [config.network_seed * 100_000,
+                                          config.network_seed * 100_000 + config.steps * config.perez_like_per_step],
+                                "per_step": config.perez_like_per_step, "weight": config.perez_like_weight}
+                               if config.perez_like_per_step else None),
             },
             "validation_networks": [[n.name, n.info["nodes"]] for n in validation],
         },

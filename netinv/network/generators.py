@@ -66,6 +66,7 @@ there can be negative.
 from __future__ import annotations
 
 import difflib
+import math
 from dataclasses import dataclass
 from enum import StrEnum
 
@@ -75,7 +76,7 @@ import numpy as np
 from netinv import attrs
 from netinv.errors import InputError
 
-__all__ = ["NetworkKind", "distribution_network", "generate"]
+__all__ = ["NetworkKind", "distribution_network", "generate", "perez_like_network"]
 
 
 class NetworkKind(StrEnum):
@@ -148,6 +149,112 @@ def distribution_network(
         description=_description(NetworkKind.DISTRIBUTION, seed),
         transshipment=transshipment,
     )
+
+
+
+def perez_like_network(seed: int) -> nx.DiGraph:
+    """A small network drawn from the family of the Perez et al. (2021) 9-node benchmark (a family, not
+    that network: its structure and cost ratios, each drawn at random).
+
+    ``supplier_*`` raw-material sources (1-3, unlimited) -> ``plant_*`` (2-4: production capacity,
+    operating cost, yield, large initial stock) -> ``dc_*`` (1-3) -> ``store_*`` (1-2, the only demand
+    nodes). Each node orders from a first supplier in the layer above, with probability 0.5 from a
+    second one (multi-sourcing), and a node nobody chose serves a random node of the layer below, so
+    every node but the stores has a customer. Ranges, with
+    the price [P] of the stores U(1.5, 2.5) x 10^U(-1, 1) and the network's mean demand D:
+
+    ========================= ============================================ =========================
+    attribute                 value                                        Perez et al. (P = 2, D = 20)
+    ========================= ============================================ =========================
+    demand                    poisson mean U(10, 40) (normal, std mean x   poisson 20
+                              U(0.1, 0.4), with probability 0.3)
+    shortage_cost [p]         P x U(0.02, 0.1), backlogged (lost sales     0.05 P
+                              with probability 0.2)
+    holding_cost [h]          P x U(0.01, 0.02) stores, U(0.006, 0.012)    0.015 P, 0.008-0.01 P,
+                              DCs, U(0.004, 0.008) plants, 0 sources       0.0055-0.0065 P
+    operating_cost            P x U(0.003, 0.01)                           plants: 0.005-0.0075 P
+    yield                     1, or U(0.85, 1) with probability 0.3        1
+    capacity                  D x U(1.5, 5)                                plants: 4-4.5 D
+    initial_inventory         stores U(3, 7) x own demand, DCs U(2, 7) x   stores 5 D, DCs 4-5.5 D,
+                              D / DCs, plants 10^U(0.3, 1.4) x D           plants 17.5-20 D
+    lead_time                 sources -> plants 0-2, plants -> DCs 6-12,   0-2, 8-12, 3-5
+                              DCs -> stores 2-6
+    unit_cost                 P x U(0.02, 0.1) from a source (the only     0.025-0.1 P
+                              purchase cost of the network); transfer
+                              prices P x U(0.35, 0.5) to DCs,
+                              P x U(0.7, 0.85) to stores
+    pipeline_holding_cost     P x U(0.002, 0.008); P x U(0, 0.003) from a  0.002-0.0075 P
+                              source
+    edge backlog              false with probability 0.7                   false
+    ========================= ============================================ =========================
+
+    Node and edge order, attribute types and keys are those of :func:`generate`; the same seed gives
+    the same network.
+    """
+    seed = _count("seed", seed, 0, "a perez-like network")
+    rng = np.random.default_rng(seed)
+    counts = {"supplier": int(rng.integers(1, 4)), "plant": int(rng.integers(2, 5)),
+              "dc": int(rng.integers(1, 4)), "store": int(rng.integers(1, 3))}
+    layers = [[f"{role}_{k}" for k in range(count)] for role, count in counts.items()]
+    edges: list[tuple[str, str]] = []
+    for upper, lower in zip(layers, layers[1:]):
+        # every node of the upper layer gets a customer, every node of the lower one a first supplier
+        first = np.concatenate([np.arange(len(upper)), rng.integers(0, len(upper), size=len(upper))])
+        first = rng.permutation(first)[: max(len(lower), 1)]
+        chosen = [{int(first[k]) if k < first.size else int(rng.integers(len(upper)))}
+                  for k in range(len(lower))]
+        for k in range(len(upper)):  # an upper node nobody chose serves a random lower node
+            if not any(k in c for c in chosen):
+                chosen[int(rng.integers(len(lower)))].add(k)
+        for k, suppliers in enumerate(chosen):
+            if len(upper) > 1 and rng.random() < 0.5:
+                suppliers.add(int(rng.integers(len(upper))))
+            edges += [(upper[u], lower[k]) for u in sorted(suppliers)]
+
+    price_level = float((1.5 + rng.random()) * 10.0 ** rng.uniform(-1.0, 1.0))
+    stores = layers[3]
+    means = np.round(10 + 30 * rng.random(len(stores)), 1)
+    total = float(means.sum())
+    graph = nx.DiGraph()
+    graph.graph[attrs.NAME] = f"perez_like_{sum(counts.values())}_seed{seed}"
+    graph.graph[attrs.DESCRIPTION] = (f"Synthetic network of the Perez et al. (2021) family from "
+                                      f"netinv.network.generators (seed {seed}).")
+
+    def cost(low: float, high: float) -> float:
+        return round(price_level * float(rng.uniform(low, high)), 6)
+
+    for name in layers[0]:
+        graph.add_node(name, **_node_data(0.0, 0.0, math.nan, None, None, 0.0, True, False))
+    for name in layers[1]:
+        data = _node_data(cost(0.004, 0.008), round(total * 10.0 ** float(rng.uniform(0.3, 1.4))),
+                          round(total * float(rng.uniform(1.5, 5.0))), None, None, 0.0, False, False)
+        data[attrs.OPERATING_COST] = cost(0.003, 0.01)
+        if rng.random() < 0.3:
+            data[attrs.YIELD] = round(float(rng.uniform(0.85, 1.0)), 3)
+        graph.add_node(name, **data)
+    for name in layers[2]:
+        graph.add_node(name, **_node_data(cost(0.006, 0.012), round(total / len(layers[2]) * float(rng.uniform(2, 7))),
+                                          math.nan, None, None, 0.0, False, False))
+    for name, mean in zip(stores, means.tolist(), strict=True):
+        if rng.random() < 0.3:
+            spec = {"distribution": "normal", "mean": mean, "std": round(mean * float(rng.uniform(0.1, 0.4)), 2)}
+        else:
+            spec = {"distribution": "poisson", "mean": mean}
+        data = _node_data(cost(0.01, 0.02), round(mean * float(rng.uniform(3, 7))), math.nan, spec,
+                          cost(0.02, 0.1), round(price_level, 6), False, False)
+        data[attrs.BACKLOG] = bool(rng.random() >= 0.2)
+        graph.add_node(name, **data)
+    lost_orders = bool(rng.random() < 0.7)
+    leads = {"plant": (0, 2), "dc": (6, 12), "store": (2, 6)}
+    transfer = {"plant": (0.02, 0.1), "dc": (0.35, 0.5), "store": (0.7, 0.85)}
+    for u, v in edges:
+        role = v.split("_")[0]
+        low, high = leads[role]
+        pipeline = cost(0.0, 0.003) if role == "plant" else cost(0.002, 0.008)
+        data = _edge_data(int(rng.integers(low, high + 1)), cost(*transfer[role]), pipeline, 1.0, attrs.SUPPLY)
+        data[attrs.EDGE_BACKLOG] = not lost_orders
+        graph.add_edge(u, v, **data)
+    return graph
 
 
 # --------------------------------------------------------------------------------------------------

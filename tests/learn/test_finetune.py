@@ -19,8 +19,12 @@ from netinv.learn.finetune import (
     FinetuneConfig,
     _Network,
     finetune,
+    finetune_command,
     normalized_profit,
+    parse_config,
     step_networks,
+    validate,
+    validation_networks,
 )
 from netinv.learn.model import ModelConfig, OrderGNN
 from netinv.learn.policy import GNNPolicy
@@ -181,3 +185,34 @@ def test_the_cards_retrain_command_through_the_cli_gives_the_same_weights(parent
                           str(parent), "--out", str(tmp_path / "x.pt"), "--steps=many"],
                          capture_output=True, text=True, timeout=600)
     assert bad.returncode == 2 and bad.stderr.strip() == "error: finetune: steps: cannot read 'many'"
+
+
+def test_perez_like_networks_join_steps_and_validation_with_their_weight():
+    config = tiny_config(perez_like_per_step=2, perez_like_paths=3, validation_perez_like=1, perez_like_weight=4.0)
+    first, again = step_networks(config, 5), step_networks(config, 5)
+    assert [n.name for n in first] == [n.name for n in again]
+    assert all(torch.equal(a.demand, b.demand) for a, b in zip(first, again))
+    family = [n for n in first if n.info["kind"] == "perez-like"]
+    assert len(family) == 2 and len(first) == 4
+    # generator seeds network_seed * 100000 + index: training seeds, apart from the validation ones
+    assert [n.name.rsplit("seed", 1)[1] for n in family] == [str(1100 * 100_000 + 10), str(1100 * 100_000 + 11)]
+    assert all(n.weight == 4.0 and n.demand.shape[-1] == 3 for n in family)
+    assert all(n.weight == 1.0 for n in first if n not in family)
+    held = validation_networks(config)
+    assert [n.info["kind"] for n in held][-1] == "perez-like" and held[-1].name.endswith(f"seed{1200 * 100_000}")
+    # without them, the steps are those of a configuration that never heard of the family
+    assert [n.name for n in step_networks(tiny_config(), 5)] == [n.name for n in first if n not in family]
+    words = finetune_command("a.pt", "b.pt", config).split()
+    assert parse_config(dict(word[2:].split("=", 1) for word in words[6:])) == config
+
+
+def test_validation_mean_is_weighted(parent):
+    config = tiny_config(validation_perez_like=1, perez_like_weight=3.0)
+    networks = validation_networks(config)
+    model = load_model(parent).eval()
+    with torch.no_grad():
+        profits = [float(normalized_profit(model, n, PERIODS)[0]) for n in networks]
+    expected = (sum(profits[:-1]) + 3.0 * profits[-1]) / (len(profits) - 1 + 3.0)
+    assert validate(model, networks, PERIODS) == pytest.approx(expected, rel=1e-6)
+    with pytest.raises(InputError, match="perez_like_weight must be a number > 0"):
+        tiny_config(perez_like_weight=0.0)
