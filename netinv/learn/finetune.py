@@ -53,16 +53,21 @@ from netinv import attrs
 from netinv.errors import InputError
 from netinv.learn.checkpoint import (
     card_path,
-    load_checkpoint,
     load_model,
-    save_checkpoint,
     save_model,
     versions,
 )
 from netinv.learn.diffsim import DiffSim, TwinFeatures, TwinGNNPolicy
-from netinv.learn.train import TrainingInterrupted, _StopOnSignal
+from netinv.learn.train import (
+    TrainingInterrupted,
+    _copy_state,
+    _interrupted_message,
+    _restore,
+    _save_partial,
+    _StopOnSignal,
+)
 
-PARTIAL_FORMAT = "netinv-finetune-state"
+PARTIAL_FORMAT = "netinv-finetune-state-2"
 
 
 @dataclass(frozen=True)
@@ -352,7 +357,8 @@ def finetune(model_path: str | Path, out_path: str | Path, config: FinetuneConfi
     best = {"step": 0, "profit": -math.inf, "state": _copy_state(model), "parent": None}
     resumed_from = None
     if resume and partial_path.exists():
-        resumed_from = _restore(partial_path, fingerprint, model, optimizer, history, best)
+        resumed_from = _restore(partial_path, fingerprint, model, optimizer, history, best, format=PARTIAL_FORMAT,
+                                what="fine-tuning")
     if best["parent"] is None:
         best["parent"] = best["profit"] = validate(model, validation, config.periods)
 
@@ -360,8 +366,9 @@ def finetune(model_path: str | Path, out_path: str | Path, config: FinetuneConfi
         step = len(history)
         while step < config.steps:
             if stop.is_set():
-                _save_partial(partial_path, fingerprint, model, optimizer, history, best)
-                raise TrainingInterrupted(_interrupted_message(step, config.steps, partial_path))
+                _save_partial(partial_path, fingerprint, model, optimizer, history, best, format=PARTIAL_FORMAT)
+                raise TrainingInterrupted(_interrupted_message(step, config.steps, partial_path, what="fine-tuning",
+                                                              unit="step"))
             step += 1
             tick = time.perf_counter()
             networks = step_networks(config, step)
@@ -392,7 +399,7 @@ def finetune(model_path: str | Path, out_path: str | Path, config: FinetuneConfi
                                   validation=score, best_step=best["step"], seconds=time.perf_counter() - tick)
             history.append(metrics.to_dict())
             if step % config.save_every == 0 and step < config.steps:
-                _save_partial(partial_path, fingerprint, model, optimizer, history, best)
+                _save_partial(partial_path, fingerprint, model, optimizer, history, best, format=PARTIAL_FORMAT)
             if progress is not None:
                 progress(metrics, config.steps)
 
@@ -470,54 +477,12 @@ def finetune_command(model_path, out_path, config: FinetuneConfig) -> str:
 # resumable state and the card
 
 
-def _copy_state(model) -> dict:
-    return {key: value.detach().clone() for key, value in model.state_dict().items()}
-
-
 def _plain(value):
     if isinstance(value, dict):
         return {k: _plain(v) for k, v in value.items()}
     if isinstance(value, (list, tuple)):
         return [_plain(v) for v in value]
     return value
-
-
-def _save_partial(path: Path, fingerprint, model, optimizer, history, best) -> None:
-    save_checkpoint({"format": PARTIAL_FORMAT, "fingerprint": fingerprint, "model": _copy_state(model),
-                     "optimizer": optimizer.state_dict(), "history": history, "best_step": best["step"],
-                     "best_profit": best["profit"], "parent_profit": best["parent"], "best_state": best["state"]},
-                    path)
-
-
-def _restore(path: Path, fingerprint, model, optimizer, history, best) -> int:
-    state = load_checkpoint(path)
-    if state.get("format") != PARTIAL_FORMAT:
-        raise InputError(f"{path}: not a netinv fine-tuning state; delete it to start afresh")
-    saved = state.get("fingerprint")
-    if not isinstance(saved, dict):
-        raise InputError(f"{path}: fine-tuning state without a fingerprint; delete it to start afresh")
-    differ = [key for key in fingerprint if saved.get(key) != fingerprint[key]]
-    if differ:
-        key = differ[0]
-        raise InputError(f"{path}: left by a run with another model or settings ({key}: {saved.get(key)!r} then, "
-                         f"{fingerprint[key]!r} now); delete it to start afresh")
-    try:
-        model.load_state_dict(state["model"])
-        optimizer.load_state_dict(state["optimizer"])
-        history.extend(state["history"])
-        best.update(step=int(state["best_step"]), profit=float(state["best_profit"]),
-                    parent=float(state["parent_profit"]),
-                    state={k: v.clone() for k, v in state["best_state"].items()})
-    except (KeyError, TypeError, ValueError, RuntimeError) as exc:
-        raise InputError(f"{path}: damaged fine-tuning state ({type(exc).__name__}); delete it to start "
-                         "afresh") from None
-    return len(history)
-
-
-def _interrupted_message(finished: int, steps: int, partial: Path) -> str:
-    if finished == 0:
-        return "fine-tuning interrupted before the first step finished; nothing to resume from"
-    return f"fine-tuning interrupted after step {finished} of {steps}; the same command resumes from {partial}"
 
 
 def _card(config: FinetuneConfig, model_path: Path, parent_sha, out_path: Path, validation, history, best,

@@ -62,7 +62,7 @@ from netinv.learn.checkpoint import card_path, load_checkpoint, save_checkpoint,
 from netinv.learn.features import EDGE_FEATURES, NODE_FEATURES
 from netinv.learn.model import ModelConfig, OrderGNN
 
-PARTIAL_FORMAT = "netinv-training-state"
+PARTIAL_FORMAT = "netinv-training-state-2"
 MANIFEST = "manifest.json"
 
 # what the model and the loss read from a sample; the rest (objective, period, ...) is left behind
@@ -458,41 +458,47 @@ def _copy_state(model) -> dict:
     return {key: value.detach().clone() for key, value in model.state_dict().items()}
 
 
-def _save_partial(path: Path, fingerprint, model, optimizer, history, best) -> None:
-    save_checkpoint({"format": PARTIAL_FORMAT, "fingerprint": fingerprint, "model": _copy_state(model),
-                     "optimizer": optimizer.state_dict(), "history": history, "best_epoch": best["epoch"],
-                     "best_loss": best["loss"], "best_state": best["state"]}, path)
+def _save_partial(path: Path, fingerprint, model, optimizer, history, best, *, format: str = PARTIAL_FORMAT) -> None:
+    """The state of an interrupted run (training or fine-tuning), read back by :func:`_restore`: the model,
+    the optimizer, the finished epochs / steps (``history``) and ``best`` (its ``state`` holds weights)."""
+    save_checkpoint({"format": format, "fingerprint": fingerprint, "model": _copy_state(model),
+                     "optimizer": optimizer.state_dict(), "history": history,
+                     "best": {key: value for key, value in best.items() if key != "state"},
+                     "best_state": best["state"]}, path)
 
 
-def _restore(path: Path, fingerprint, model, optimizer, history, best) -> int:
+def _restore(path: Path, fingerprint, model, optimizer, history, best, *, format: str = PARTIAL_FORMAT,
+             what: str = "training") -> int:
+    """Load what :func:`_save_partial` kept into ``model``, ``optimizer``, ``history`` and ``best``; the
+    number of finished epochs / steps. A state of another kind or of a run with other settings (any
+    ``fingerprint`` key differs) is a one-line InputError."""
     state = load_checkpoint(path)
-    if state.get("format") != PARTIAL_FORMAT:
-        raise InputError(f"{path}: not a netinv training state; delete it to start afresh")
+    if state.get("format") != format:
+        raise InputError(f"{path}: not a netinv {what} state; delete it to start afresh")
     saved = state.get("fingerprint")
     if not isinstance(saved, dict):
-        raise InputError(f"{path}: training state without a fingerprint; delete it to start afresh")
+        raise InputError(f"{path}: {what} state without a fingerprint; delete it to start afresh")
     differ = [key for key in fingerprint if saved.get(key) != fingerprint[key]]
     if differ:
         key = differ[0]
-        raise InputError(f"{path}: left by a run with other data or settings ({key}: {saved.get(key)!r} then, "
-                         f"{fingerprint[key]!r} now); delete it, or train without resuming, to start afresh")
+        raise InputError(f"{path}: left by a run with other data, model or settings ({key}: {saved.get(key)!r} "
+                         f"then, {fingerprint[key]!r} now); delete it, or run without resuming, to start afresh")
     try:
         model.load_state_dict(state["model"])
         optimizer.load_state_dict(state["optimizer"])
         history.extend(state["history"])
-        best.update(epoch=int(state["best_epoch"]), loss=float(state["best_loss"]),
-                    state={k: v.clone() for k, v in state["best_state"].items()})
-    except (KeyError, TypeError, ValueError, RuntimeError) as exc:
-        raise InputError(f"{path}: damaged training state ({type(exc).__name__}); delete it to start "
+        best.update(state["best"], state={k: v.clone() for k, v in state["best_state"].items()})
+    except (KeyError, TypeError, ValueError, RuntimeError, AttributeError) as exc:
+        raise InputError(f"{path}: damaged {what} state ({type(exc).__name__}); delete it to start "
                          "afresh") from None
     return len(history)
 
 
-def _interrupted_message(finished: int, epochs: int, partial: Path) -> str:
+def _interrupted_message(finished: int, total: int, partial: Path, *, what: str = "training",
+                         unit: str = "epoch") -> str:
     if finished == 0:
-        return "training interrupted before the first epoch finished; nothing to resume from"
-    return (f"training interrupted after epoch {finished} of {epochs}; the same command resumes from "
-            f"{partial}")
+        return f"{what} interrupted before the first {unit} finished; nothing to resume from"
+    return f"{what} interrupted after {unit} {finished} of {total}; the same command resumes from {partial}"
 
 
 class _StopOnSignal:

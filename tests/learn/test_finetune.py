@@ -144,7 +144,7 @@ def test_resume_refuses_other_settings(parent, tmp_path):
 
     with pytest.raises(TrainingInterrupted):
         finetune(parent, out, tiny_config(), progress=interrupt)
-    with pytest.raises(InputError, match="another model or settings"):
+    with pytest.raises(InputError, match="other data, model or settings"):
         finetune(parent, out, tiny_config(lr=1e-3))
 
 

@@ -130,7 +130,7 @@ def test_resume_refuses_a_state_left_by_other_settings(small, tmp_path):
     out = tmp_path / "m.pt"
     with pytest.raises(TrainingInterrupted):
         train(small, out, epochs=3, hidden=8, layers=1, progress=_interrupt_at(1, signal.SIGINT))
-    with pytest.raises(InputError, match=r"m\.pt\.partial: left by a run with other data or settings \(lr"):
+    with pytest.raises(InputError, match=r"m\.pt\.partial: left by a run with other data, model or settings \(lr"):
         train(small, out, epochs=3, hidden=8, layers=1, lr=0.01)
     with pytest.raises(InputError, match=r"\(data_sha256"):
         train(small[:-1], out, epochs=3, hidden=8, layers=1)
