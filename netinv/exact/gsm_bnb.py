@@ -442,17 +442,9 @@ def solve_gsm_reduced_bnb(instance: GSMInstance, options: GSMOptions = GSMOption
     begin = time.perf_counter()
     unit = time_unit(instance)
     if unit > 1:  # every vertex lies on the grid of the unit: solve the instance in units of it
-        on_grid = start is not None and all(np.all(np.asarray(x) % unit == 0) for x in start[:2])
-        solution = solve_gsm_reduced_bnb(coarsened(instance, unit), options,
-                                         start=tuple(np.asarray(x) // unit for x in start) if on_grid else None,
-                                         lower=lower, root_iterations=root_iterations,
-                                         root_reductions=root_reductions, node_iterations=node_iterations)
-        S, SI = solution.service_time * unit, solution.inbound_service_time * unit
-        cost, SI, tau = instance.evaluate(S, SI)
-        solution.instance, solution.service_time, solution.inbound_service_time, solution.net_time = instance, S, SI, tau
-        solution.cost, solution.bound = cost, min(solution.bound, cost)
-        solution.method = f"reduced-bnb (times in units of {unit})"
-        return solution
+        return in_time_units(instance, unit, start, lambda coarse, start: solve_gsm_reduced_bnb(
+            coarse, options, start=start, lower=lower, root_iterations=root_iterations,
+            root_reductions=root_reductions, node_iterations=node_iterations))
     inst = instance
     T = inst.processing_time
     deadline = np.inf if options.time_limit is None else begin + options.time_limit
@@ -550,6 +542,20 @@ def time_unit(instance: GSMInstance) -> int:
                              instance.inbound_lower_bound]).astype(np.int64)
     unit = int(np.gcd.reduce(values)) if values.size else 1
     return max(unit, 1)
+
+
+def in_time_units(instance: GSMInstance, unit: int, start, solve) -> GSMSolution:
+    """``solve(coarse, start)`` on the instance with every time divided by ``unit`` (``start`` divided too
+    when it lies on the grid, else None), its placement carried back to ``instance``'s units and
+    re-costed there; the method names the unit."""
+    on_grid = start is not None and all(np.all(np.asarray(x) % unit == 0) for x in start[:2])
+    solution = solve(coarsened(instance, unit), tuple(np.asarray(x) // unit for x in start) if on_grid else None)
+    S, SI = solution.service_time * unit, solution.inbound_service_time * unit
+    cost, SI, tau = instance.evaluate(S, SI)
+    solution.instance, solution.service_time, solution.inbound_service_time, solution.net_time = instance, S, SI, tau
+    solution.cost, solution.bound = cost, min(solution.bound, cost)
+    solution.method = f"{solution.method} (times in units of {unit})"
+    return solution
 
 
 def coarsened(instance: GSMInstance, unit: int) -> GSMInstance:

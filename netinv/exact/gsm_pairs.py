@@ -275,21 +275,13 @@ def solve_gsm_pairs(instance: GSMInstance, options: GSMOptions = GSMOptions(), *
     ``options.time_limit`` with status ``time_limit``, the best placement and a valid bound; so it
     does, without building it, when the model would have more than ``max_pairs`` pairs.
     """
-    from netinv.exact.gsm_bnb import coarsened, time_unit
+    from netinv.exact.gsm_bnb import in_time_units, time_unit
 
     unit = time_unit(instance)
     if unit > 1:  # every vertex lies on the grid of the unit (see time_unit)
-        on_grid = start is not None and all(np.all(np.asarray(x) % unit == 0) for x in start[:2])
-        solution = solve_gsm_pairs(coarsened(instance, unit), options,
-                                   start=tuple(np.asarray(x) // unit for x in start) if on_grid else None,
-                                   lower=lower, reduction=reduction, relaxation_first=relaxation_first,
-                                   root_iterations=root_iterations, reductions=reductions, max_pairs=max_pairs)
-        S, SI = solution.service_time * unit, solution.inbound_service_time * unit
-        cost, SI, tau = instance.evaluate(S, SI)
-        solution.instance, solution.service_time, solution.inbound_service_time, solution.net_time = instance, S, SI, tau
-        solution.cost, solution.bound = cost, min(solution.bound, cost)
-        solution.method = f"{solution.method} (times in units of {unit})"
-        return solution
+        return in_time_units(instance, unit, start, lambda coarse, start: solve_gsm_pairs(
+            coarse, options, start=start, lower=lower, reduction=reduction, relaxation_first=relaxation_first,
+            root_iterations=root_iterations, reductions=reductions, max_pairs=max_pairs))
     return _solve(instance, options, start, lower, reduction, relaxation_first, root_iterations, reductions,
                   max_pairs)
 

@@ -36,6 +36,23 @@ def _check_consistent(instance: GSMInstance, result: GSMTreeResult) -> None:
 # published optima (Snyder & Shen; the same values are in the stockpyl test suite)
 
 
+def _enumerate(instance: GSMInstance, ranges: StageRanges, a: np.ndarray, b: np.ndarray):
+    """Every feasible placement inside ``ranges`` by full enumeration: (cost + a.S + b.SI, S, SI, tau)."""
+    import itertools
+
+    n, T = instance.num_stages, instance.processing_time
+    axes = [range(ranges.service_low[j], ranges.service_high[j] + 1) for j in range(n)]
+    axes += [range(ranges.inbound_low[j], ranges.inbound_high[j] + 1) for j in range(n)]
+    for point in itertools.product(*axes):
+        s, si = np.array(point[:n]), np.array(point[n:])
+        tau = si + T - s
+        if (tau < np.maximum(ranges.net_low, 0)).any() or (tau > ranges.net_high).any():
+            continue
+        if (si[instance.edge_target] < s[instance.edge_source] + instance.edge_lead_time).any():
+            continue
+        yield instance.cost_coefficient @ np.sqrt(tau) + a @ s + b @ si, s, si, tau
+
+
 def test_example_6_5():
     graph = load(SCENARIOS / "gsm_ss_example_6_5.yaml")
     instance, result = _solve(graph)
@@ -292,7 +309,6 @@ def test_ranges_and_min_marginals_match_enumeration(seed):
     """tree_dp_core within narrowed ranges, and tree_dp_marginals' least value for every value of S,
     SI and tau of every stage, equal full enumeration of the (S, SI) points (linear terms included);
     values no point takes are inf."""
-    import itertools
 
     from netinv.analytic.gsm_tree import tree_dp_core, tree_dp_marginals
 
@@ -308,16 +324,7 @@ def test_ranges_and_min_marginals_match_enumeration(seed):
     T = instance.processing_time
     best = np.inf
     by = [[{} for _ in range(n)] for _ in range(3)]  # S, SI, tau -> least value
-    axes = [range(ranges.service_low[j], ranges.service_high[j] + 1) for j in range(n)]
-    axes += [range(ranges.inbound_low[j], ranges.inbound_high[j] + 1) for j in range(n)]
-    for point in itertools.product(*axes):
-        s, si = np.array(point[:n]), np.array(point[n:])
-        tau = si + T - s
-        if (tau < np.maximum(ranges.net_low, 0)).any() or (tau > ranges.net_high).any():
-            continue
-        if (si[instance.edge_target] < s[instance.edge_source] + instance.edge_lead_time).any():
-            continue
-        v = instance.cost_coefficient @ np.sqrt(tau) + a @ s + b @ si
+    for v, s, si, tau in _enumerate(instance, ranges, a, b):
         best = min(best, v)
         for table, values in zip(by, (s, si, tau)):
             for j in range(n):
@@ -345,7 +352,6 @@ def test_ranges_and_min_marginals_match_enumeration(seed):
 def test_compiled_recursion_and_reduction_match_enumeration(seed):
     """tree_dp_fast's least value (and its own point's value) and tree_reduce_fast's kept ranges (the
     first and last S, SI and tau whose least value is <= a limit) equal full enumeration."""
-    import itertools
 
     pytest.importorskip("numba")
     from netinv.analytic.gsm_tree import tree_dp_fast, tree_reduce_fast
@@ -358,17 +364,7 @@ def test_compiled_recursion_and_reduction_match_enumeration(seed):
         pytest.skip("too many points to enumerate")
     a, b = rng.normal(0, 0.5, n), rng.normal(0, 0.5, n)
     T = instance.processing_time
-    points = []
-    axes = [range(ranges.service_low[j], ranges.service_high[j] + 1) for j in range(n)]
-    axes += [range(ranges.inbound_low[j], ranges.inbound_high[j] + 1) for j in range(n)]
-    for point in itertools.product(*axes):
-        s, si = np.array(point[:n]), np.array(point[n:])
-        tau = si + T - s
-        if (tau < np.maximum(ranges.net_low, 0)).any() or (tau > ranges.net_high).any():
-            continue
-        if (si[instance.edge_target] < s[instance.edge_source] + instance.edge_lead_time).any():
-            continue
-        points.append((instance.cost_coefficient @ np.sqrt(tau) + a @ s + b @ si, s, si, tau))
+    points = list(_enumerate(instance, ranges, a, b))
     value, S, SI = tree_dp_fast(instance, a, b, ranges=ranges)
     if not points:
         assert value == np.inf
