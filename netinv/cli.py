@@ -737,7 +737,8 @@ FINETUNE_SETTINGS = ("steps", "seed", "lr", "final-lr-fraction", "grad-clip", "p
                      "small-paths", "large-per-step", "large-nodes", "large-paths", "large-kinds", "network-seed",
                      "validation-networks", "validation-large", "validation-paths", "validation-seed", "eval-every",
                      "save-every", "truncate", "parent-weight", "holding-log10", "shortage-log10", "threads",
-                     "perez-like-per-step", "perez-like-paths", "validation-perez-like", "perez-like-weight")
+                     "perez-like-per-step", "perez-like-paths", "validation-perez-like", "perez-like-weight", "loss",
+                     "relative-floor")
 
 
 def _settings(args: list[str]) -> dict[str, str]:
@@ -902,7 +903,7 @@ def simulate(
     seed: Annotated[int, typer.Option("--seed", help="Seed of the demand paths.")] = 0,
     warmup: Annotated[
         int | None, typer.Option("--warmup", min=0, help="Periods left out of the KPIs [default: 20; 0 for "
-                                 "oracle / mpc policies].")
+                                 "oracle / mpc policies and with --demand-paths].")
     ] = None,
     demand_paths: Annotated[
         Path | None, typer.Option("--demand-paths", help="PATHS.csv of explicit demand paths (path,t0,t1,...).")
@@ -923,7 +924,7 @@ def simulate(
     ] = None,
     per: Annotated[
         Per | None, typer.Option("--per", help="Report costs per period or as totals over the horizon per path "
-                                 "[default: horizon for oracle / mpc policies, period otherwise].")
+                                 "[default: horizon for oracle / mpc policies and with --demand-paths, period otherwise].")
     ] = None,
     time_limit: Annotated[
         float | None, typer.Option("--time-limit", min=0.0, help="HiGHS seconds per solve (oracle / mpc).")
@@ -965,8 +966,10 @@ def simulate(
         demand = loaded[:, :periods, :]
         paths = demand.shape[0]
     periods = periods or (30 if planning else 200)
-    warmup = (0 if planning else 20) if warmup is None else warmup
-    per = per or (Per.horizon if planning else Per.period)
+    # explicit paths are a finite horizon every policy is judged on alike (the published ones are)
+    finite = planning or demand is not None
+    warmup = (0 if finite else 20) if warmup is None else warmup
+    per = per or (Per.horizon if finite else Per.period)
     if planning and demand is None:
         from netinv.demand import DemandSampler
 
