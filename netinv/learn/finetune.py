@@ -68,6 +68,7 @@ from netinv.learn.train import (
 )
 
 PARTIAL_FORMAT = "netinv-finetune-state-2"
+LOSSES = ("scale", "relative")
 
 
 @dataclass(frozen=True)
@@ -99,6 +100,16 @@ class FinetuneConfig:
         step, their demand paths each, and how many join the validation set (0: none).
     perez_like_weight: weight of each such network in the loss and in the validation mean (the others
         weigh 1): their normalized profits move by tenths where a generated network's move by units.
+    loss: how each network's profit enters the loss and the validation score. ``"scale"``: divided by
+        cost scale x total mean demand x periods (as above). ``"relative"``: divided again by its own
+        magnitude, ``max(|profit|, relative_floor x (revenue + costs))`` (held constant in the gradient),
+        so that every network's gradient is that of the log of its profit or cost: a network gains as
+        much from a 1% better profit as any other, which is what a mean relative gap (to the teacher,
+        to the published figures) asks, where under ``"scale"`` gradient norms differ tenfold between
+        kinds of network. Validation then scores each network's profit divided by that magnitude of the
+        parent model's profit on it.
+    relative_floor: the floor of that magnitude as a fraction of the network's revenue plus costs (a
+        profit near 0 would otherwise weigh without bound).
     threads: torch threads (None: leave torch's setting).
     """
 
@@ -130,6 +141,8 @@ class FinetuneConfig:
     perez_like_paths: int = 8
     validation_perez_like: int = 0
     perez_like_weight: float = 1.0
+    loss: str = "scale"
+    relative_floor: float = 0.1
     threads: int | None = 1
 
     def __post_init__(self):
@@ -171,6 +184,10 @@ class FinetuneConfig:
             low, high = getattr(self, name)
             if not (math.isfinite(low) and math.isfinite(high) and low <= high):
                 raise InputError(f"finetune: {name} must be a range low <= high, got {getattr(self, name)}")
+        if self.loss not in LOSSES:
+            raise InputError(f"finetune: loss must be one of {', '.join(LOSSES)}, got {self.loss!r}")
+        if not (math.isfinite(self.relative_floor) and 0 < self.relative_floor <= 1):
+            raise InputError(f"finetune: relative_floor must be in (0, 1], got {self.relative_floor!r}")
         if self.truncate is not None and self.truncate < 1:
             raise InputError(f"finetune: truncate must be None or an integer >= 1, got {self.truncate!r}")
 
@@ -300,7 +317,8 @@ def validation_networks(config: FinetuneConfig) -> list[_Network]:
 
 
 def normalized_profit(model, network: _Network, periods: int, *, parent=None, truncate: int | None = None):
-    """(normalized profit, Huber distance to the parent's orders or None) of ``model`` on ``network``."""
+    """(normalized profit, Huber distance to the parent's orders or None, normalized revenue + costs) of
+    ``model`` on ``network`` (the third a plain float)."""
     policy = TwinGNNPolicy(model, network.sim, network.features, periods=periods)
     distances = []
     if parent is not None:
@@ -317,16 +335,38 @@ def normalized_profit(model, network: _Network, periods: int, *, parent=None, tr
         act = policy
     rollout = network.sim.rollout(act, network.demand, truncate=truncate)
     profit = rollout.profit.sum(dim=0).mean() / network.scale
-    return profit, (torch.stack(distances).mean() if distances else None)
+    gross = float((rollout.revenue + rollout.cost).sum(dim=0).mean().detach()) / network.scale
+    return profit, (torch.stack(distances).mean() if distances else None), gross
+
+
+def relative_magnitude(profit: float, gross: float, floor: float) -> float:
+    """The magnitude a profit is divided by under ``loss="relative"``: ``max(|profit|, floor x gross)``."""
+    return max(abs(profit), floor * abs(gross), 1e-12)
 
 
 @torch.no_grad()
-def validate(model, networks: list[_Network], periods: int) -> float:
+def validate(model, networks: list[_Network], periods: int, magnitudes: list[float] | None = None) -> float:
     """Mean normalized profit of ``model`` on ``networks``, weighted by their ``weight`` (the twin; equal
-    to the simulator's)."""
+    to the simulator's); with ``magnitudes`` (one per network), each profit divided by its magnitude."""
     model.eval()
     profits = [float(normalized_profit(model, n, periods)[0]) for n in networks]
+    if magnitudes is not None:
+        profits = [p / m for p, m in zip(profits, magnitudes)]
     return float(np.average(profits, weights=[n.weight for n in networks]))
+
+
+@torch.no_grad()
+def validation_magnitudes(model, networks: list[_Network], config: FinetuneConfig) -> list[float] | None:
+    """Under ``loss="relative"``, the magnitude of ``model``'s (the parent's) profit on each validation
+    network (:func:`relative_magnitude`); else None."""
+    if config.loss != "relative":
+        return None
+    model.eval()
+    out = []
+    for network in networks:
+        profit, _, gross = normalized_profit(model, network, config.periods)
+        out.append(relative_magnitude(float(profit), gross, config.relative_floor))
+    return out
 
 
 def finetune(model_path: str | Path, out_path: str | Path, config: FinetuneConfig = FinetuneConfig(), *,
@@ -353,6 +393,7 @@ def finetune(model_path: str | Path, out_path: str | Path, config: FinetuneConfi
                    **{k: v for k, v in _plain(dataclasses.asdict(config)).items() if k != "threads"}}
     optimizer = torch.optim.Adam(model.parameters(), lr=config.lr)
     validation = validation_networks(config)
+    magnitudes = validation_magnitudes(model, validation, config)
     history: list[dict] = []
     best = {"step": 0, "profit": -math.inf, "state": _copy_state(model), "parent": None}
     resumed_from = None
@@ -360,7 +401,7 @@ def finetune(model_path: str | Path, out_path: str | Path, config: FinetuneConfi
         resumed_from = _restore(partial_path, fingerprint, model, optimizer, history, best, format=PARTIAL_FORMAT,
                                 what="fine-tuning")
     if best["parent"] is None:
-        best["parent"] = best["profit"] = validate(model, validation, config.periods)
+        best["parent"] = best["profit"] = validate(model, validation, config.periods, magnitudes)
 
     with _StopOnSignal() as stop:
         step = len(history)
@@ -376,9 +417,11 @@ def finetune(model_path: str | Path, out_path: str | Path, config: FinetuneConfi
             profits, losses = [], []
             optimizer.zero_grad(set_to_none=True)
             for network in networks:
-                profit, distance = normalized_profit(model, network, config.periods, parent=parent,
-                                                     truncate=config.truncate)
+                profit, distance, gross = normalized_profit(model, network, config.periods, parent=parent,
+                                                            truncate=config.truncate)
                 loss = -profit
+                if config.loss == "relative":
+                    loss = loss / relative_magnitude(float(profit.detach()), gross, config.relative_floor)
                 if distance is not None:
                     loss = loss + config.parent_weight * distance
                 (loss * network.weight / len(networks)).backward()
@@ -391,7 +434,7 @@ def finetune(model_path: str | Path, out_path: str | Path, config: FinetuneConfi
                 optimizer.step()
             score = None
             if step % config.eval_every == 0 or step == config.steps:
-                score = validate(model, validation, config.periods)
+                score = validate(model, validation, config.periods, magnitudes)
                 if score > best["profit"]:
                     best.update(step=step, profit=score, state=_copy_state(model))
             metrics = StepMetrics(step=step, lr=learning_rate(config, step), loss=float(np.mean(losses)), profit=float(np.mean(profits)),
@@ -436,6 +479,8 @@ def parse_config(values: dict) -> FinetuneConfig:
                 out[name] = tuple(kind(p) for p in parts)
             elif isinstance(current, bool):
                 out[name] = value.lower() in ("1", "true", "yes")
+            elif isinstance(current, str):
+                out[name] = value
             elif isinstance(current, int) or name in ("truncate", "threads"):
                 out[name] = int(value)
             else:
@@ -514,6 +559,8 @@ def _card(config: FinetuneConfig, model_path: Path, parent_sha, out_path: Path, 
             **_plain(dataclasses.asdict(config)),
             "optimizer": {"name": "Adam", "lr": config.lr, "grad_clip_norm": config.grad_clip},
             "loss": "minus mean over networks of sum_t mean_b profit / (cost_scale * demand_scale * periods)"
+                    + (f" / max(|that|, {config.relative_floor} * (revenue + costs) likewise) [held constant]"
+                       if config.loss == "relative" else "")
                     + (f" + {config.parent_weight} * Huber(orders, parent orders) [mu]" if config.parent_weight else ""),
             "torch_threads": torch.get_num_threads(),
         },

@@ -216,3 +216,45 @@ def test_validation_mean_is_weighted(parent):
     assert validate(model, networks, PERIODS) == pytest.approx(expected, rel=1e-6)
     with pytest.raises(InputError, match="perez_like_weight must be a number > 0"):
         tiny_config(perez_like_weight=0.0)
+
+
+def test_relative_loss_gives_each_network_the_gradient_of_its_log_profit(parent, tmp_path):
+    """loss="relative": a network's gradient is that of its normalized profit divided by the profit's own
+    magnitude (floored at relative_floor x revenue plus costs), the gradient of log|profit|; the same
+    run in Python and from the settings the CLI reads; validation scores each network against the
+    parent's magnitude there."""
+    config = tiny_config(loss="relative", relative_floor=0.2)
+    network = step_networks(config, 1)[0]
+    model = load_model(parent)
+    model.train()
+    profit, _, gross = normalized_profit(model, network, PERIODS)
+    (-profit).backward()
+    plain = {k: p.grad.clone() for k, p in model.named_parameters()}
+    magnitude = max(abs(float(profit.detach())), 0.2 * abs(gross))
+    model.zero_grad()
+    again, _, _ = normalized_profit(model, network, PERIODS)
+    (-again / magnitude).backward()
+    for k, p in model.named_parameters():
+        torch.testing.assert_close(p.grad, plain[k] / magnitude, rtol=1e-5, atol=1e-9)
+    # revenue plus costs, measured on the simulator's terms: larger than |profit| and than costs alone
+    assert abs(gross) >= abs(float(profit)) - 1e-6 and gross > 0
+
+    networks = validation_networks(config)
+    model.eval()
+    with torch.no_grad():
+        parts = [normalized_profit(model, n, PERIODS) for n in networks]
+    magnitudes = [max(abs(float(p)), 0.2 * abs(g)) for p, _, g in parts]
+    from netinv.learn.finetune import validation_magnitudes
+
+    assert validation_magnitudes(model, networks, config) == pytest.approx(magnitudes, rel=1e-6)
+    assert validation_magnitudes(model, networks, tiny_config()) is None
+    score = validate(model, networks, PERIODS, magnitudes)
+    assert score == pytest.approx(np.mean([float(p) / m for (p, _, _), m in zip(parts, magnitudes)]), rel=1e-6)
+    assert abs(score) <= 1.0 + 1e-6  # each term is at most 1 in size: the parent scores +-1 per network
+    result = finetune(parent, tmp_path / "rel.pt", config)
+    assert result["validation"]["best"] >= result["validation"]["parent"]
+    assert load_card(tmp_path / "rel.pt")["configuration"]["loss"].endswith("[held constant]")
+    assert parse_config({"loss": "relative", "relative-floor": "0.2", **{
+        k: v for k, v in (w[2:].split("=", 1) for w in finetune_command("a", "b", config).split()[6:])}}) == config
+    with pytest.raises(InputError, match="loss must be one of scale, relative"):
+        tiny_config(loss="log")
