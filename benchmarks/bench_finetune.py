@@ -12,6 +12,11 @@ Prints one table and, with ``--record``, appends it to RESULTS.md.
 suites and paths, the teacher's profit on the held-out networks (each model's gap to it, and their means)
 and tuned base-stock's at scale (whether the candidate still beats it), without solving them again.
 
+``--validation MODEL2,MODEL3`` instead scores the parent, the model and those models on the fine-tuning
+validation set (15 generated and 6 perez-like networks, seed 1200) against one yardstick: each network's
+profit divided by the parent's magnitude there (``netinv finetune --loss=relative``'s validation score),
+so that candidates fine-tuned from different parents compare.
+
 ``--feature-ranges 1000,10000`` instead checks that the GNN's input features on generated distribution
 networks of those sizes (states visited by ``--model`` over 30 periods) stay within the ranges seen on
 40 training networks of 5-30 nodes (seed 1100), and lists the features that leave them.
@@ -44,7 +49,11 @@ def main() -> None:
     parser.add_argument("--reference", default=None, help="netinv evaluate results.json: teacher and base-stock")
     parser.add_argument("--feature-ranges", default=None, help="sizes to check instead (e.g. 1000,10000)")
     parser.add_argument("--timing", default=None, help="sizes to time the decision of both models at instead")
+    parser.add_argument("--validation", default=None, help="more models to score on the fine-tuning validation set")
     args = parser.parse_args()
+    if args.validation is not None:
+        validation_scores([args.parent, args.model, *[m for m in args.validation.split(",") if m]])
+        return
     if args.timing:
         timing(args.parent, args.model, [int(x) for x in args.timing.split(",")])
         return
@@ -150,6 +159,40 @@ def _reference(path: str, config, paths: int) -> dict:
         elif key.startswith("scale/") and unit.get("base_stock_profit") is not None:
             out[key] = {"base_stock": unit["base_stock_profit"]}
     return out
+
+
+def validation_scores(models: list[str]) -> None:
+    """The weighted validation score of each model, and its means on the generated and the perez-like
+    networks, every network divided by the first model's magnitude on it."""
+    import torch
+
+    from netinv.learn.checkpoint import load_model
+    from netinv.learn.finetune import (
+        FinetuneConfig,
+        normalized_profit,
+        validate,
+        validation_magnitudes,
+        validation_networks,
+    )
+
+    torch.set_num_threads(1)
+    config = FinetuneConfig(perez_like_per_step=2, validation_perez_like=6, perez_like_weight=2.0, loss="relative")
+    networks = validation_networks(config)
+    magnitudes = validation_magnitudes(load_model(models[0]), networks, config)
+    rows = []
+    for path in models:
+        model = load_model(path)
+        with torch.no_grad():
+            scores = [float(normalized_profit(model, n, config.periods)[0]) / m for n, m in zip(networks, magnitudes)]
+        family = [n.info["kind"] == "perez-like" for n in networks]
+        generated = [s for s, f in zip(scores, family) if not f]
+        perez = [s for s, f in zip(scores, family) if f]
+        rows.append([path, f"{validate(model, networks, config.periods, magnitudes):.4f}",
+                     f"{np.mean(generated):.4f}", f"{np.mean(perez):.4f}"])
+    print(table(["model", "validation (weighted)", f"generated ({len(generated)})", f"perez-like ({len(perez)})"],
+                rows))
+    print(f"Yardstick: {models[0]}'s magnitude on each network, FinetuneConfig(perez_like_per_step=2, "
+          "validation_perez_like=6, perez_like_weight=2.0, loss='relative').")
 
 
 def timing(parent: str, model: str, sizes: list[int]) -> None:
