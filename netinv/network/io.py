@@ -412,11 +412,12 @@ _TOO_DEEP = f"lists and mappings nested more than {MAX_NESTING} levels deep"
 
 
 def _check_nesting(data: Any, path: str, owner: str | None = None) -> None:
-    """Refuse a document nested more than MAX_NESTING levels: writers and validators recurse per level."""
+    """Refuse a document nested more than MAX_NESTING levels: writers and validators recurse per level.
+    Tuples and sets count like lists (a document built in Python may hold them; their repr recurses too)."""
     stack = [(data, 1)]
     while stack:
         value, depth = stack.pop()
-        if isinstance(value, (dict, list)):
+        if isinstance(value, (dict, list, tuple, set, frozenset)):
             if depth > MAX_NESTING:
                 raise ScenarioFileError(where(path, owner, _TOO_DEEP))
             stack.extend((item, depth + 1) for item in (value.values() if isinstance(value, dict) else value))

@@ -140,6 +140,29 @@ def test_strategies_make_valid_documents():
     accepted()
 
 
+def test_deep_value_inside_a_tuple_is_refused_in_one_line():
+    """Found by the slow fuzzer in CI: ``nodes`` given as a tuple whose node id is a list nested ~2,000
+    levels deep escaped the nesting check (lists and mappings only) and the error message's repr of the id
+    raised RecursionError. Checked from inside a deep stack, as under pytest and hypothesis."""
+    from tests.reliability.strategies import deep
+
+    for kind in ("list", "dict"):
+        doc = {"name": "0", "nodes": ({"id": deep(1985, kind), "external_supply": False},
+                                      {"id": "00", "external_supply": False}), "edges": [], "known": {"cost": 0.0}}
+
+        def nested(levels: int, doc: dict = doc) -> None:
+            if levels:
+                return nested(levels - 1)
+            with pytest.raises(NetinvError, match="nested more than 100 levels deep") as caught:
+                document_to_graph(doc, path="fuzz.yaml")
+            assert len(str(caught.value).splitlines()) == 1
+
+        nested(300)
+        assert exercise(lambda doc=doc: document_to_graph(doc, path="fuzz.yaml")) is None
+        inner = {**doc, "nodes": [{"id": "x", "tags": (deep(500, kind),)}]}
+        assert exercise(lambda inner=inner: document_to_graph(inner)) is None
+
+
 def test_json_document_round_trips_through_strategy_writer(tmp_path):
     doc = {"name": "t", "nodes": [{"id": "a", "demand": {"distribution": "poisson", "mean": 3}, "shortage_cost": 1}]}
     for fmt in FORMATS:
