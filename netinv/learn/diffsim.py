@@ -113,31 +113,21 @@ class PeriodCosts:
 
     @property
     def cost(self) -> torch.Tensor:
+        """Total cost, the shape of ``revenue``."""
         return sum(self.components.values())
 
     @property
     def profit(self) -> torch.Tensor:
+        """Revenue minus cost, the shape of ``revenue``."""
         return self.revenue - self.cost
 
 
 @dataclass
-class Rollout:
-    """A rollout of T periods: ``revenue`` (T, B) and ``components`` name -> (T, B) per period, and the
-    final state."""
+class Rollout(PeriodCosts):
+    """A rollout of T periods: ``revenue`` (T, B) and ``components`` name -> (T, B) per period (so
+    ``cost`` and ``profit`` are (T, B) too), and the ``final`` state."""
 
-    revenue: torch.Tensor
-    components: dict
     final: TwinState
-
-    @property
-    def cost(self) -> torch.Tensor:
-        """(T, B) total cost per period."""
-        return sum(self.components.values())
-
-    @property
-    def profit(self) -> torch.Tensor:
-        """(T, B) profit per period."""
-        return self.revenue - self.cost
 
 
 class DiffSim:
