@@ -53,7 +53,7 @@ atomically). A rerun with the same arguments skips every shard already on disk (
 made with the same arguments) and makes the rest; a rerun with other arguments for a round the folder
 already holds is an :class:`~netinv.errors.InputError`. Several DAgger rounds can share a folder (each
 round keeps its own arguments). Ctrl-C or SIGTERM stop the run within a second or two (the worker
-processes are terminated; their unfinished shards are dropped) and leave every finished shard.
+processes are killed; their unfinished shards are dropped) and leave every finished shard.
 
 Shard files hold only tensors, strings and numbers (PyG's ``collate`` output as a dict) and are read with
 ``torch.load(path, weights_only=True)``: a tampered file cannot run code.
@@ -75,11 +75,13 @@ import hashlib
 import io
 import json
 import multiprocessing
+import multiprocessing.connection
 import os
 import re
 import signal
 import threading
 import time
+import traceback
 from collections.abc import Callable, Iterable
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -90,7 +92,7 @@ import torch
 from torch_geometric.data import Data, InMemoryDataset
 
 from netinv import attrs
-from netinv.errors import InputError, SolverError
+from netinv.errors import InputError, NetinvError, SolverError
 from netinv.fileio import atomic_write_bytes, atomic_write_text
 from netinv.learn.teacher import Recorder, TeacherConfig, make_teacher
 
@@ -405,10 +407,6 @@ def _shard_task(job: _ShardJob) -> tuple[int, bytes, list[dict]]:
     return job.shard, buffer.getvalue(), summaries
 
 
-def _worker_init() -> None:
-    signal.signal(signal.SIGINT, signal.SIG_IGN)  # the parent decides; it terminates the pool
-
-
 def _model_state(model) -> tuple[tuple[dict, dict] | None, str | None]:
     if model is None:
         return None, None
@@ -614,23 +612,76 @@ def generate_dataset(
     }
 
 
+def _worker_loop(conn) -> None:
+    """A worker process: shard jobs in, ``(True, result)`` or ``(False, (exception, traceback))`` out, over
+    its own pipe. No lock is shared between processes, so killing a worker can never leave another
+    process (or the parent) waiting on it."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C reaches the whole group: the parent decides
+    while True:
+        try:
+            job = conn.recv()
+        except (EOFError, OSError):  # the parent is gone
+            return
+        if job is None:
+            return
+        try:
+            reply = (True, _shard_task(job))
+        except Exception as exc:  # noqa: BLE001 - handed to the parent, which raises it
+            reply = (False, (exc, traceback.format_exc()))
+        try:
+            conn.send(reply)
+        except (EOFError, OSError):
+            return
+        except Exception:  # noqa: BLE001 - an exception that does not pickle: its text goes instead
+            conn.send((False, (None, reply[1][1])))
+
+
 def _run_pool(jobs: list[_ShardJob], finish, workers: int) -> None:
-    pool = multiprocessing.get_context("spawn").Pool(min(workers, len(jobs)), initializer=_worker_init)
+    """The jobs on ``workers`` spawned processes with a pipe each; ``finish`` gets each shard as it
+    completes. Any exception here (KeyboardInterrupt from Ctrl-C or SIGTERM included) kills every worker
+    before it propagates: their unfinished shards are dropped."""
+    context = multiprocessing.get_context("spawn")
+    waiting = list(reversed(jobs))
+    workers_started: list[tuple] = []
     try:
-        results = pool.imap_unordered(_shard_task, jobs)
-        for _ in jobs:
-            while True:
+        for _ in range(min(workers, len(jobs))):
+            conn, child_end = context.Pipe()
+            process = context.Process(target=_worker_loop, args=(child_end,), daemon=True)
+            process.start()
+            child_end.close()  # the worker holds the only other end: its death reads as end-of-file
+            workers_started.append((process, conn))
+        idle = [conn for _, conn in workers_started]
+        busy: dict = {}  # connection -> shard
+        while waiting or busy:
+            while idle and waiting:
+                job = waiting.pop()
+                conn = idle.pop()
+                conn.send(job)
+                busy[conn] = job.shard
+            # a timeout, so that a signal is seen at once
+            for conn in multiprocessing.connection.wait(list(busy), timeout=0.5):
+                shard = busy.pop(conn)
                 try:
-                    finish(*results.next(timeout=0.5))  # a timeout, so that a signal is seen at once
-                    break
-                except multiprocessing.TimeoutError:
-                    continue
-        pool.close()
+                    ok, value = conn.recv()
+                except EOFError:
+                    raise SolverError(f"dataset: the worker process making shard {shard} died") from None
+                if not ok:
+                    exc, text = value
+                    if isinstance(exc, NetinvError):
+                        raise exc
+                    raise RuntimeError(f"dataset: shard {shard} failed in a worker process:\n{text}")
+                finish(*value)
+                idle.append(conn)
+        for conn in idle:
+            conn.send(None)
     except BaseException:
-        pool.terminate()
+        for process, _ in workers_started:
+            process.kill()
         raise
     finally:
-        pool.join()
+        for process, conn in workers_started:
+            process.join(timeout=10)
+            conn.close()
 
 
 def _run_ray(jobs: list[_ShardJob], finish, address: str | None, workers: int) -> None:

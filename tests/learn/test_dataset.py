@@ -272,9 +272,12 @@ def test_worker_processes_give_the_same_shards_as_one_process(reference, tmp_pat
 @pytest.mark.slow
 def test_sigterm_stops_worker_processes_and_the_run_resumes(reference, tmp_path):
     out = tmp_path / "data"
-    code = ("import json, sys; from netinv.learn.dataset import generate_dataset; "
+    # once its first shard is entered the parent waits (so the signal always lands mid-run, however fast the
+    # machine): the other worker may be busy or idle, or have a finished shard in its pipe
+    code = ("import json, sys, time; from netinv.learn.dataset import generate_dataset; "
             "r = generate_dataset(sys.argv[1], networks=4, nodes=(5, 8), seed=1000, workers=2, periods=3, "
-            "paths=2, networks_per_shard=1); print(json.dumps(r))")
+            "paths=2, networks_per_shard=1, progress=lambda done, total: done == 1 and time.sleep(120)); "
+            "print(json.dumps(r))")
     proc = subprocess.Popen([sys.executable, "-c", code, str(out)], cwd=ROOT, stdout=subprocess.PIPE,
                             stderr=subprocess.PIPE, text=True, preexec_fn=restore_sigint)
     deadline = time.monotonic() + 300
@@ -285,7 +288,8 @@ def test_sigterm_stops_worker_processes_and_the_run_resumes(reference, tmp_path)
     stdout, stderr = proc.communicate(timeout=60)
     assert proc.returncode == 0, stderr
     first = json.loads(stdout.strip().splitlines()[-1])
-    assert first["interrupted"]
+    assert first["interrupted"] and first["shards_done"] == 1
+    assert not [p for p in out.iterdir() if p.name.endswith(".tmp")]
     generate_dataset(out, **ARGS, workers=2, **OPTIONS)
     assert shard_bytes(out) == shard_bytes(reference)
 
