@@ -71,6 +71,7 @@ process; a script that calls :func:`generate_dataset` with more workers needs th
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import io
 import json
@@ -672,8 +673,9 @@ def _run_pool(jobs: list[_ShardJob], finish, workers: int) -> None:
                     raise RuntimeError(f"dataset: shard {shard} failed in a worker process:\n{text}")
                 finish(*value)
                 idle.append(conn)
-        for conn in idle:
-            conn.send(None)
+        for conn in idle:  # every shard is in: a worker already gone needs no word to stop
+            with contextlib.suppress(OSError):
+                conn.send(None)
     except BaseException:
         for process, _ in workers_started:
             process.kill()
