@@ -258,3 +258,16 @@ def test_relative_loss_gives_each_network_the_gradient_of_its_log_profit(parent,
         k: v for k, v in (w[2:].split("=", 1) for w in finetune_command("a", "b", config).split()[6:])}}) == config
     with pytest.raises(InputError, match="loss must be one of scale, relative"):
         tiny_config(loss="log")
+
+
+def test_every_setting_is_accepted_on_the_command_line_and_listed_in_its_help():
+    import dataclasses
+
+    from netinv import cli
+    from netinv.learn.finetune import FinetuneConfig
+
+    fields = {f.name.replace("_", "-") for f in dataclasses.fields(FinetuneConfig)}
+    assert fields == set(cli.FINETUNE_SETTINGS)
+    listed = cli.finetune.__doc__.split("ranges and lists")[1].split("Ctrl-C")[0]
+    names = {word.strip(" .,\n") for word in listed.split(":", 1)[1].split(",")}
+    assert names == fields
