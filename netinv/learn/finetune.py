@@ -356,17 +356,26 @@ def validate(model, networks: list[_Network], periods: int, magnitudes: list[flo
 
 
 @torch.no_grad()
+def parent_validation(model, networks: list[_Network], config: FinetuneConfig) -> tuple[list[float] | None, float]:
+    """``(magnitudes, score)`` of ``model`` (the parent) from one rollout per validation network: under
+    ``loss="relative"`` the magnitude of its profit on each network (:func:`relative_magnitude`, else
+    None), and its validation score (what :func:`validate` gives it with those magnitudes)."""
+    model.eval()
+    profits, magnitudes = [], []
+    for network in networks:
+        profit, _, gross = normalized_profit(model, network, config.periods)
+        profits.append(float(profit))
+        magnitudes.append(relative_magnitude(float(profit), gross, config.relative_floor))
+    if config.loss != "relative":
+        return None, float(np.average(profits, weights=[n.weight for n in networks]))
+    scores = [p / m for p, m in zip(profits, magnitudes)]
+    return magnitudes, float(np.average(scores, weights=[n.weight for n in networks]))
+
+
 def validation_magnitudes(model, networks: list[_Network], config: FinetuneConfig) -> list[float] | None:
     """Under ``loss="relative"``, the magnitude of ``model``'s (the parent's) profit on each validation
     network (:func:`relative_magnitude`); else None."""
-    if config.loss != "relative":
-        return None
-    model.eval()
-    out = []
-    for network in networks:
-        profit, _, gross = normalized_profit(model, network, config.periods)
-        out.append(relative_magnitude(float(profit), gross, config.relative_floor))
-    return out
+    return parent_validation(model, networks, config)[0]
 
 
 def finetune(model_path: str | Path, out_path: str | Path, config: FinetuneConfig = FinetuneConfig(), *,
@@ -393,7 +402,7 @@ def finetune(model_path: str | Path, out_path: str | Path, config: FinetuneConfi
                    **{k: v for k, v in _plain(dataclasses.asdict(config)).items() if k != "threads"}}
     optimizer = torch.optim.Adam(model.parameters(), lr=config.lr)
     validation = validation_networks(config)
-    magnitudes = validation_magnitudes(model, validation, config)
+    magnitudes, parent_score = parent_validation(model, validation, config)
     history: list[dict] = []
     best = {"step": 0, "profit": -math.inf, "state": _copy_state(model), "parent": None}
     resumed_from = None
@@ -401,7 +410,7 @@ def finetune(model_path: str | Path, out_path: str | Path, config: FinetuneConfi
         resumed_from = _restore(partial_path, fingerprint, model, optimizer, history, best, format=PARTIAL_FORMAT,
                                 what="fine-tuning")
     if best["parent"] is None:
-        best["parent"] = best["profit"] = validate(model, validation, config.periods, magnitudes)
+        best["parent"] = best["profit"] = parent_score
 
     with _StopOnSignal() as stop:
         step = len(history)

@@ -250,6 +250,12 @@ def test_relative_loss_gives_each_network_the_gradient_of_its_log_profit(parent,
     assert validation_magnitudes(model, networks, tiny_config()) is None
     score = validate(model, networks, PERIODS, magnitudes)
     assert score == pytest.approx(np.mean([float(p) / m for (p, _, _), m in zip(parts, magnitudes)]), rel=1e-6)
+    from netinv.learn.finetune import parent_validation
+
+    # the parent's own score comes from the same rollouts as its magnitudes: validate's, under both losses
+    assert parent_validation(model, networks, config)[1] == pytest.approx(score, rel=1e-6)
+    plain_score = parent_validation(model, networks, tiny_config())[1]
+    assert plain_score == pytest.approx(validate(model, networks, PERIODS), rel=1e-6)
     assert abs(score) <= 1.0 + 1e-6  # each term is at most 1 in size: the parent scores +-1 per network
     result = finetune(parent, tmp_path / "rel.pt", config)
     assert result["validation"]["best"] >= result["validation"]["parent"]
