@@ -191,6 +191,7 @@ class DatasetConfig:
         out = asdict(self)
         out["nodes"] = list(self.nodes)
         out["sample_format"] = FORMAT_VERSION
+        out["features"] = feature_set()
         return out
 
     def fingerprint(self) -> str:
@@ -203,6 +204,16 @@ class DatasetConfig:
 
 # --------------------------------------------------------------------------------------------------
 # networks
+
+
+def feature_set() -> str:
+    """The feature columns samples are written with (:mod:`netinv.learn.features`), e.g. ``"29 node, 26
+    edge, 3f2a9c1e"`` (counts and a hash of the names): a round resumed or extended by a netinv that
+    computes other features is refused rather than mixed."""
+    from netinv.learn.features import EDGE_FEATURES, NODE_FEATURES
+
+    names = json.dumps([NODE_FEATURES, EDGE_FEATURES])
+    return f"{len(NODE_FEATURES)} node, {len(EDGE_FEATURES)} edge, {hashlib.sha256(names.encode()).hexdigest()[:8]}"
 
 
 def network_id(seed: int, index: int) -> int:

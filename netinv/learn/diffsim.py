@@ -53,6 +53,7 @@ from netinv.learn.features import (
     PIPELINE_SLOTS,
     NetworkFeatures,
     network_features,
+    sell_window,
 )
 from netinv.network.compile import NetworkArrays
 from netinv.sim.kpis import COST_COMPONENTS
@@ -394,8 +395,9 @@ def twin_graph(features: TwinFeatures, sim: DiffSim, state: TwinState, periods: 
     left = 1.0 if periods is None else min(max(periods - state.t, 0), PERIODS_LEFT_CAP) / PERIODS_LEFT_CAP
     forecast = state.on_hand.new_zeros((n, FORECAST_PERIODS))
     forecast[first:] = features.forecast(state.t)
+    node_window = torch.as_tensor(sell_window(features.network.lead_to_demand, periods, state.t)).to(net_stock.dtype)[:, None]
     node_state = torch.stack([state.on_hand / lam, backlog / lam, net_stock / lam, position / lam,
-                              torch.full_like(net_stock, left)], dim=-1)
+                              torch.full_like(net_stock, left), node_window.expand_as(net_stock)], dim=-1)
     x = torch.cat([features.node_static[:, None, :].expand(n, b, len(NODE_STATIC)), node_state,
                    forecast[:, None, :].expand(n, b, FORECAST_PERIODS)], dim=-1)
 
@@ -404,7 +406,10 @@ def twin_graph(features: TwinFeatures, sim: DiffSim, state: TwinState, periods: 
     head = min(pipe.shape[0], PIPELINE_SLOTS - 1)
     slots = [pipe[k] for k in range(head)] + [torch.zeros_like(state.owed)] * (PIPELINE_SLOTS - 1 - head)
     slots.append(pipe[head:].sum(dim=0) if pipe.shape[0] > head else torch.zeros_like(state.owed))
-    edge_state = torch.stack([state.owed, state.in_transit, state.components, *slots], dim=-1) / mu[:, :, None]
+    edge_window = torch.as_tensor(sell_window(features.network.reach_time, periods, state.t)).to(state.owed.dtype)[:, None]
+    edge_state = torch.cat([torch.stack([state.owed, state.in_transit, state.components], dim=-1) / mu[:, :, None],
+                            edge_window.expand_as(state.owed)[:, :, None],
+                            torch.stack(slots, dim=-1) / mu[:, :, None]], dim=-1)
     edge_attr = torch.cat([features.edge_static[:, None, :].expand(e, b, len(EDGE_STATIC)), edge_state], dim=-1)
     return Data(x=x, edge_index=features.edge_index, edge_attr=edge_attr, num_nodes=n,
                 node_scale=lam[:, 0], edge_scale=mu[:, 0], up_weight=features.up_weight,

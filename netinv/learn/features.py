@@ -44,6 +44,9 @@ inverse_echelon        1 / echelon (1 = no supply customers, towards 0 upstream)
 log_throughput         log(lambda_i / mean demand of a demand node), at most log 30: the node's size in the
                        network (a plant serving 100,000 stores reads like one serving 30, the largest
                        the training networks hold, rather than far outside anything seen)
+lead_to_demand         [d_i] the shortest total lead time (periods) from node i to a node with external
+                       demand along supply edges (0 at a demand node), min(d_i, 40) / 10 (40 / 10 when no
+                       demand node can be reached)
 demand_mean            mean external demand per period / lambda_i; 0 off demand nodes
 demand_std             standard deviation of demand per period / lambda_i (0 for a deterministic series)
 on_hand                units on hand at the start of the period / lambda_i
@@ -54,6 +57,9 @@ inventory_position     net stock + everything inbound (owed + in transit + unuse
 periods_left           min(T - t, 20) / 20: periods left in the horizon, this one included (T from the
                        state's ``periods``; 1 when the horizon is unknown or far): stock that cannot sell
                        before the end is worth nothing, so orders fall near it
+sell_window            min(max(T - t - d_i, 0), 20) / 20: the periods in which stock now at node i can still
+                       reach a customer and sell before the end (0: whatever is here cannot sell in time; 1
+                       when the horizon is unknown, 0 when no demand node can be reached)
 forecast_0..3          expected external demand k = 0..3 periods from now / lambda_i (the ``forecast``
                        argument, else the demand distribution's mean: the censored mean for normal
                        demand, the series' own values); 0 off demand nodes
@@ -75,9 +81,14 @@ edge_backlog           1 when an order the source cannot fill stays owed
 primary                1 on the cheapest supply edges into j (all of them when tied)
 share                  1 / (number of suppliers of j), the weight of this edge among j's supply edges
 up_weight              mu_e / lambda_i, the weight of this edge among i's customers
+reach_time             min(L_e + d_j, 40) / 10: the shortest time for a unit ordered on e now to reach a
+                       customer (40 / 10 when none can be reached)
 owed                   units ordered and not yet shipped, / mu_e
 in_transit             units shipped and not yet arrived, / mu_e
 components             unused components at an assembly node j, / mu_e
+sell_window            min(max(T - t - L_e - d_j, 0), 20) / 20: the periods in which a unit ordered on e
+                       now can still sell before the end (0: an order here is wasted; 1 when the horizon
+                       is unknown, 0 when no demand node can be reached)
 pipeline_0..7          units arriving k = 0..6 periods from now (k = 0: this period), and (slot 7) all
                        arriving 7 or more periods from now, / mu_e
 ====================== ===================================================================================
@@ -109,14 +120,15 @@ PERIODS_LEFT_CAP = 20  # periods; beyond this the end of the horizon does not ch
 PIPELINE_SLOTS = 8
 LEAD_TIME_SCALE = 10.0  # periods
 MAX_LOAD = 10.0
+REACH_CAP = 40.0  # periods; a longer lead time to a customer reads as this one
 LOG_THROUGHPUT_CAP = math.log(30.0)  # the training networks (<= 30 nodes) never exceed it; beyond, no extrapolation
 
 NODE_STATIC = (
     "holding_cost", "shortage_cost", "price", "operating_cost", "capacity_load", "yield", "is_source",
     "unlimited", "assembly", "is_demand", "lost_sales", "inverse_echelon", "log_throughput",
-    "demand_mean", "demand_std",
+    "lead_to_demand", "demand_mean", "demand_std",
 )
-NODE_STATE = ("on_hand", "backlog", "net_stock", "inventory_position", "periods_left") + tuple(
+NODE_STATE = ("on_hand", "backlog", "net_stock", "inventory_position", "periods_left", "sell_window") + tuple(
     f"forecast_{k}" for k in range(FORECAST_PERIODS)
 )
 NODE_FEATURES = NODE_STATIC + NODE_STATE
@@ -124,8 +136,9 @@ NODE_FEATURES = NODE_STATIC + NODE_STATE
 EDGE_STATIC = (
     "lead_time", "pipeline_holding_cost", "unit_cost", "purchase_cost", "capacity_load", "quantity",
     "conversion", "fixed_order_cost", "lot_size", "edge_backlog", "primary", "share", "up_weight",
+    "reach_time",
 )
-EDGE_STATE = ("owed", "in_transit", "components") + tuple(f"pipeline_{k}" for k in range(PIPELINE_SLOTS))
+EDGE_STATE = ("owed", "in_transit", "components", "sell_window") + tuple(f"pipeline_{k}" for k in range(PIPELINE_SLOTS))
 EDGE_FEATURES = EDGE_STATIC + EDGE_STATE
 
 
@@ -137,7 +150,8 @@ class NetworkFeatures:
     len(NODE_STATIC)) and edge_static (E, len(EDGE_STATIC)) float32; down_weight (E,) = 1 / number of
     suppliers of the edge's target; up_weight (E,) = mu_e / lambda_source; demand_mean (D,) the mean
     used as the default forecast, with ``series_rows`` (S,) the demand nodes whose demand is a series
-    and ``series_values`` (S, longest) / ``series_lengths`` (S,) their values.
+    and ``series_values`` (S, longest) / ``series_lengths`` (S,) their values; lead_to_demand [d] (N,)
+    and reach_time [L_e + d_target] (E,) in periods (``inf`` where no demand node can be reached).
     """
 
     arrays: NetworkArrays
@@ -155,6 +169,8 @@ class NetworkFeatures:
     series_values: np.ndarray
     series_lengths: np.ndarray
     edge_index: np.ndarray
+    lead_to_demand: np.ndarray
+    reach_time: np.ndarray
 
     def forecast(self, t: int) -> np.ndarray:
         """(FORECAST_PERIODS, D) expected demand of periods t .. t + FORECAST_PERIODS - 1."""
@@ -191,6 +207,7 @@ def network_features(arrays: NetworkArrays) -> NetworkFeatures:
     up_weight = edge_scale / node_scale[src]
     down_weight = 1.0 / np.maximum(suppliers[dst], 1.0)
 
+    lead = lead_to_demand(arrays)
     costs = np.concatenate([arrays.shortage_cost, arrays.price])
     cost_scale = float(costs.max()) if costs.size and costs.max() > 0 else 0.0
     if cost_scale <= 0:
@@ -216,10 +233,12 @@ def network_features(arrays: NetworkArrays) -> NetworkFeatures:
         is_demand & ~arrays.backlog,
         1.0 / np.maximum(arrays.echelon, 1),
         np.minimum(np.log(node_scale / unit_demand), LOG_THROUGHPUT_CAP),
+        np.minimum(lead, REACH_CAP) / LEAD_TIME_SCALE,
         demand_mean,
         demand_std,
     ], axis=1).astype(np.float32)
 
+    reach = arrays.lead_time + lead[dst]
     cheapest = np.full(n, np.inf)
     np.minimum.at(cheapest, dst, arrays.unit_cost)
     primary = arrays.unit_cost == cheapest[dst]  # every tied edge: the flag must not depend on edge order
@@ -237,6 +256,7 @@ def network_features(arrays: NetworkArrays) -> NetworkFeatures:
         primary,
         down_weight,
         up_weight,
+        np.minimum(reach, REACH_CAP) / LEAD_TIME_SCALE,
     ], axis=1).astype(np.float32).reshape(e, len(EDGE_STATIC))
 
     series = [j for j, spec in enumerate(specs) if isinstance(spec, Series)]
@@ -260,7 +280,35 @@ def network_features(arrays: NetworkArrays) -> NetworkFeatures:
         series_values=values,
         series_lengths=lengths,
         edge_index=np.stack([src, dst]).astype(np.int64).reshape(2, e),
+        lead_to_demand=lead,
+        reach_time=reach.astype(np.float64),
     )
+
+
+def lead_to_demand(arrays: NetworkArrays) -> np.ndarray:
+    """(N,) the shortest total lead time (periods) from each node to a node with external demand along
+    supply edges: 0 at a demand node, ``inf`` where none can be reached (the supply graph is a DAG, so
+    relaxing every edge once per echelon is exact)."""
+    n = arrays.num_nodes
+    lead = np.full(n, np.inf)
+    lead[arrays.demand_slice] = 0.0
+    src, dst = arrays.edge_source, arrays.edge_target
+    for _ in range(arrays.num_echelons):
+        np.minimum.at(lead, src, arrays.lead_time + lead[dst])
+    return lead
+
+
+def sell_window(reach: np.ndarray, state_periods: int | None, t: int) -> np.ndarray:
+    """The ``sell_window`` feature for units ``reach`` periods from a customer in period t of a horizon of
+    ``state_periods`` (None: endless): min(max(T - t - reach, 0), PERIODS_LEFT_CAP) / PERIODS_LEFT_CAP,
+    1 for an endless horizon, 0 where ``reach`` is inf."""
+    reach = np.asarray(reach, dtype=np.float64)
+    if state_periods is None:
+        out = np.ones_like(reach)
+    else:
+        with np.errstate(invalid="ignore"):
+            out = np.clip(state_periods - t - reach, 0.0, PERIODS_LEFT_CAP) / PERIODS_LEFT_CAP
+    return np.where(np.isfinite(reach), out, 0.0).astype(np.float32)
 
 
 def state_graph(network: NetworkFeatures | NetworkArrays, state, forecast: np.ndarray | None = None) -> Data:
@@ -291,7 +339,8 @@ def state_graph(network: NetworkFeatures | NetworkArrays, state, forecast: np.nd
     x[:, :, k + 3] = s.inventory_position(net=net_stock, inbound=inbound) / lam
     x[:, :, k + 2] = net_stock / lam
     x[:, :, k + 4] = periods_left(s)
-    fc = x[:, :, k + 5 :]
+    x[:, :, k + 5] = sell_window(net.lead_to_demand, s.periods, s.t)[:, None]
+    fc = x[:, :, k + 6 :]
     fc[...] = 0.0
     demand = _forecast(net, s.t, b, forecast)  # (F, D, B)
     fc[a.demand_slice] = np.transpose(demand, (1, 2, 0)) / lam[a.demand_slice, :, None]
@@ -302,7 +351,8 @@ def state_graph(network: NetworkFeatures | NetworkArrays, state, forecast: np.nd
     edge_attr[:, :, k] = s.owed / mu
     edge_attr[:, :, k + 1] = s.in_transit / mu
     edge_attr[:, :, k + 2] = s.components / mu
-    edge_attr[:, :, k + 3 :] = np.transpose(pipeline_slots(s), (1, 2, 0)) / mu[:, :, None]
+    edge_attr[:, :, k + 3] = sell_window(net.reach_time, s.periods, s.t)[:, None]
+    edge_attr[:, :, k + 4 :] = np.transpose(pipeline_slots(s), (1, 2, 0)) / mu[:, :, None]
 
     available = np.maximum(s.on_hand, 0.0)
     capacity = a.capacity.astype(f32)[:, None]

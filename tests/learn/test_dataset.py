@@ -234,6 +234,13 @@ def test_other_arguments_into_the_same_folder_are_one_line_errors(reference, tmp
     with pytest.raises(InputError) as exc:
         generate_dataset(out, **ARGS, workers=1, **{**OPTIONS, "periods": 4})
     assert "periods" in one_line(exc)
+    # a round written by a netinv that computed other features is not resumed into (shards would mix)
+    manifest = json.loads((out / MANIFEST).read_text())
+    manifest["rounds"]["0"]["parameters"]["features"] = "27 node, 24 edge, 00000000"
+    (out / MANIFEST).write_text(json.dumps(manifest))
+    with pytest.raises(InputError) as exc:
+        generate_dataset(out, **ARGS, workers=1, **OPTIONS)
+    assert "features: '27 node, 24 edge, 00000000' there" in one_line(exc)
 
 
 def test_interrupted_generation_resumes_to_the_uninterrupted_result(reference, tmp_path):

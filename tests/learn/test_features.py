@@ -170,3 +170,44 @@ def test_path_graphs_split_the_path_axis():
     np.testing.assert_array_equal(parts[2].x.numpy(), data.x.numpy()[:, 2])
     np.testing.assert_array_equal(parts[2].owed.numpy(), data.owed.numpy()[:, 2])
     assert parts[2].edge_index is data.edge_index
+
+
+@pytest.mark.parametrize("name", sorted(GRAPHS))
+def test_lead_to_demand_is_the_shortest_lead_time_path_and_windows_count_down(name):
+    """lead_to_demand against networkx's Dijkstra on the supply graph (lead times as weights, from the
+    demand nodes backwards); sell windows: periods in which stock here (an order on the edge) can still
+    reach a customer before the end, 1 when the horizon is unknown."""
+    import networkx as nx
+
+    from netinv.learn.features import REACH_CAP, lead_to_demand
+
+    arrays = compile_network(GRAPHS[name])
+    reverse = nx.DiGraph()
+    reverse.add_nodes_from(range(arrays.num_nodes))
+    for s, t, lead in zip(arrays.edge_source, arrays.edge_target, arrays.lead_time):
+        reverse.add_edge(int(t), int(s), weight=float(lead))
+    demand_nodes = list(range(arrays.num_nodes))[arrays.demand_slice]
+    distance = nx.multi_source_dijkstra_path_length(reverse, demand_nodes)
+    expected = np.array([distance.get(i, np.inf) for i in range(arrays.num_nodes)])
+    np.testing.assert_array_equal(lead_to_demand(arrays), expected)
+
+    net = network_features(arrays)
+    reach = arrays.lead_time + expected[arrays.edge_target]
+    state = random_state(arrays, 2, seed=3)
+    for periods, t in ((None, 0), (30, 0), (30, 17), (30, 29), (12, 40)):
+        state.periods, state.t = periods, t
+        data = state_graph(arrays, state)
+        node = data.x.numpy()[:, :, NODE_FEATURES.index("sell_window")]
+        edge = data.edge_attr.numpy()[:, :, EDGE_FEATURES.index("sell_window")]
+        if periods is None:
+            want_node, want_edge = np.ones_like(expected), np.ones_like(reach)
+        else:
+            want_node = np.clip(periods - t - expected, 0, 20) / 20
+            want_edge = np.clip(periods - t - reach, 0, 20) / 20
+        np.testing.assert_allclose(node, np.broadcast_to(want_node[:, None], node.shape))
+        np.testing.assert_allclose(edge, np.broadcast_to(want_edge[:, None], edge.shape))
+        if periods is not None:  # an order that cannot reach a customer before the end reads 0
+            assert (edge[periods - t - reach <= 0] == 0).all()
+    static = data.x.numpy()[:, 0, NODE_FEATURES.index("lead_to_demand")]
+    np.testing.assert_allclose(static, np.minimum(expected, REACH_CAP) / 10.0)
+    np.testing.assert_allclose(net.reach_time, reach)

@@ -48,7 +48,7 @@ def _val_error_of_saved_model(path, samples, val_ids):
 
 
 def test_learns_base_stock_orders_on_unseen_networks(samples, tmp_path):
-    result = train(samples, tmp_path / "bs.pt", epochs=15, patience=15, seed=0, **TINY)
+    result = train(samples, tmp_path / "bs.pt", epochs=25, patience=25, seed=0, **TINY)
     split = result["split"]
     val_ids = set(split["validation_network_ids"])
     assert split["validation_networks"] == 3 and split["train_networks"] == 13
