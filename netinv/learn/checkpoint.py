@@ -3,7 +3,7 @@
 A checkpoint ``models/NAME.pt`` is a torch zip file holding only tensors and plain values::
 
     {"format": "netinv-order-gnn", "format_version": 1,
-     "config": {"hidden": 64, "layers": 3, "node_features": 27, "edge_features": 24},
+     "config": {"hidden": 64, "layers": 3, "node_features": 26, "edge_features": 26},
      "state_dict": {parameter name: tensor}}
 
 It is read with ``torch.load(..., weights_only=True)``: an unpickler that builds tensors, dicts, lists,
