@@ -207,8 +207,8 @@ class DatasetConfig:
 
 
 def feature_set() -> str:
-    """The feature columns samples are written with (:mod:`netinv.learn.features`), e.g. ``"29 node, 26
-    edge, 3f2a9c1e"`` (counts and a hash of the names): a round resumed or extended by a netinv that
+    """The feature columns samples are written with (:mod:`netinv.learn.features`), e.g. ``"26 node, 26
+    edge, 781fa103"`` (counts and a hash of the names): a round resumed or extended by a netinv that
     computes other features is refused rather than mixed."""
     from netinv.learn.features import EDGE_FEATURES, NODE_FEATURES
 

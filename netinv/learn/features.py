@@ -306,8 +306,7 @@ def sell_window(reach: np.ndarray, state_periods: int | None, t: int) -> np.ndar
     if state_periods is None:
         out = np.ones_like(reach)
     else:
-        with np.errstate(invalid="ignore"):
-            out = np.clip(state_periods - t - reach, 0.0, PERIODS_LEFT_CAP) / PERIODS_LEFT_CAP
+        out = np.clip(state_periods - t - reach, 0.0, PERIODS_LEFT_CAP) / PERIODS_LEFT_CAP
     return np.where(np.isfinite(reach), out, 0.0).astype(np.float32)
 
 
