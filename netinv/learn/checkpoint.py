@@ -168,14 +168,23 @@ def versions() -> dict:
             "python": platform.python_version()}
 
 
+OPTIONAL_CONFIG = {"priority": False}  # keys added after the first checkpoints: absent = this default
+
+
 def _config(path, raw) -> ModelConfig:
     fields = {f.name for f in dataclasses.fields(ModelConfig)}
-    if not isinstance(raw, dict) or set(raw) != fields:
+    if not isinstance(raw, dict) or not fields - set(OPTIONAL_CONFIG) <= set(raw) <= fields:
         keys = sorted(raw) if isinstance(raw, dict) else type(raw).__name__
-        raise InputError(f"{path}: 'config' must have exactly the keys {sorted(fields)}, got {keys}")
-    bad = [key for key, value in raw.items() if not isinstance(value, int) or isinstance(value, bool) or value < 1]
+        raise InputError(f"{path}: 'config' must have the keys {sorted(fields)} ({', '.join(OPTIONAL_CONFIG)} "
+                         f"optional), got {keys}")
+    raw = {**OPTIONAL_CONFIG, **raw}
+    bad = [key for key, value in raw.items() if key not in OPTIONAL_CONFIG
+           and (not isinstance(value, int) or isinstance(value, bool) or value < 1)]
     if bad:
         raise InputError(f"{path}: config: {bad[0]} must be an integer >= 1, got {raw[bad[0]]!r}")
+    bad = [key for key in OPTIONAL_CONFIG if not isinstance(raw[key], bool)]
+    if bad:
+        raise InputError(f"{path}: config: {bad[0]} must be true or false, got {raw[bad[0]]!r}")
     config = ModelConfig(**raw)
     current = ModelConfig(hidden=config.hidden, layers=config.layers)
     if (config.node_features, config.edge_features) != (current.node_features, current.edge_features):

@@ -30,12 +30,15 @@ import torch
 
 
 def feasible_orders(orders: torch.Tensor, source: torch.Tensor, owed: torch.Tensor, edge_capacity: torch.Tensor,
-                    available: torch.Tensor, num_nodes: int) -> torch.Tensor:
+                    available: torch.Tensor, num_nodes: int, priority: torch.Tensor | None = None) -> torch.Tensor:
     """Feasible orders in units of each edge's source.
 
     orders (E, ...) proposed orders; source (E,) the source node of each edge; owed (E, ...) units still
     owed on each edge; edge_capacity (E,) (``inf`` = unlimited); available (N, ...) units each node can
     ship this period (``inf`` = unlimited). Trailing axes (paths) broadcast. Returns (E, ...).
+
+    ``priority`` (E, ...) > 0, optional: where a node's stock binds, it is shared by weighted water-filling
+    instead of in proportion (:func:`_rationed`); equal priorities give the proportional cut.
     """
     cap = edge_capacity.reshape(edge_capacity.shape + (1,) * (orders.dim() - 1))
     room = torch.clamp(cap - owed, min=0.0)
@@ -47,8 +50,49 @@ def feasible_orders(orders: torch.Tensor, source: torch.Tensor, owed: torch.Tens
     one, zero = torch.ones_like(total), torch.zeros_like(total)
     # both sides of the division masked, so that no inf or nan reaches the gradient
     margin = 1.0 - 4.0 * torch.finfo(total.dtype).eps
+    if priority is not None:
+        return y * _rationed(y, priority.expand_as(y), source, headroom, short, num_nodes, margin)
     ratio = torch.where(short, share(torch.where(short, headroom, zero), torch.where(short, total, one)) * margin, one)
     return y * ratio[source]
+
+
+def _rationed(y: torch.Tensor, weight: torch.Tensor, source: torch.Tensor, headroom: torch.Tensor,
+              short: torch.Tensor, num_nodes: int, margin: float) -> torch.Tensor:
+    """The fraction of each request shipped when the sources marked ``short`` ration by weight: edge e out
+    of a short node i gets ``y_e * min(1, lambda_i * w_e)``, with lambda_i set so that node i ships exactly
+    its headroom (weighted water-filling: the highest-priority requests are met in full first, the rest
+    share what is left in proportion to w_e * y_e). 1 on the edges of nodes that are not short.
+
+    The set of edges met in full is found without gradient (each pass moves at least one edge into it, so
+    at most out-degree passes); lambda is then written in closed form on that set,
+    lambda_i = (headroom_i - sum_{full} y_e) / sum_{rest} w_e y_e, so the gradient is exact."""
+    short_edge = short[source]
+    with torch.no_grad():
+        rest = short_edge & (y > 0)
+        while True:
+            level = _level(y, weight, source, headroom, rest, num_nodes)
+            full = rest & (level[source] * weight >= 1.0)
+            if not bool(full.any()):
+                break
+            rest = rest & ~full
+    served = _per_source(torch.where(rest, torch.zeros_like(y), y), source, num_nodes)
+    # headroom is inf at nodes that are not short: masked before it meets a product (0 * inf in backward)
+    left = torch.where(short, torch.clamp(torch.where(short, headroom, served) - served, min=0.0),
+                       torch.zeros_like(served))
+    spread = _per_source(torch.where(rest, y * weight, torch.zeros_like(y)), source, num_nodes)
+    part = torch.where(rest, weight * left[source], torch.zeros_like(y))
+    whole = torch.where(rest, spread[source], torch.ones_like(y))
+    fraction = torch.where(rest, torch.clamp(share(part, whole), max=1.0), torch.ones_like(y))
+    return torch.where(short_edge, fraction * margin, torch.ones_like(y))
+
+
+def _level(y, weight, source, headroom, rest, num_nodes):
+    """lambda per node for the current set ``rest`` of partly served edges (0 where there are none)."""
+    served = _per_source(torch.where(rest, torch.zeros_like(y), y), source, num_nodes)
+    spread = _per_source(torch.where(rest, y * weight, torch.zeros_like(y)), source, num_nodes)
+    left = torch.clamp(headroom - served, min=0.0)
+    return torch.where(spread > 0, left / torch.where(spread > 0, spread, torch.ones_like(spread)),
+                       torch.zeros_like(spread))
 
 
 class _Share(torch.autograd.Function):

@@ -58,6 +58,7 @@ from netinv.learn.checkpoint import (
     versions,
 )
 from netinv.learn.diffsim import DiffSim, TwinFeatures, TwinGNNPolicy
+from netinv.learn.model import OrderGNN
 from netinv.learn.train import (
     TrainingInterrupted,
     _copy_state,
@@ -110,6 +111,9 @@ class FinetuneConfig:
         parent model's profit on it.
     relative_floor: the floor of that magnitude as a fraction of the network's revenue plus costs (a
         profit near 0 would otherwise weigh without bound).
+    priority: give a parent without one the rationing head (:class:`netinv.learn.model.ModelConfig`),
+        started at equal priorities so that the run starts from the parent's own orders, and learn it
+        with the rest (a parent that has the head keeps it either way).
     threads: torch threads (None: leave torch's setting).
     """
 
@@ -143,6 +147,7 @@ class FinetuneConfig:
     perez_like_weight: float = 1.0
     loss: str = "scale"
     relative_floor: float = 0.1
+    priority: bool = False
     threads: int | None = 1
 
     def __post_init__(self):
@@ -378,6 +383,15 @@ def validation_magnitudes(model, networks: list[_Network], config: FinetuneConfi
     return parent_validation(model, networks, config)[0]
 
 
+def with_priority_head(model: OrderGNN) -> OrderGNN:
+    """A copy of ``model`` with the rationing head added at equal priorities: the same orders, since equal
+    priorities ration in proportion as a model without the head does."""
+    upgraded = OrderGNN(dataclasses.replace(model.config, priority=True))
+    missing, unexpected = upgraded.load_state_dict(model.state_dict(), strict=False)
+    assert not unexpected and all(name.startswith("priority.") for name in missing)
+    return upgraded.train(model.training)
+
+
 def finetune(model_path: str | Path, out_path: str | Path, config: FinetuneConfig = FinetuneConfig(), *,
              progress: Callable[[StepMetrics, int], None] | None = None, resume: bool = True) -> dict:
     """Fine-tune the model at ``model_path`` (see the module docstring) and save the best-validating
@@ -392,6 +406,8 @@ def finetune(model_path: str | Path, out_path: str | Path, config: FinetuneConfi
     model_path, out_path = Path(model_path), Path(out_path)
     parent_sha = hashlib.sha256(model_path.read_bytes()).hexdigest() if model_path.is_file() else None
     model = load_model(model_path)
+    if config.priority and not model.config.priority:
+        model = with_priority_head(model)
     parent = None
     if config.parent_weight > 0:
         parent = load_model(model_path)

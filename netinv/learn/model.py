@@ -13,6 +13,9 @@ Input: a graph from :func:`netinv.learn.features.state_graph` (x (N, ..., F_node
    units of the edge scale mu_e (its mean flow per period, units of i).
 4. Feasibility (:mod:`netinv.learn.feasibility`): o_e * mu_e is cut to the edge's capacity and the
    source's stock and capacity as the simulator would; the result is returned in mu units again.
+   With ``priority`` on, a second edge head gives each order a weight w_e = exp(p_e), and a node whose
+   stock binds rations it by weighted water-filling (high-priority customers served first) instead of
+   cutting every order in proportion.
 """
 
 from __future__ import annotations
@@ -26,6 +29,8 @@ from torch_geometric.nn import MessagePassing
 from netinv.learn.feasibility import feasible_orders
 from netinv.learn.features import EDGE_FEATURES, NODE_FEATURES
 
+PRIORITY_RANGE = 4.0  # rationing priorities exp(p) with |p| <= 4: between 1/55 and 55
+
 
 @dataclass(frozen=True)
 class ModelConfig:
@@ -34,12 +39,16 @@ class ModelConfig:
     hidden: width H of node and edge embeddings.
     layers: rounds of message passing (information travels ``layers`` edges each way).
     node_features / edge_features: input widths (those of :mod:`netinv.learn.features`).
+    priority: a second edge head that gives each order a rationing priority, used where a node's stock
+        binds (weighted water-filling, :func:`netinv.learn.feasibility.feasible_orders`); without it a
+        short node cuts every order in proportion.
     """
 
     hidden: int = 64
     layers: int = 3
     node_features: int = len(NODE_FEATURES)
     edge_features: int = len(EDGE_FEATURES)
+    priority: bool = False
 
 
 def mlp(inputs: int, hidden: int, outputs: int) -> nn.Sequential:
@@ -141,6 +150,10 @@ class OrderGNN(nn.Module):
         self.layers = nn.ModuleList([FlowLayer(hidden) for _ in range(config.layers)])
         self.norm = nn.LayerNorm(hidden)
         self.head = EdgeMLP(hidden, 1)
+        if config.priority:
+            self.priority = EdgeMLP(hidden, 1)
+            nn.init.zeros_(self.priority.out.weight)  # every priority 1 at the start: the proportional cut
+            nn.init.zeros_(self.priority.out.bias)
 
     def forward(self, data, feasible: bool = True) -> torch.Tensor:
         """Orders (E, ...) in units of each edge's scale mu_e; feasible (the default) or as proposed."""
@@ -149,10 +162,15 @@ class OrderGNN(nn.Module):
         g = self.edge_encoder(data.edge_attr)
         for layer in self.layers:
             h, g = layer(h, g, edge_index, data.down_weight, data.up_weight)
-        orders = nn.functional.softplus(self.head(self.norm(h), g, edge_index)).squeeze(-1)
+        h = self.norm(h)
+        orders = nn.functional.softplus(self.head(h, g, edge_index)).squeeze(-1)
         if not feasible:
             return orders
+        priority = None
+        if self.config.priority:  # w = exp(p), p kept within [-PRIORITY_RANGE, PRIORITY_RANGE]
+            raw = self.priority(h, g, edge_index).squeeze(-1)
+            priority = torch.exp(PRIORITY_RANGE * torch.tanh(raw / PRIORITY_RANGE))
         scale = data.edge_scale.reshape(data.edge_scale.shape + (1,) * (orders.dim() - 1))
         units = feasible_orders(orders * scale, edge_index[0], data.owed, data.edge_capacity, data.available,
-                                h.size(0))
+                                h.size(0), priority)
         return units / scale

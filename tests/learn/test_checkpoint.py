@@ -59,6 +59,29 @@ def test_round_trip_gives_identical_orders(tmp_path):
         np.testing.assert_array_equal(loaded(data).numpy(), model(data).numpy())
 
 
+def test_a_priority_head_round_trips_and_older_configs_load(tmp_path):
+    """A model with the rationing head saves and loads with identical orders; a checkpoint written before
+    the ``priority`` key existed loads as a model without it."""
+    torch.manual_seed(3)
+    model = OrderGNN(ModelConfig(hidden=8, layers=2, priority=True))
+    for p in model.priority.parameters():
+        torch.nn.init.normal_(p)
+    path = tmp_path / "rationing.pt"
+    save_model(model, path, {"note": "test"})
+    loaded = load_model(path)
+    assert loaded.config.priority
+    arrays = compile_network(generated_graph("distribution", 25, 4))
+    data = state_graph(arrays, random_state(arrays, 3, seed=1))
+    with torch.no_grad():
+        np.testing.assert_array_equal(loaded(data).numpy(), model(data).numpy())
+    _, good = _saved(tmp_path)
+    payload = torch.load(good, weights_only=True)
+    del payload["config"]["priority"]
+    older = tmp_path / "older.pt"
+    torch.save(payload, older)
+    assert not load_model(older).config.priority
+
+
 def test_card_beside_the_checkpoint(tmp_path):
     model, path = _saved(tmp_path)
     assert card_path(path) == tmp_path / "models" / "tiny.json"
@@ -66,7 +89,7 @@ def test_card_beside_the_checkpoint(tmp_path):
     assert card == load_card(path)
     assert card["metrics"] == {"best_epoch": 3, "r2": None}
     assert card["checkpoint"]["model_config"] == {"hidden": 8, "layers": 2, "node_features": len(NODE_FEATURES),
-                                                  "edge_features": len(EDGE_FEATURES)}
+                                                  "edge_features": len(EDGE_FEATURES), "priority": False}
     assert card["checkpoint"]["parameters"] == sum(p.numel() for p in model.parameters())
     import hashlib
 
@@ -130,8 +153,10 @@ def test_a_plain_pickle_is_refused_before_unpickling(tmp_path):
     ("bare state_dict", "not a netinv model checkpoint"),
     ("a list", "not a dict"),
     ("newer format", "format version 2"),
-    ("config keys", "'config' must have exactly the keys"),
+    ("config keys", "'config' must have the keys"),
     ("config value", "hidden must be an integer >= 1"),
+    ("priority value", "priority must be true or false"),
+    ("priority without its head", "missing 'priority.edge.weight', 6 missing"),
     ("feature count", "retrain it"),
     ("wrong width", "weight 'node_encoder.0.weight' has shape"),
     ("missing weight", "missing 'head.out.bias'"),
@@ -165,6 +190,10 @@ def test_bad_checkpoints_give_one_line(tmp_path, case, expected):
             payload["config"] = {"hidden": 8, "layers": 2}
         elif case == "config value":
             payload["config"]["hidden"] = 0
+        elif case == "priority value":
+            payload["config"]["priority"] = 1
+        elif case == "priority without its head":
+            payload["config"]["priority"] = True
         elif case == "feature count":
             payload["config"]["node_features"] += 1
         elif case == "wrong width":

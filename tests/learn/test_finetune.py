@@ -25,6 +25,7 @@ from netinv.learn.finetune import (
     step_networks,
     validate,
     validation_networks,
+    with_priority_head,
 )
 from netinv.learn.model import ModelConfig, OrderGNN
 from netinv.learn.policy import GNNPolicy
@@ -84,6 +85,35 @@ def test_a_few_steps_raise_the_profit_the_simulator_measures():
     assert after_sim.mean() > before_sim.mean()
     np.testing.assert_allclose(after_sim.mean() / scale, after_twin, rtol=1e-4, atol=1e-5)
     np.testing.assert_allclose(before_sim.mean() / scale, before_twin, rtol=1e-4, atol=1e-5)
+
+
+def test_the_priority_head_starts_from_the_parents_orders_and_the_twin_still_equals_the_simulator(parent, tmp_path):
+    """Added at equal priorities, the rationing head changes no order (a general network whose nodes start
+    short, so that rationing happens); fine-tuned with it, the model keeps the head, its priorities have
+    moved, and the twin's profit still equals the simulator's."""
+    arrays = compile_network(generate("general", 18, 1))
+    demand = np.ascontiguousarray(DemandSampler(arrays.demand_specs, seed=3).draw(0, PERIODS, 4))
+    old = load_model(parent)
+    new = with_priority_head(old).eval()
+    np.testing.assert_array_equal(simulated_profit(arrays, new, demand), simulated_profit(arrays, old, demand))
+    shuffled = with_priority_head(old).eval()
+    torch.manual_seed(5)
+    for p in shuffled.priority.out.parameters():
+        torch.nn.init.normal_(p)
+    # not vacuous: other priorities ship other orders on this network
+    assert not np.allclose(simulated_profit(arrays, shuffled, demand), simulated_profit(arrays, old, demand))
+    out = tmp_path / "rationing.pt"
+    finetune(parent, out, tiny_config(priority=True))
+    tuned = load_model(out)
+    assert tuned.config.priority and load_card(out)["retrain"].count("--priority=True") == 1
+    assert any(p.abs().sum() > 0 for p in tuned.priority.out.parameters())
+    features = TwinFeatures(arrays)
+    scale = float(features.network.cost_scale * features.network.demand_scale * PERIODS)
+    network = _Network("general", {"nodes": arrays.num_nodes}, DiffSim(arrays), features, torch.from_numpy(demand),
+                       scale)
+    with torch.no_grad():
+        twin = float(normalized_profit(tuned, network, PERIODS)[0])
+    np.testing.assert_allclose(simulated_profit(arrays, tuned, demand).mean() / scale, twin, rtol=1e-4, atol=1e-5)
 
 
 def test_training_networks_use_training_seeds_and_are_reproducible():
