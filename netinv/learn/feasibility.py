@@ -15,8 +15,13 @@ simulator would have cut them:
     y_e = min(max(x_e, 0), room_e)
     z_e = y_e * min(1, headroom_i / sum_{f out of i} y_f)       (proportional allocation)
 
-(where a node binds, the factor is shrunk by 4 units in the last place of the float type, so that the
-rounded sum never passes the bound and a second pass is the identity). It is the identity on feasible
+or, given a priority w_e > 0 per order (the model's optional rationing head), by weighted water-filling
+
+    z_e = y_e * min(1, lambda_i * w_e),   lambda_i such that sum_{e out of i} z_e = headroom_i
+
+(orders of high priority are met in full first; equal priorities give the proportional cut). Where a
+node binds, the factor is shrunk by 4 units in the last place of the float type, so that the rounded
+sum never passes the bound and a second pass is the identity. It is the identity on feasible
 orders and differentiable almost everywhere: where a node's stock binds,
 the gradient flows through the scaling factor to every order out of the node (and to the stock); where
 an edge capacity binds, the order's gradient is 0. :func:`feasible_orders` is the torch form (any
