@@ -80,11 +80,10 @@ def _rationed(y: torch.Tensor, weight: torch.Tensor, source: torch.Tensor, headr
             if not bool(full.any()):
                 break
             rest = rest & ~full
-    served = _per_source(torch.where(rest, torch.zeros_like(y), y), source, num_nodes)
+    served, spread = _split(y, weight, source, rest, num_nodes)
     # headroom is inf at nodes that are not short: masked before it meets a product (0 * inf in backward)
     left = torch.where(short, torch.clamp(torch.where(short, headroom, served) - served, min=0.0),
                        torch.zeros_like(served))
-    spread = _per_source(torch.where(rest, y * weight, torch.zeros_like(y)), source, num_nodes)
     part = torch.where(rest, weight * left[source], torch.zeros_like(y))
     whole = torch.where(rest, spread[source], torch.ones_like(y))
     fraction = torch.where(rest, torch.clamp(share(part, whole), max=1.0), torch.ones_like(y))
@@ -93,11 +92,17 @@ def _rationed(y: torch.Tensor, weight: torch.Tensor, source: torch.Tensor, headr
 
 def _level(y, weight, source, headroom, rest, num_nodes):
     """lambda per node for the current set ``rest`` of partly served edges (0 where there are none)."""
-    served = _per_source(torch.where(rest, torch.zeros_like(y), y), source, num_nodes)
-    spread = _per_source(torch.where(rest, y * weight, torch.zeros_like(y)), source, num_nodes)
+    served, spread = _split(y, weight, source, rest, num_nodes)
     left = torch.clamp(headroom - served, min=0.0)
     return torch.where(spread > 0, left / torch.where(spread > 0, spread, torch.ones_like(spread)),
                        torch.zeros_like(spread))
+
+
+def _split(y, weight, source, rest, num_nodes):
+    """Per node: units of the orders met in full (not in ``rest``) and sum of w_e * y_e over ``rest``."""
+    zero = torch.zeros_like(y)
+    return (_per_source(torch.where(rest, zero, y), source, num_nodes),
+            _per_source(torch.where(rest, y * weight, zero), source, num_nodes))
 
 
 class _Share(torch.autograd.Function):
