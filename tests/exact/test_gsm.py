@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, given, reject, settings
 from hypothesis import strategies as st
 
 from netinv.analytic.gsm_tree import gsm_tree_dp
@@ -220,7 +220,10 @@ def test_times_in_a_common_unit_keep_the_optimum(graph, unit):
     instance = replace(base, processing_time=base.processing_time * unit, edge_lead_time=base.edge_lead_time * unit,
                        max_service_time=base.max_service_time * unit, inbound_lower_bound=base.inbound_lower_bound * unit)
     assert time_unit(instance) % unit == 0
-    expected, _ = brute_force_gsm(instance)
+    try:
+        expected, _ = brute_force_gsm(instance)
+    except ValueError:  # scaled up, a few drawn networks have too many service-time vectors to enumerate
+        reject()
     assert brute_force_gsm(coarsened(instance, time_unit(instance)))[0] == pytest.approx(expected, rel=1e-9, abs=1e-9)
     solution = solve_placement(instance, "reduced-bnb")
     assert solution.is_optimal and solution.cost == pytest.approx(expected, rel=1e-7, abs=1e-9)
