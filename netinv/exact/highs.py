@@ -135,8 +135,33 @@ def run(h, *, integer: bool) -> RunResult:
         gap = float(info.mip_gap) if has_solution else None
     elif status == Status.OPTIMAL:
         bound, gap = objective, 0.0
+    if integer and values is not None:
+        check_objective(h, objective, values)
     iterations = int(info.simplex_iteration_count) + int(info.ipm_iteration_count)
     return RunResult(status, objective, bound, gap, values, seconds, iterations)
+
+
+def check_objective(h, reported: float, values: np.ndarray) -> None:
+    """Refuse a MIP answer whose objective, recomputed from its own solution, is not the one HiGHS reports.
+
+    HiGHS 1.16.0's MIP presolve was seen to return a point costing 8.278 on a placement model whose optimum
+    is 7.718 and report it as optimal with objective 5.449 (1.14.0 had a bug of the same family, HiGHS
+    issue 2961); netinv pins both out, and this check catches that class of fault in any other version.
+    """
+    lp = h.getLp()
+    terms = np.asarray(lp.col_cost_, dtype=np.float64) * values
+    recomputed = float(lp.offset_) + float(terms.sum())
+    tolerance = 1e-6 * max(1.0, float(np.abs(terms).sum()), abs(reported))
+    if abs(recomputed - reported) > tolerance:
+        raise SolverError(
+            f"HiGHS {highs_version()} reported objective {reported:.10g} for a MIP whose solution costs "
+            f"{recomputed:.10g}: its answer is not trusted (a MIP presolve bug? netinv is tested with highspy 1.15)")
+
+
+def highs_version() -> str:
+    """The running HiGHS version, e.g. ``1.15.1``."""
+    h = highspy.Highs()
+    return f"{h.versionMajor()}.{h.versionMinor()}.{h.versionPatch()}"
 
 
 def failure_message(status: Status, what: str) -> str:
