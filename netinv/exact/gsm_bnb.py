@@ -31,7 +31,7 @@ from dataclasses import dataclass, replace
 import networkx as nx
 import numpy as np
 
-from netinv.exact.gsm import GSMOptions, GSMSolution
+from netinv.exact.gsm import GSMOptions, GSMSolution, gap_closed
 from netinv.exact.gsm_instance import GSMInstance, StageRanges
 from netinv.exact.highs import Status
 
@@ -338,7 +338,7 @@ def solve_gsm_reduced(instance: GSMInstance, options: GSMOptions = GSMOptions(),
         value, lam, _, _ = _lagrangian_bound(base, ranges, dropped, lam, iterations, incumbent, tol / 10, deadline,
                                              every_answer=True, min_iterations=0)
         bound = max(bound, min(value, cutoff))
-        if incumbent.cost - bound <= tol * max(1.0, incumbent.cost):
+        if gap_closed(incumbent.cost, bound, tol):
             proven = True
             break
         # keep the incumbent itself (cutoff just above its cost): the MILP then starts from it and prunes by it
@@ -521,7 +521,7 @@ def solve_gsm_reduced_bnb(instance: GSMInstance, options: GSMOptions = GSMOption
         bound = max(bound, heap[0][0]) if status != Status.OPTIMAL else bound
     S, SI, tau = incumbent.placement
     bound = min(bound, incumbent.cost)
-    proven = incumbent.cost - bound <= tol * max(1.0, incumbent.cost)
+    proven = gap_closed(incumbent.cost, bound, tol)
     status = Status.OPTIMAL if proven else Status.TIME_LIMIT
     message = "" if proven else f"stopped after {nodes} nodes: best placement within {100 * (incumbent.cost - bound) / incumbent.cost:.3g}% of optimal"
     return GSMSolution(status=status, cost=float(incumbent.cost), bound=float(bound), method="reduced-bnb",

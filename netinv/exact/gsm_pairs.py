@@ -41,7 +41,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from netinv.errors import SolverError
-from netinv.exact.gsm import GSMOptions, GSMSolution
+from netinv.exact.gsm import GSMOptions, GSMSolution, gap_closed
 from netinv.exact.gsm_instance import GSMInstance, StageRanges
 from netinv.exact.highs import SolverOptions, Status
 
@@ -305,7 +305,7 @@ def _solve(inst: GSMInstance, options: GSMOptions, start, lower: float, reductio
     steps: list[str] = []
 
     def proven() -> bool:
-        return incumbent.cost - bound <= tol * max(1.0, abs(incumbent.cost))
+        return gap_closed(incumbent.cost, bound, tol)
 
     def finish(message: str = "") -> GSMSolution:
         S, SI, tau = incumbent.placement
