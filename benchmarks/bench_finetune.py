@@ -15,7 +15,10 @@ and tuned base-stock's at scale (whether the candidate still beats it), without 
 ``--validation MODEL2,MODEL3`` instead scores the parent, the model and those models on the fine-tuning
 validation set (15 generated and 6 perez-like networks, seed 1200) against one yardstick: each network's
 profit divided by the parent's magnitude there (``netinv finetune --loss=relative``'s validation score),
-so that candidates fine-tuned from different parents compare.
+so that candidates fine-tuned from different parents compare. ``--validation-set 1300:36,6,12`` scores
+them on another set drawn the same way instead (seed 1300: 36 small generated, 6 large generated and 12
+perez-like networks; used by no fine-tuning run), to choose between candidates whose scores on the first
+set are too close to tell apart.
 
 ``--feature-ranges 1000,10000`` instead checks that the GNN's input features on generated distribution
 networks of those sizes (states visited by ``--model`` over 30 periods) stay within the ranges seen on
@@ -50,9 +53,12 @@ def main() -> None:
     parser.add_argument("--feature-ranges", default=None, help="sizes to check instead (e.g. 1000,10000)")
     parser.add_argument("--timing", default=None, help="sizes to time the decision of both models at instead")
     parser.add_argument("--validation", default=None, help="more models to score on the fine-tuning validation set")
+    parser.add_argument("--validation-set", default="1200:12,3,6",
+                        help="SEED:SMALL,LARGE,PEREZ_LIKE networks of the validation set (default: fine-tuning's)")
     args = parser.parse_args()
     if args.validation is not None:
-        validation_scores([args.parent, args.model, *[m for m in args.validation.split(",") if m]])
+        validation_scores([args.parent, args.model, *[m for m in args.validation.split(",") if m]],
+                          args.validation_set, args.record)
         return
     if args.timing:
         timing(args.parent, args.model, [int(x) for x in args.timing.split(",")])
@@ -161,9 +167,9 @@ def _reference(path: str, config, paths: int) -> dict:
     return out
 
 
-def validation_scores(models: list[str]) -> None:
-    """The weighted validation score of each model, and its means on the generated and the perez-like
-    networks, every network divided by the first model's magnitude on it."""
+def validation_scores(models: list[str], validation_set: str = "1200:12,3,6", record_it: bool = False) -> None:
+    """The weighted validation score of each model, and its means on the small and large generated and the
+    perez-like networks, every network divided by the first model's magnitude on it."""
     import torch
 
     from netinv.learn.checkpoint import load_model
@@ -175,24 +181,38 @@ def validation_scores(models: list[str]) -> None:
         validation_networks,
     )
 
+    try:
+        seed_text, counts_text = validation_set.split(":")
+        seed = int(seed_text)
+        small, large, perez_like = (int(x) for x in counts_text.split(","))
+    except ValueError:
+        sys.exit(f"error: --validation-set: expected SEED:SMALL,LARGE,PEREZ_LIKE (e.g. 1300:36,6,12), got {validation_set!r}")
+    start = time.perf_counter()
     torch.set_num_threads(1)
-    config = FinetuneConfig(perez_like_per_step=2, validation_perez_like=6, perez_like_weight=2.0, loss="relative")
+    config = FinetuneConfig(perez_like_per_step=2, validation_perez_like=perez_like, perez_like_weight=2.0,
+                            loss="relative", validation_seed=seed, validation_networks=small, validation_large=large)
     networks = validation_networks(config)
     magnitudes = validation_magnitudes(load_model(models[0]), networks, config)
+    groups = {"small": slice(0, small), "large": slice(small, small + large), "perez-like": slice(small + large, None)}
     rows = []
     for path in models:
         model = load_model(path)
         with torch.no_grad():
             scores = [float(normalized_profit(model, n, config.periods)[0]) / m for n, m in zip(networks, magnitudes)]
-        family = [n.info["kind"] == "perez-like" for n in networks]
-        generated = [s for s, f in zip(scores, family) if not f]
-        perez = [s for s, f in zip(scores, family) if f]
         rows.append([path, f"{validate(model, networks, config.periods, magnitudes):.4f}",
-                     f"{np.mean(generated):.4f}", f"{np.mean(perez):.4f}"])
-    print(table(["model", "validation (weighted)", f"generated ({len(generated)})", f"perez-like ({len(perez)})"],
-                rows))
-    print(f"Yardstick: {models[0]}'s magnitude on each network, FinetuneConfig(perez_like_per_step=2, "
-          "validation_perez_like=6, perez_like_weight=2.0, loss='relative').")
+                     *[f"{np.mean(scores[part]):.4f}" if scores[part] else "-" for part in groups.values()]])
+    text = table(["model", "validation (weighted)", *[f"{name} ({count})" for name, count in
+                                                     zip(groups, (small, large, perez_like))]], rows)
+    notes = (f"Validation set seed {seed}: {small} small (5-30 nodes) and {large} large (50-1,000 nodes) generated "
+             f"networks and {perez_like} perez-like ones (weight 2), 8 paths each, 30 periods; every network's profit "
+             f"divided by {models[0]}'s magnitude there (max(|profit|, 0.1 x (revenue + costs))). "
+             f"{time.perf_counter() - start:.0f} s wall.")
+    if record_it:
+        command = "python benchmarks/bench_finetune.py " + shlex.join(sys.argv[1:])
+        record(f"GNN candidates on a validation set (seed {seed})", command, text, notes)
+    else:
+        print(text)
+        print(notes)
 
 
 def timing(parent: str, model: str, sizes: list[int]) -> None:
