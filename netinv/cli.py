@@ -738,7 +738,7 @@ FINETUNE_SETTINGS = ("steps", "seed", "lr", "final-lr-fraction", "grad-clip", "p
                      "validation-networks", "validation-large", "validation-paths", "validation-seed", "eval-every",
                      "save-every", "truncate", "parent-weight", "holding-log10", "shortage-log10", "threads",
                      "perez-like-per-step", "perez-like-paths", "validation-perez-like", "perez-like-weight", "loss",
-                     "relative-floor", "priority")
+                     "relative-floor", "priority", "workers")
 
 
 def _settings(args: list[str]) -> dict[str, str]:
@@ -773,7 +773,7 @@ def finetune(
     """Fine-tune a GNN policy through the differentiable simulator (hindsight differentiable policy
     optimization): rollouts on generated networks, loss = minus the normalized profit, best validation kept.
 
-    Settings as --name=value (defaults: netinv.learn.finetune.FinetuneConfig; ranges and lists comma-separated; '=' is needed when a value starts with '-'): steps, seed, lr, final-lr-fraction, grad-clip, periods, small-per-step, small-nodes, small-paths, large-per-step, large-nodes, large-paths, large-kinds, network-seed, validation-networks, validation-large, validation-paths, validation-seed, eval-every, save-every, truncate, parent-weight, holding-log10, shortage-log10, threads, perez-like-per-step, perez-like-paths, validation-perez-like, perez-like-weight, loss, relative-floor, priority.
+    Settings as --name=value (defaults: netinv.learn.finetune.FinetuneConfig; ranges and lists comma-separated; '=' is needed when a value starts with '-'): steps, seed, lr, final-lr-fraction, grad-clip, periods, small-per-step, small-nodes, small-paths, large-per-step, large-nodes, large-paths, large-kinds, network-seed, validation-networks, validation-large, validation-paths, validation-seed, eval-every, save-every, truncate, parent-weight, holding-log10, shortage-log10, threads, perez-like-per-step, perez-like-paths, validation-perez-like, perez-like-weight, loss, relative-floor, priority, workers.
 
     Ctrl-C / SIGTERM keeps the finished steps; the same command resumes.
     """

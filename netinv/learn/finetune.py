@@ -115,6 +115,10 @@ class FinetuneConfig:
         started at equal priorities so that the run starts from the parent's own orders, and learn it
         with the rest (a parent that has the head keeps it either way).
     threads: torch threads (None: leave torch's setting).
+    workers: processes that compute a step's networks at once (1: this process alone). Each network's
+        gradient is computed as one process would compute it and they are summed in the same order, so
+        every worker count gives bit for bit the same run (and a run may resume with another count);
+        the validations stay in this process.
     """
 
     steps: int = 200
@@ -149,10 +153,11 @@ class FinetuneConfig:
     relative_floor: float = 0.1
     priority: bool = False
     threads: int | None = 1
+    workers: int = 1
 
     def __post_init__(self):
         for name in ("steps", "periods", "small_paths", "large_paths", "validation_paths", "eval_every",
-                     "save_every", "perez_like_paths"):
+                     "save_every", "perez_like_paths", "workers"):
             value = getattr(self, name)
             if not isinstance(value, int) or isinstance(value, bool) or value < 1:
                 raise InputError(f"finetune: {name} must be an integer >= 1, got {value!r}")
@@ -292,22 +297,109 @@ def _twin_network(config: FinetuneConfig, graph, name: str, info: dict, paths: i
 
 def step_networks(config: FinetuneConfig, step: int) -> list[_Network]:
     """The networks and demand paths of step ``step`` (a pure function of the configuration)."""
-    rng = np.random.default_rng([config.seed, step])
-    seeds = rng.integers(2**31, size=config.small_per_step + config.large_per_step)
-    perez_seeds = (np.random.default_rng([config.seed, step, 1]).integers(2**31, size=config.perez_like_per_step)
-                   if config.perez_like_per_step else [])
-    out = []
-    for k in range(config.small_per_step):
+    return [step_network(config, step, k) for k in range(networks_per_step(config))]
+
+
+def networks_per_step(config: FinetuneConfig) -> int:
+    return config.small_per_step + config.large_per_step + config.perez_like_per_step
+
+
+def step_network(config: FinetuneConfig, step: int, k: int) -> _Network:
+    """Network ``k`` of step ``step``: the small ones first, then the large, then the perez-like."""
+    seeds = np.random.default_rng([config.seed, step]).integers(2**31, size=config.small_per_step + config.large_per_step)
+    if k < config.small_per_step:
         index = step * config.small_per_step + k
-        out.append(training_network(config, config.network_seed, index, False, config.small_paths, int(seeds[k])))
-    for k in range(config.large_per_step):
+        return training_network(config, config.network_seed, index, False, config.small_paths, int(seeds[k]))
+    k -= config.small_per_step
+    if k < config.large_per_step:
         index = 1_000_000 + step * config.large_per_step + k
-        out.append(training_network(config, config.network_seed, index, True, config.large_paths,
-                                    int(seeds[config.small_per_step + k])))
-    for k in range(config.perez_like_per_step):
-        out.append(perez_like_training_network(config, config.network_seed, step * config.perez_like_per_step + k,
-                                               config.perez_like_paths, int(perez_seeds[k])))
-    return out
+        return training_network(config, config.network_seed, index, True, config.large_paths,
+                                int(seeds[config.small_per_step + k]))
+    k -= config.large_per_step
+    perez_seeds = np.random.default_rng([config.seed, step, 1]).integers(2**31, size=config.perez_like_per_step)
+    return perez_like_training_network(config, config.network_seed, step * config.perez_like_per_step + k,
+                                       config.perez_like_paths, int(perez_seeds[k]))
+
+
+def network_gradient(model, network: _Network, config: FinetuneConfig, count: int, parent=None) -> tuple[float, float]:
+    """Backpropagate one network's share of the step's loss into ``model``'s gradients (added to what
+    they hold); returns (normalized profit, loss)."""
+    profit, distance, gross = normalized_profit(model, network, config.periods, parent=parent,
+                                                truncate=config.truncate)
+    loss = -profit
+    if config.loss == "relative":
+        loss = loss / relative_magnitude(float(profit.detach()), gross, config.relative_floor)
+    if distance is not None:
+        loss = loss + config.parent_weight * distance
+    (loss * network.weight / count).backward()
+    return float(profit.detach()), float(loss.detach())
+
+
+class _StepPool:
+    """Worker processes that compute a step's networks' gradients at once (``FinetuneConfig.workers``).
+
+    The workers share the model's parameters (shared memory: the optimizer's in-place updates reach
+    them) and build the networks themselves from (step, k). Each returns one network's gradient alone;
+    they are added up here in the networks' order, as one process's backward passes would add them."""
+
+    def __init__(self, model, config: FinetuneConfig, parent_path):
+        import torch.multiprocessing as mp
+
+        model.share_memory()
+        context = mp.get_context("spawn")
+        self.pool = context.Pool(config.workers, initializer=_worker_start,
+                                 initargs=(model, config, parent_path if config.parent_weight > 0 else None))
+        self.model, self.config = model, config
+
+    def step(self, step: int) -> tuple[list[float], list[float], list]:
+        count = networks_per_step(self.config)
+        results = self.pool.map(_worker_network, [(step, k, count) for k in range(count)], chunksize=1)
+        params = list(self.model.parameters())
+        for p in params:
+            p.grad = None
+        for grads, _, _, _ in results:
+            for p, g in zip(params, grads):
+                if g is None:
+                    continue
+                g = torch.from_numpy(g)
+                if p.grad is None:
+                    p.grad = g
+                else:
+                    p.grad += g
+        return ([r[1] for r in results], [r[2] for r in results], [r[3] for r in results])
+
+    def close(self):
+        self.pool.terminate()
+        self.pool.join()
+
+
+_WORKER: dict = {}
+
+
+def _worker_start(model, config: FinetuneConfig, parent_path) -> None:
+    import signal
+
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the main process's to handle
+    if config.threads is not None:
+        torch.set_num_threads(config.threads)
+    parent = None
+    if parent_path is not None:
+        parent = load_model(parent_path)
+        for p in parent.parameters():
+            p.requires_grad_(False)
+    _WORKER.update(model=model, config=config, parent=parent)
+
+
+def _worker_network(task):
+    step, k, count = task
+    model, config = _WORKER["model"], _WORKER["config"]
+    network = step_network(config, step, k)
+    model.train()
+    for p in model.parameters():
+        p.grad = None
+    profit, loss = network_gradient(model, network, config, count, _WORKER["parent"])
+    grads = [None if p.grad is None else p.grad.numpy().copy() for p in model.parameters()]
+    return grads, profit, loss, [network.name, network.info["nodes"]]
 
 
 def validation_networks(config: FinetuneConfig) -> list[_Network]:
@@ -383,10 +475,14 @@ def validation_magnitudes(model, networks: list[_Network], config: FinetuneConfi
     return parent_validation(model, networks, config)[0]
 
 
-def with_priority_head(model: OrderGNN) -> OrderGNN:
+def with_priority_head(model: OrderGNN, seed: int = 0) -> OrderGNN:
     """A copy of ``model`` with the rationing head added at equal priorities: the same orders, since equal
-    priorities ration in proportion as a model without the head does."""
-    upgraded = OrderGNN(dataclasses.replace(model.config, priority=True))
+    priorities ration in proportion as a model without the head does. The head's hidden layers are drawn
+    from ``seed`` (its last layer is zero): they set its first gradients, so an unseeded draw would make
+    every run differ."""
+    with torch.random.fork_rng(devices=[]):
+        torch.manual_seed(seed)
+        upgraded = OrderGNN(dataclasses.replace(model.config, priority=True))
     missing, unexpected = upgraded.load_state_dict(model.state_dict(), strict=False)
     assert not unexpected and all(name.startswith("priority.") for name in missing)
     return upgraded.train(model.training)
@@ -407,7 +503,7 @@ def finetune(model_path: str | Path, out_path: str | Path, config: FinetuneConfi
     parent_sha = hashlib.sha256(model_path.read_bytes()).hexdigest() if model_path.is_file() else None
     model = load_model(model_path)
     if config.priority and not model.config.priority:
-        model = with_priority_head(model)
+        model = with_priority_head(model, config.seed)
     parent = None
     if config.parent_weight > 0:
         parent = load_model(model_path)
@@ -415,7 +511,7 @@ def finetune(model_path: str | Path, out_path: str | Path, config: FinetuneConfi
             p.requires_grad_(False)
     partial_path = out_path.with_name(out_path.name + ".partial")
     fingerprint = {"parent_sha256": parent_sha,
-                   **{k: v for k, v in _plain(dataclasses.asdict(config)).items() if k != "threads"}}
+                   **{k: v for k, v in _plain(dataclasses.asdict(config)).items() if k not in ("threads", "workers")}}
     optimizer = torch.optim.Adam(model.parameters(), lr=config.lr)
     validation = validation_networks(config)
     magnitudes, parent_score = parent_validation(model, validation, config)
@@ -428,6 +524,27 @@ def finetune(model_path: str | Path, out_path: str | Path, config: FinetuneConfi
     if best["parent"] is None:
         best["parent"] = best["profit"] = parent_score
 
+    pool = _StepPool(model, config, model_path) if config.workers > 1 else None
+    try:
+        _run_steps(model, parent, optimizer, config, validation, magnitudes, history, best, partial_path,
+                   fingerprint, progress, pool)
+    finally:
+        if pool is not None:
+            pool.close()
+
+    model.load_state_dict(best["state"])
+    seconds = time.perf_counter() - started
+    card = _card(config, model_path, parent_sha, out_path, validation, history, best, seconds)
+    save_model(model, out_path, card)
+    partial_path.unlink(missing_ok=True)
+    return {"checkpoint": str(out_path), "card": str(card_path(out_path)), "best_step": best["step"],
+            "validation": {"parent": best["parent"], "best": best["profit"]}, "steps_run": len(history),
+            "resumed_from": resumed_from, "history": history, "seconds": seconds}
+
+
+def _run_steps(model, parent, optimizer, config: FinetuneConfig, validation, magnitudes, history: list, best: dict,
+               partial_path: Path, fingerprint: dict, progress, pool: _StepPool | None) -> None:
+    """The steps after those in ``history`` (see :func:`finetune`)."""
     with _StopOnSignal() as stop:
         step = len(history)
         while step < config.steps:
@@ -437,21 +554,18 @@ def finetune(model_path: str | Path, out_path: str | Path, config: FinetuneConfi
                                                               unit="step"))
             step += 1
             tick = time.perf_counter()
-            networks = step_networks(config, step)
-            model.train()
-            profits, losses = [], []
             optimizer.zero_grad(set_to_none=True)
-            for network in networks:
-                profit, distance, gross = normalized_profit(model, network, config.periods, parent=parent,
-                                                            truncate=config.truncate)
-                loss = -profit
-                if config.loss == "relative":
-                    loss = loss / relative_magnitude(float(profit.detach()), gross, config.relative_floor)
-                if distance is not None:
-                    loss = loss + config.parent_weight * distance
-                (loss * network.weight / len(networks)).backward()
-                profits.append(float(profit.detach()))
-                losses.append(float(loss.detach()))
+            if pool is not None:
+                profits, losses, names = pool.step(step)
+            else:
+                networks = step_networks(config, step)
+                model.train()
+                profits, losses = [], []
+                for network in networks:
+                    profit, loss = network_gradient(model, network, config, len(networks), parent)
+                    profits.append(profit)
+                    losses.append(loss)
+                names = [[n.name, n.info["nodes"]] for n in networks]
             grad_norm = float(torch.nn.utils.clip_grad_norm_(model.parameters(), config.grad_clip))
             for group in optimizer.param_groups:
                 group["lr"] = learning_rate(config, step)
@@ -463,22 +577,13 @@ def finetune(model_path: str | Path, out_path: str | Path, config: FinetuneConfi
                 if score > best["profit"]:
                     best.update(step=step, profit=score, state=_copy_state(model))
             metrics = StepMetrics(step=step, lr=learning_rate(config, step), loss=float(np.mean(losses)), profit=float(np.mean(profits)),
-                                  grad_norm=grad_norm, networks=[[n.name, n.info["nodes"]] for n in networks],
+                                  grad_norm=grad_norm, networks=names,
                                   validation=score, best_step=best["step"], seconds=time.perf_counter() - tick)
             history.append(metrics.to_dict())
             if step % config.save_every == 0 and step < config.steps:
                 _save_partial(partial_path, fingerprint, model, optimizer, history, best, format=PARTIAL_FORMAT)
             if progress is not None:
                 progress(metrics, config.steps)
-
-    model.load_state_dict(best["state"])
-    seconds = time.perf_counter() - started
-    card = _card(config, model_path, parent_sha, out_path, validation, history, best, seconds)
-    save_model(model, out_path, card)
-    partial_path.unlink(missing_ok=True)
-    return {"checkpoint": str(out_path), "card": str(card_path(out_path)), "best_step": best["step"],
-            "validation": {"parent": best["parent"], "best": best["profit"]}, "steps_run": len(history),
-            "resumed_from": resumed_from, "history": history, "seconds": seconds}
 
 
 def parse_config(values: dict) -> FinetuneConfig:

@@ -3,6 +3,7 @@ leaves a complete model card."""
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import os
 import signal
@@ -307,3 +308,45 @@ def test_every_setting_is_accepted_on_the_command_line_and_listed_in_its_help():
     listed = cli.finetune.__doc__.split("ranges and lists")[1].split("Ctrl-C")[0]
     names = {word.strip(" .,\n") for word in listed.split(":", 1)[1].split(",")}
     assert names == fields
+
+
+def test_the_rationing_heads_draw_depends_on_its_seed_alone(parent):
+    """The head's hidden layers set its first gradients: they are drawn from the run's seed, whatever the
+    global random state, and the call leaves that state as it was."""
+    old = load_model(parent)
+    torch.manual_seed(123)
+    a = with_priority_head(old, seed=3)
+    state = torch.random.get_rng_state()
+    b = with_priority_head(old, seed=3)
+    assert torch.equal(state, torch.random.get_rng_state())
+    torch.manual_seed(456)
+    c, d = with_priority_head(old, seed=3), with_priority_head(old, seed=4)
+    for name, value in a.state_dict().items():
+        assert torch.equal(value, b.state_dict()[name]) and torch.equal(value, c.state_dict()[name])
+    assert not torch.equal(a.priority.source.weight, d.priority.source.weight)
+
+
+def test_worker_processes_give_the_same_run_bit_for_bit_and_resume_across_counts(parent, tmp_path):
+    """Two worker processes compute a step's networks (the rationing head and a perez-like network in
+    it): the same losses, gradient norms and weights as one process, also when a one-process run is
+    interrupted and resumed with two."""
+    config = tiny_config(priority=True, perez_like_per_step=1, validation_perez_like=1)
+    one = finetune(parent, tmp_path / "one.pt", config)
+    two = finetune(parent, tmp_path / "two.pt", dataclasses.replace(config, workers=2))
+
+    def interrupt(metrics, steps):
+        if metrics.step == 2:
+            os.kill(os.getpid(), signal.SIGINT)
+
+    cut = tmp_path / "cut.pt"
+    with pytest.raises(TrainingInterrupted, match="after step 2 of 4"):
+        finetune(parent, cut, config, progress=interrupt)
+    resumed = finetune(parent, cut, dataclasses.replace(config, workers=2))
+    assert resumed["resumed_from"] == 2
+    reference = load_model(tmp_path / "one.pt").state_dict()
+    for run, path in ((two, tmp_path / "two.pt"), (resumed, cut)):
+        assert [(h["loss"], h["grad_norm"], h["validation"], h["networks"]) for h in run["history"]] == \
+               [(h["loss"], h["grad_norm"], h["validation"], h["networks"]) for h in one["history"]]
+        weights = load_model(path).state_dict()
+        assert all(torch.equal(reference[k], weights[k]) for k in reference)
+    assert "--workers=2" in load_card(tmp_path / "two.pt")["retrain"]
