@@ -27,6 +27,8 @@ def main() -> None:
     parser.add_argument("--paths", type=int, default=10)
     parser.add_argument("--sizes", default="100,1000,10000,100000")
     parser.add_argument("--suite", action="append", default=None)
+    parser.add_argument("--adapt-steps", type=int, default=0,
+                        help="also the GNN adapted to each held-out network and the 9-node one (netinv adapt)")
     args = parser.parse_args()
 
     import torch
@@ -34,7 +36,7 @@ def main() -> None:
     from netinv.learn.evaluate import SUITES, EvaluateConfig, evaluate, plot, tables
 
     config = EvaluateConfig(suites=tuple(args.suite or SUITES), held_out=args.held_out, paths=args.paths,
-                            sizes=tuple(int(x) for x in args.sizes.split(",")))
+                            sizes=tuple(int(x) for x in args.sizes.split(",")), adapt_steps=args.adapt_steps)
     started = time.perf_counter()
     result = evaluate(args.model, args.out, config,
                       progress=lambda suite, done, total, message: print(f"[{suite} {done}/{total}] {message}",
@@ -44,7 +46,8 @@ def main() -> None:
     notes = (f"Model {args.model}; torch {torch.__version__}, 1 thread; {time.perf_counter() - started:.0f} s "
              f"wall (units finished in an earlier run are read back from {args.out}/results.json). Every policy "
              f"of a network runs on the same demand paths. Plot: {picture}. Equivalent CLI: netinv evaluate "
-             f"--model {args.model} --out {args.out}.")
+             f"--model {args.model} --out {args.out}"
+             + (f" --adapt-steps {args.adapt_steps}" if args.adapt_steps else "") + ".")
     record("GNN policy evaluation (netinv evaluate)", command, tables(result), notes)
 
 

@@ -741,7 +741,7 @@ FINETUNE_SETTINGS = ("steps", "seed", "lr", "final-lr-fraction", "grad-clip", "p
                      "relative-floor", "priority", "workers")
 
 
-def _settings(args: list[str]) -> dict[str, str]:
+def _settings(args: list[str], command: str = "finetune", known: tuple[str, ...] = FINETUNE_SETTINGS) -> dict[str, str]:
     """``--name=value`` or ``--name value`` pairs of the arguments typer left over."""
     from netinv.errors import InputError
 
@@ -749,14 +749,14 @@ def _settings(args: list[str]) -> dict[str, str]:
     while k < len(args):
         arg = args[k]
         if not arg.startswith("--") or len(arg) < 3:
-            raise InputError(f"finetune: unexpected argument {arg!r} (settings are --name=value)")
+            raise InputError(f"{command}: unexpected argument {arg!r} (settings are --name=value)")
         name, eq, value = arg[2:].partition("=")
         if not eq:
             if k + 1 >= len(args):
-                raise InputError(f"finetune: --{name} needs a value")
+                raise InputError(f"{command}: --{name} needs a value")
             k, value = k + 1, args[k + 1]
-        if name not in FINETUNE_SETTINGS:
-            raise InputError(f"finetune: unknown setting --{name}; known: {', '.join(FINETUNE_SETTINGS)}")
+        if name not in known:
+            raise InputError(f"{command}: unknown setting --{name}; known: {', '.join(known)}")
         out[name] = value
         k += 1
     return out
@@ -806,6 +806,57 @@ def finetune(
                   f"validation {result['validation']}")
 
 
+@app.command(context_settings={"allow_extra_args": True, "ignore_unknown_options": True})
+def adapt(
+    ctx: typer.Context,
+    network: Annotated[Path, typer.Argument(help="Scenario file of the network to adapt the policy to.")],
+    out: Annotated[Path, typer.Option("--out", help="Checkpoint to write, e.g. models/NAME.pt (card: NAME.json).")],
+    model: Annotated[Path, typer.Option("--model", help="Checkpoint to start from.")] = DEFAULT_MODEL,
+    no_resume: Annotated[bool, typer.Option("--no-resume", help="Ignore the steps of an interrupted run.")] = False,
+    as_json: JsonOpt = False,
+) -> None:
+    """Adapt a GNN policy to one network: fine-tune a copy through the differentiable simulator on
+    demand paths drawn from the network's own demand model (never the paths it is judged on), keeping
+    the weights that score best on a fixed validation sample; run it with
+    `netinv simulate FILE --policy gnn --model OUT`.
+
+    Settings as --name=value (defaults: netinv.learn.adapt.AdaptConfig): steps, seed, lr,
+    final-lr-fraction, grad-clip, periods, paths, validation-paths, eval-every, save-every,
+    relative-floor, threads.
+
+    Ctrl-C / SIGTERM keeps the finished steps; the same command resumes.
+    """
+    from netinv.learn.adapt import SETTINGS, adapt_file, parse_config
+
+    settings = _settings(list(ctx.args), "adapt", tuple(n.replace("_", "-") for n in SETTINGS))
+    config = parse_config(settings)
+    from netinv.errors import InputError
+    from netinv.network import load
+
+    if not model.is_file():
+        raise InputError(f"{model}: no such checkpoint")
+    load(network)  # a bad scenario is reported before anything starts
+    if as_json:
+        result = adapt_file(model, network, out, config, resume=not no_resume)
+        _print_json({k: v for k, v in result.items() if k != "history"})
+        return
+    from rich.progress import Progress
+
+    console = _console()
+    with Progress(console=console) as bar:
+        task = bar.add_task("adapting", total=config.steps)
+
+        def progress(m, total):
+            bar.update(task, completed=m.step, total=total)
+            if m.validation is not None:
+                console.print(f"step {m.step:4d}  loss {m.loss:.4f}  validation {m.validation:.4f}")
+
+        result = adapt_file(model, network, out, config, resume=not no_resume, progress=progress)
+    v = result["validation"]
+    console.print(f"saved {result['checkpoint']} (card {result['card']}): best step {result['best_step']}, "
+                  f"validation profit per path {v['parent']:.6g} -> {v['best']:.6g} ({result['seconds']:.0f} s)")
+
+
 @app.command()
 def evaluate(
     model: Annotated[Path, typer.Option("--model", help="GNN checkpoint [default: models/gnn.pt].")] = DEFAULT_MODEL,
@@ -820,6 +871,9 @@ def evaluate(
     periods: Annotated[int, typer.Option("--periods", min=2, help="Horizon of the held-out networks.")] = 30,
     nodes: Annotated[str, typer.Option("--nodes", help="Node-count range of the held-out networks.")] = "5-30",
     seed: Annotated[int, typer.Option("--seed", min=0)] = 0,
+    adapt_steps: Annotated[int, typer.Option("--adapt-steps", min=0, help="Also run the GNN adapted to each "
+                                             "held-out network and the 9-node one with this many steps "
+                                             "(netinv adapt) [default: 0, not run].")] = 0,
     as_json: JsonOpt = False,
 ) -> None:
     """Judge a GNN policy on paired demand paths: held-out networks (vs teacher and oracle), the published
@@ -837,7 +891,7 @@ def evaluate(
     from netinv.learn.dataset import parse_nodes
 
     config = EvaluateConfig(suites=tuple(suite or SUITES), held_out=held_out, paths=paths, periods=periods,
-                            nodes=parse_nodes(nodes), sizes=size_list, seed=seed)
+                            nodes=parse_nodes(nodes), sizes=size_list, seed=seed, adapt_steps=adapt_steps)
     console = _console()
 
     def progress(name, done, total, message):

@@ -23,6 +23,10 @@ Suites
     tuned base-stock (one safety factor per echelon, simulation search) and the deterministic
     rolling-horizon policy where it solves.
 
+With ``adapt_steps`` > 0 the held-out and ``perez`` suites also run the GNN *adapted* to each network
+(:mod:`netinv.learn.adapt`: that many fine-tuning steps on paths drawn from the network's own demand
+model, never the paths it is judged on), beside the GNN as trained, with the adaptation's seconds.
+
 Finished units (a network of a suite) are kept in ``OUT/results.json`` (written atomically after each):
 interrupted and rerun with the same arguments, the evaluation resumes where it stopped.
 """
@@ -56,6 +60,7 @@ class EvaluateConfig:
     their simulation; exact_max_nodes: the exact policies run at scale only up to this size;
     exact_time_limit: HiGHS seconds per solve there; exact_budget: seconds the deterministic policy's
     simulation may take at one size (estimated from one decision); timing_repeats: decision-time repeats.
+    adapt_steps: steps of adaptation to each held-out network and the 9-node one (0: not run).
     """
 
     suites: tuple[str, ...] = SUITES
@@ -76,6 +81,7 @@ class EvaluateConfig:
     exact_budget: float = 300.0
     timing_repeats: int = 5
     seed: int = 0
+    adapt_steps: int = 0
 
     def __post_init__(self):
         unknown = set(self.suites) - set(SUITES)
@@ -85,6 +91,8 @@ class EvaluateConfig:
             raise InputError("evaluate: held-out network seeds must lie in [0, 1000) (training uses seeds >= 1000)")
         if self.periods < 2 or self.paths < 1 or self.scale_periods < 2 or self.scale_paths < 1:
             raise InputError("evaluate: periods must be >= 2 and paths >= 1")
+        if self.adapt_steps < 0:
+            raise InputError(f"evaluate: adapt_steps must be >= 0, got {self.adapt_steps}")
 
 
 @dataclass
@@ -104,6 +112,9 @@ class Evaluation:
             out["held_out_mean_gap_to_oracle"] = float(np.mean([r["gap_to_oracle"] for r in held]))
             out["held_out_mean_gap_base_stock_to_teacher"] = float(np.mean([r["gap_base_stock_to_teacher"]
                                                                              for r in held]))
+            if all("gap_adapted_to_teacher" in r for r in held):
+                out["held_out_mean_gap_adapted_to_teacher"] = float(np.mean([r["gap_adapted_to_teacher"] for r in held]))
+                out["held_out_mean_adapt_seconds"] = float(np.mean([r["adapt_seconds"] for r in held]))
         perez = self.rows.get("perez") or []
         if perez:
             out["perez"] = {r["policy"]: r["mean_profit"] for r in perez}
@@ -172,9 +183,21 @@ def _held_out(model, cfg: EvaluateConfig, store, suite, progress) -> list[dict]:
                 "paired_gnn_minus_teacher": _paired(profits["gnn"], profits["teacher"]),
             }
             store.put(key, row)
+        if cfg.adapt_steps and "gnn_adapted" not in row["mean_profit"]:
+            graph, _ = sample_network(cfg.held_out_seed, k, cfg.nodes)
+            arrays = compile_network(graph)
+            demand = _demand(arrays, cfg.periods, cfg.paths, cfg.seed + 7919 * k)
+            adapted, seconds = _adapted(model, graph, cfg, cfg.periods)
+            gnn_adapted = float(_profits(arrays, _gnn(adapted), demand).mean())
+            row = {**row, "mean_profit": {**row["mean_profit"], "gnn_adapted": gnn_adapted},
+                   "gap_adapted_to_teacher": _gap(row["mean_profit"]["teacher"], gnn_adapted),
+                   "gap_adapted_to_oracle": _gap(row["mean_profit"]["oracle"], gnn_adapted),
+                   "adapt_seconds": seconds}
+            store.put(key, row)
         rows.append(row)
         if progress:
-            progress(suite, k + 1, cfg.held_out, f"{row['name']}: gap to teacher {row['gap_to_teacher']:+.2%}")
+            adapted = (f", adapted {row['gap_adapted_to_teacher']:+.2%}" if "gap_adapted_to_teacher" in row else "")
+            progress(suite, k + 1, cfg.held_out, f"{row['name']}: gap to teacher {row['gap_to_teacher']:+.2%}{adapted}")
     return rows
 
 
@@ -190,11 +213,18 @@ def _perez(model, cfg: EvaluateConfig, store, suite, progress) -> list[dict]:
     rows = store.get(suite)
     if rows is not None:
         return rows
-    arrays = compile_network(load(SCENARIOS / "perez2021_network.yaml"))
+    graph = load(SCENARIOS / "perez2021_network.yaml")
+    arrays = compile_network(graph)
     paths = read_demand_paths(SCENARIOS / "perez2021_demand_paths_backlog.csv", arrays.node_ids[arrays.demand_slice])
     demand = np.transpose(paths, (1, 2, 0))  # (T, D, B)
     periods = demand.shape[0]
     runs = [("gnn", lambda: _profits(arrays, _gnn(model), demand))]
+    if cfg.adapt_steps:
+        def adapted():
+            policy, _ = _adapted(model, graph, cfg, periods)
+            return _profits(arrays, _gnn(policy), demand)
+
+        runs.append((f"gnn adapted ({cfg.adapt_steps} steps)", adapted))
     stochastic = RollingHorizonConfig(stochastic=True, horizon=None, periods=periods, scenarios=20, seed=cfg.seed)
     runs.append(("netinv stochastic (shrinking, K=20)",
                  lambda: _profits(arrays, RollingHorizon(stochastic), demand)))
@@ -305,6 +335,14 @@ def _gnn(model):
     return GNNPolicy(model)
 
 
+def _adapted(model, graph, cfg: EvaluateConfig, periods: int):
+    """(the model adapted to ``graph`` for ``cfg.adapt_steps`` steps, seconds the adaptation took)."""
+    from netinv.learn.adapt import AdaptConfig, adapt
+
+    result = adapt(model, graph, AdaptConfig(steps=cfg.adapt_steps, periods=periods, seed=cfg.seed))
+    return result["model"], result["seconds"]
+
+
 def _teacher(arrays, cfg: EvaluateConfig, periods: int, time_limit: float | None = None):
     """The teacher of the training data (same settings unless the configuration overrides them)."""
     from dataclasses import replace
@@ -411,6 +449,8 @@ def _paired(a: np.ndarray | None, b: np.ndarray | None) -> dict | None:
 def _config_key(config: EvaluateConfig) -> dict:
     key = asdict(config)
     key.pop("suites")
+    if not key["adapt_steps"]:  # results of runs from before adaptation existed stay readable
+        key.pop("adapt_steps")
     return json.loads(json.dumps(key))
 
 
@@ -452,17 +492,30 @@ def tables(evaluation: Evaluation) -> str:
     parts = []
     held = evaluation.rows.get("held-out") or []
     if held:
-        rows = [[r["name"], r["nodes"], r["edges"], *(f"{r['mean_profit'][k]:.1f}" for k in
-                                                      ("gnn", "teacher", "oracle", "base_stock")),
-                 f"{r['gap_to_teacher']:+.2%}", f"{r['gap_to_oracle']:+.2%}", f"{r['gap_base_stock_to_teacher']:+.2%}"]
-                for r in held]
+        adapted = all("gnn_adapted" in r["mean_profit"] for r in held)
+        rows = []
+        for r in held:
+            row = [r["name"], r["nodes"], r["edges"], *(f"{r['mean_profit'][k]:.1f}" for k in
+                                                        ("gnn", "teacher", "oracle", "base_stock")),
+                   f"{r['gap_to_teacher']:+.2%}", f"{r['gap_to_oracle']:+.2%}", f"{r['gap_base_stock_to_teacher']:+.2%}"]
+            if adapted:
+                row[4:4] = [f"{r['mean_profit']['gnn_adapted']:.1f}"]
+                row += [f"{r['gap_adapted_to_teacher']:+.2%}", f"{r['adapt_seconds']:.0f}"]
+            rows.append(row)
         s = evaluation.summary()
-        rows.append(["mean", "", "", "", "", "", "", f"{s['held_out_mean_gap_to_teacher']:+.2%}",
-                     f"{s['held_out_mean_gap_to_oracle']:+.2%}", f"{s['held_out_mean_gap_base_stock_to_teacher']:+.2%}"])
+        mean = ["mean", "", "", "", "", "", "", f"{s['held_out_mean_gap_to_teacher']:+.2%}",
+                f"{s['held_out_mean_gap_to_oracle']:+.2%}", f"{s['held_out_mean_gap_base_stock_to_teacher']:+.2%}"]
+        header = ["network", "nodes", "edges", "GNN", "teacher", "oracle", "tuned base-stock",
+                  "GNN gap to teacher", "GNN gap to oracle", "base-stock gap to teacher"]
+        if adapted:
+            mean[4:4] = [""]
+            mean += [f"{s['held_out_mean_gap_adapted_to_teacher']:+.2%}", f"{s['held_out_mean_adapt_seconds']:.0f}"]
+            header[4:4] = ["GNN adapted"]
+            header += ["adapted gap to teacher", "adaptation s"]
+        rows.append(mean)
         parts.append("Held-out generated networks (mean total profit over the horizon; gap = (reference - "
                      "policy) / |reference|, positive = worse than the reference)\n\n"
-                     + markdown_table(["network", "nodes", "edges", "GNN", "teacher", "oracle", "tuned base-stock",
-                                       "GNN gap to teacher", "GNN gap to oracle", "base-stock gap to teacher"], rows))
+                     + markdown_table(header, rows))
     perez = evaluation.rows.get("perez") or []
     if perez:
         rows = []
@@ -521,6 +574,9 @@ def plot(evaluation: Evaluation, path: str | Path) -> Path:
     if held:
         right.plot([r["nodes"] for r in held], [100 * r["gap_to_teacher"] for r in held], "x",
                    label="GNN vs teacher (held-out)")
+        if all("gap_adapted_to_teacher" in r for r in held):
+            right.plot([r["nodes"] for r in held], [100 * r["gap_adapted_to_teacher"] for r in held], "+",
+                       label="GNN adapted vs teacher (held-out)")
     left.set(xscale="log", yscale="log", xlabel="nodes", ylabel="ms per period", title="Decision time")
     right.axhline(0.0, color="grey", lw=0.8)
     right.set(xscale="log", xlabel="nodes", ylabel="profit gap, % (positive = GNN worse)", title="Profit gap")

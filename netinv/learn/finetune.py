@@ -543,14 +543,20 @@ def finetune(model_path: str | Path, out_path: str | Path, config: FinetuneConfi
 
 
 def _run_steps(model, parent, optimizer, config: FinetuneConfig, validation, magnitudes, history: list, best: dict,
-               partial_path: Path, fingerprint: dict, progress, pool: _StepPool | None) -> None:
-    """The steps after those in ``history`` (see :func:`finetune`)."""
+               partial_path: Path | None, fingerprint: dict, progress, pool: _StepPool | None,
+               networks_of: Callable[[int], list[_Network]] | None = None, *, partial_format: str = PARTIAL_FORMAT,
+               what: str = "fine-tuning") -> None:
+    """The steps after those in ``history`` (see :func:`finetune`). ``networks_of(step)``: the networks of
+    a step (default: :func:`step_networks`). Without a ``partial_path`` nothing is saved and Ctrl-C raises
+    KeyboardInterrupt after the current step; with one, the state is saved in ``partial_format``."""
     with _StopOnSignal() as stop:
         step = len(history)
         while step < config.steps:
             if stop.is_set():
-                _save_partial(partial_path, fingerprint, model, optimizer, history, best, format=PARTIAL_FORMAT)
-                raise TrainingInterrupted(_interrupted_message(step, config.steps, partial_path, what="fine-tuning",
+                if partial_path is None:
+                    raise KeyboardInterrupt
+                _save_partial(partial_path, fingerprint, model, optimizer, history, best, format=partial_format)
+                raise TrainingInterrupted(_interrupted_message(step, config.steps, partial_path, what=what,
                                                               unit="step"))
             step += 1
             tick = time.perf_counter()
@@ -558,7 +564,7 @@ def _run_steps(model, parent, optimizer, config: FinetuneConfig, validation, mag
             if pool is not None:
                 profits, losses, names = pool.step(step)
             else:
-                networks = step_networks(config, step)
+                networks = networks_of(step) if networks_of is not None else step_networks(config, step)
                 model.train()
                 profits, losses = [], []
                 for network in networks:
@@ -580,8 +586,8 @@ def _run_steps(model, parent, optimizer, config: FinetuneConfig, validation, mag
                                   grad_norm=grad_norm, networks=names,
                                   validation=score, best_step=best["step"], seconds=time.perf_counter() - tick)
             history.append(metrics.to_dict())
-            if step % config.save_every == 0 and step < config.steps:
-                _save_partial(partial_path, fingerprint, model, optimizer, history, best, format=PARTIAL_FORMAT)
+            if partial_path is not None and step % config.save_every == 0 and step < config.steps:
+                _save_partial(partial_path, fingerprint, model, optimizer, history, best, format=partial_format)
             if progress is not None:
                 progress(metrics, config.steps)
 
