@@ -1053,6 +1053,7 @@ def simulate(
     elif policy == PolicyName.gnn:
         chosen = _gnn_policy(model or DEFAULT_MODEL)
         out_extra["model"] = str(model or DEFAULT_MODEL)
+        _warn_if_adapted_elsewhere(model or DEFAULT_MODEL, file)
     else:
         from netinv.policies import EchelonBaseStock, InstallationBaseStock
         from netinv.policies.levels import best_levels
@@ -1137,6 +1138,22 @@ def _gnn_policy(path: Path):
     from netinv.learn.policy import GNNPolicy
 
     return GNNPolicy(load_model(path))
+
+
+def _warn_if_adapted_elsewhere(model: Path, file: Path) -> None:
+    """One line on stderr when ``model`` was adapted (``netinv adapt``) to a network other than ``file``:
+    it runs, but its adaptation was for the other network."""
+    import hashlib
+
+    from netinv.learn.checkpoint import card_path
+
+    try:
+        network = json.loads(card_path(model).read_text(encoding="utf-8"))["data"]["network"]
+    except (OSError, ValueError, KeyError, TypeError):
+        return  # no card, or a model not adapted to one network
+    if network.get("sha256") != hashlib.sha256(Path(file).read_bytes()).hexdigest():
+        print(f"warning: {model} was adapted to {network.get('file')}, not to {file}; it runs as a general "
+              "policy there (netinv adapt FILE adapts one to this network)", file=sys.stderr)
 
 
 def _run_identity(file: Path, demand_paths: Path | None, **options) -> dict:

@@ -133,6 +133,20 @@ def test_card_and_its_retrain_command_through_the_cli(parent, network_file, tmp_
     assert all(torch.equal(a[k], b[k]) for k in a)
 
 
+def test_simulate_says_when_a_model_was_adapted_to_another_network(parent, network_file, tmp_path):
+    adapted = tmp_path / "adapted.pt"
+    adapt_file(parent, network_file, adapted, dataclasses.replace(TINY, steps=2))
+    other = tmp_path / "other.yaml"
+    save(generate("serial", 4, 1), other)
+    for file, warned in ((network_file, False), (other, True)):
+        done = cli("simulate", str(file), "--policy", "gnn", "--model", str(adapted), "--periods", "4", "--paths", "2",
+                   "--json")
+        assert done.returncode == 0, done.stderr
+        assert json.loads(done.stdout)["model"] == str(adapted)
+        assert (f"warning: {adapted} was adapted to {network_file}, not to {other}" in done.stderr) == warned
+        assert done.stderr.count("\n") <= 1
+
+
 def test_bad_input_is_one_line_and_writes_nothing(parent, network_file, tmp_path):
     out = tmp_path / "x.pt"
     for args, message in [
