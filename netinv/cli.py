@@ -741,6 +741,27 @@ FINETUNE_SETTINGS = ("steps", "seed", "lr", "final-lr-fraction", "grad-clip", "p
                      "relative-floor", "priority", "workers")
 
 
+def _stepped(run, label: str, steps: int, as_json: bool):
+    """``run(progress)`` of a stepped job (fine-tuning, adaptation): with ``as_json`` its result is printed
+    as JSON (without the history) and None returned; else a progress bar and the validations as they come,
+    and the result returned."""
+    if as_json:
+        _print_json({k: v for k, v in run(None).items() if k != "history"})
+        return None
+    from rich.progress import Progress
+
+    console = _console()
+    with Progress(console=console) as bar:
+        task = bar.add_task(label, total=steps)
+
+        def progress(m, total):
+            bar.update(task, completed=m.step, total=total)
+            if m.validation is not None:
+                console.print(f"step {m.step:4d}  loss {m.loss:.4f}  validation {m.validation:.4f}")
+
+        return run(progress)
+
+
 def _settings(args: list[str], command: str = "finetune", known: tuple[str, ...] = FINETUNE_SETTINGS) -> dict[str, str]:
     """``--name=value`` or ``--name value`` pairs of the arguments typer left over."""
     from netinv.errors import InputError
@@ -786,22 +807,11 @@ def finetune(
     from netinv.learn.finetune import parse_config
 
     config = parse_config(settings)
-    if as_json:
-        result = run_finetune(model, out, config, resume=not no_resume)
-        _print_json({k: v for k, v in result.items() if k != "history"})
+    result = _stepped(lambda progress: run_finetune(model, out, config, resume=not no_resume, progress=progress),
+                      "fine-tuning", config.steps, as_json)
+    if result is None:
         return
-    from rich.progress import Progress
-
     console = _console()
-    with Progress(console=console) as bar:
-        task = bar.add_task("fine-tuning", total=config.steps)
-
-        def progress(m, total):
-            bar.update(task, completed=m.step, total=total)
-            if m.validation is not None:
-                console.print(f"step {m.step:4d}  loss {m.loss:.4f}  validation {m.validation:.4f}")
-
-        result = run_finetune(model, out, config, resume=not no_resume, progress=progress)
     console.print(f"saved {result['checkpoint']} (card {result['card']}): best step {result['best_step']}, "
                   f"validation {result['validation']}")
 
@@ -836,22 +846,11 @@ def adapt(
     if not model.is_file():
         raise InputError(f"{model}: no such checkpoint")
     load(network)  # a bad scenario is reported before anything starts
-    if as_json:
-        result = adapt_file(model, network, out, config, resume=not no_resume)
-        _print_json({k: v for k, v in result.items() if k != "history"})
+    result = _stepped(lambda progress: adapt_file(model, network, out, config, resume=not no_resume,
+                                                  progress=progress), "adapting", config.steps, as_json)
+    if result is None:
         return
-    from rich.progress import Progress
-
     console = _console()
-    with Progress(console=console) as bar:
-        task = bar.add_task("adapting", total=config.steps)
-
-        def progress(m, total):
-            bar.update(task, completed=m.step, total=total)
-            if m.validation is not None:
-                console.print(f"step {m.step:4d}  loss {m.loss:.4f}  validation {m.validation:.4f}")
-
-        result = adapt_file(model, network, out, config, resume=not no_resume, progress=progress)
     v = result["validation"]
     console.print(f"saved {result['checkpoint']} (card {result['card']}): best step {result['best_step']}, "
                   f"validation profit per path {v['parent']:.6g} -> {v['best']:.6g} ({result['seconds']:.0f} s)")

@@ -223,25 +223,8 @@ def adapt_command(model_path, network_path, out_path, config: AdaptConfig) -> st
 
 
 def parse_config(values: dict) -> AdaptConfig:
-    """An :class:`AdaptConfig` from command-line values (name with dashes or underscores -> text); a bad
-    value is a one-line InputError naming it."""
-    fields = {f.name: f for f in dataclasses.fields(AdaptConfig)}
-    default = AdaptConfig()
-    out = {}
-    for raw, value in values.items():
-        name = raw.replace("-", "_")
-        if name not in fields:
-            raise InputError(f"adapt: unknown setting {raw!r}; known: {', '.join(s.replace('_', '-') for s in SETTINGS)}")
-        current = getattr(default, name)
-        try:
-            if not isinstance(value, str):
-                out[name] = value
-            elif name == "threads" and value.lower() == "none":
-                out[name] = None
-            elif isinstance(current, int) or name == "threads":
-                out[name] = int(value)
-            else:
-                out[name] = float(value)
-        except ValueError:
-            raise InputError(f"adapt: {raw}: cannot read {value!r}") from None
-    return AdaptConfig(**out)
+    """An :class:`AdaptConfig` from command-line values (name with dashes or underscores -> text; threads
+    ``"none"`` for None); a bad value is a one-line InputError naming it."""
+    from netinv.learn.finetune import parse_settings
+
+    return parse_settings(AdaptConfig, values, "adapt")

@@ -596,13 +596,19 @@ def parse_config(values: dict) -> FinetuneConfig:
     """A :class:`FinetuneConfig` from command-line values: field name (underscores or dashes) -> text (or
     an already typed value); ranges and lists as ``"50,1000"`` or ``"50-1000"``, ``truncate`` / ``threads``
     ``"none"`` for None. Fields not given keep their defaults; a bad value raises an InputError naming it."""
-    fields = {f.name: f for f in dataclasses.fields(FinetuneConfig)}
-    default = FinetuneConfig()
+    return parse_settings(FinetuneConfig, values, "finetune")
+
+
+def parse_settings(config_class, values: dict, command: str):
+    """A ``config_class`` (a dataclass of defaults) from command-line values, as :func:`parse_config`
+    describes; errors name ``command``."""
+    fields = {f.name: f for f in dataclasses.fields(config_class)}
+    default = config_class()
     out = {}
     for raw_name, value in values.items():
         name = raw_name.replace("-", "_")
         if name not in fields:
-            raise InputError(f"finetune: unknown setting {raw_name!r}; known: {', '.join(sorted(fields))}")
+            raise InputError(f"{command}: unknown setting {raw_name!r}; known: {', '.join(sorted(fields))}")
         current = getattr(default, name)
         try:
             if not isinstance(value, str):
@@ -622,8 +628,8 @@ def parse_config(values: dict) -> FinetuneConfig:
             else:
                 out[name] = float(value)
         except ValueError:
-            raise InputError(f"finetune: {raw_name}: cannot read {value!r}") from None
-    return FinetuneConfig(**out)
+            raise InputError(f"{command}: {raw_name}: cannot read {value!r}") from None
+    return config_class(**out)
 
 
 def _range_parts(text: str) -> list[str]:
