@@ -830,9 +830,7 @@ def adapt(
     the weights that score best on a fixed validation sample; run it with
     `netinv simulate FILE --policy gnn --model OUT`.
 
-    Settings as --name=value (defaults: netinv.learn.adapt.AdaptConfig): steps, seed, lr,
-    final-lr-fraction, grad-clip, periods, paths, validation-paths, eval-every, save-every,
-    relative-floor, threads.
+    Settings as --name=value (defaults: netinv.learn.adapt.AdaptConfig): steps, seed, lr, final-lr-fraction, grad-clip, periods, paths, validation-paths, eval-every, save-every, relative-floor, threads.
 
     Ctrl-C / SIGTERM keeps the finished steps; the same command resumes.
     """
