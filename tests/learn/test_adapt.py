@@ -184,3 +184,13 @@ def test_evaluate_runs_the_adapted_policy_beside_the_trained_one(parent, tmp_pat
 
     assert "adapt_steps" not in _config_key(dataclasses.replace(config, adapt_steps=0))
     assert _config_key(config)["adapt_steps"] == 2
+
+
+def test_every_setting_is_listed_in_the_commands_help():
+    from netinv.learn.adapt import SETTINGS
+
+    done = cli("adapt", "--help")
+    text = " ".join(done.stdout.replace("│", " ").split())
+    assert done.returncode == 0
+    for name in SETTINGS:
+        assert name.replace("_", "-") in text, name
