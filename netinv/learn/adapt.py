@@ -113,15 +113,24 @@ def adapt(model, graph, config: AdaptConfig = AdaptConfig(), *, name: str | None
 
     Returns ``model`` (the best-validating weights), ``best_step`` (0: the parent's), ``validation``
     (``parent`` and ``best``: mean profit per path over the horizon on the validation sample, in money),
-    ``steps_run``, ``resumed_from``, ``history`` and ``seconds``.
+    ``steps_run``, ``resumed_from``, ``history`` and ``seconds``. Torch runs ``config.threads`` threads
+    meanwhile; the caller's setting is restored after.
     """
+    threads = torch.get_num_threads()
+    if config.threads is not None:
+        torch.set_num_threads(config.threads)
+    try:
+        return _adapt(model, graph, config, name, progress, partial_path, fingerprint)
+    finally:
+        torch.set_num_threads(threads)  # the caller's setting, as it was
+
+
+def _adapt(model, graph, config: AdaptConfig, name, progress, partial_path, fingerprint) -> dict:
     from netinv.demand import DemandSampler
     from netinv.learn.finetune import _run_steps, _twin_network, validate
     from netinv.learn.train import _copy_state, _restore
 
     started = time.perf_counter()
-    if config.threads is not None:
-        torch.set_num_threads(config.threads)
     model = copy.deepcopy(model)
     for p in model.parameters():
         p.requires_grad_(True)

@@ -64,7 +64,8 @@ def test_the_kept_score_is_the_simulators_profit_on_the_validation_paths_and_bea
     arrays = compile_network(graph)
     model = load_model(parent)
     config = dataclasses.replace(TINY, steps=8)
-    result = adapt(model, graph, config)
+    threads = torch.get_num_threads()
+    result = adapt(model, graph, dataclasses.replace(config, threads=1 if threads > 1 else 2))
     # the validation sample is the network's own demand model, drawn from the documented stream
     demand = np.ascontiguousarray(DemandSampler(arrays.demand_specs, seed=[ADAPT_STREAM, config.seed, 2])
                                   .draw(0, config.periods, config.validation_paths))
@@ -73,6 +74,7 @@ def test_the_kept_score_is_the_simulators_profit_on_the_validation_paths_and_bea
     assert result["validation"]["parent"] == pytest.approx(before, rel=1e-4)
     assert result["validation"]["best"] == pytest.approx(after, rel=1e-4)
     assert result["best_step"] > 0 and after > before  # an untrained parent is easy to beat
+    assert torch.get_num_threads() == threads  # the caller's setting is restored
     # the parent is left as it was
     assert all(torch.equal(a, b) for a, b in zip(model.state_dict().values(), load_model(parent).state_dict().values()))
 
