@@ -18,6 +18,7 @@ All the subprocesses of a test run at once (a small pool), so the corpus costs a
 from __future__ import annotations
 
 import os
+import re
 import subprocess
 import sys
 import tempfile
@@ -40,7 +41,7 @@ class Case:
 
     args: tuple[str, ...]
     subject: str
-    expected: tuple[str, ...]
+    expected: tuple[str | re.Pattern, ...]
 
 
 def scenario(name: str, *expected: str) -> Case:
@@ -192,7 +193,8 @@ def generated_cases(folder: Path) -> dict[str, Case]:
     big_willems.write_text(f"{header}\nPart_1,1,,1,,,,," + "x" * 200_000 + "\n")
     big_paths = folder / "huge_field_paths.csv"
     big_paths.write_text("path,t0\n0," + "1" * 200_000 + "\n")
-    too_deep = "nested more than 100 levels deep"
+    # the promise is "too deeply nested", said by netinv's own check or by the parser's (PyYAML >= 6.0.4 has one)
+    too_deep = re.compile(r"nest\w*\b.*\b(deep|depth)", re.IGNORECASE)
     not_zip = folder / "not_a_checkpoint.pt"
     not_zip.write_text("these are not weights\n")
     payload = folder / "pickled_payload.pt"  # a pickle whose loading would run a command
@@ -238,7 +240,8 @@ def run_all(cases: dict[str, Case], cwd: Path) -> dict[str, subprocess.Completed
         return {name: future.result() for name, future in futures.items()}
 
 
-def assert_one_line_error(proc: subprocess.CompletedProcess, subject: str, expected: tuple[str, ...]) -> str:
+def assert_one_line_error(proc: subprocess.CompletedProcess, subject: str,
+                          expected: tuple[str | re.Pattern, ...]) -> str:
     report = f"exit {proc.returncode}; stdout={proc.stdout[-500:]!r}; stderr={proc.stderr[-2000:]!r}"
     assert "Traceback" not in proc.stdout + proc.stderr, report
     assert proc.returncode == 2, report
@@ -248,7 +251,10 @@ def assert_one_line_error(proc: subprocess.CompletedProcess, subject: str, expec
     line = lines[0]
     assert line.startswith(f"error: {subject}: ") or line == f"error: {subject}", line
     for part in expected:
-        assert part in line, f"{part!r} not in {line!r}"
+        if isinstance(part, re.Pattern):
+            assert part.search(line), f"{part.pattern!r} does not match {line!r}"
+        else:
+            assert part in line, f"{part!r} not in {line!r}"
     return line
 
 
