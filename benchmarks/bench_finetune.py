@@ -112,7 +112,7 @@ def main() -> None:
                 key=f"held-out/{config.held_out_seed}/{k}")
 
     arrays = compile_network(load(ev.SCENARIOS / "perez2021_network.yaml"))
-    from netinv.demand_paths import read_demand_paths
+    from netinv.demand.paths import read_demand_paths
 
     paths = read_demand_paths(ev.SCENARIOS / "perez2021_demand_paths_backlog.csv", arrays.node_ids[arrays.demand_slice])
     compare("perez2021 (100 published paths)", arrays, np.transpose(paths, (1, 2, 0)), "published SP 847.7")

@@ -18,8 +18,8 @@ sys.path.insert(0, str(ROOT))
 
 from benchmarks._record import record, table  # noqa: E402
 from benchmarks._resume import Finished, run  # noqa: E402
-from netinv.exact.gsm import GSMOptions, solve_placement  # noqa: E402
-from netinv.exact.gsm_instance import gsm_instance  # noqa: E402
+from netinv.gsm.instance import gsm_instance  # noqa: E402
+from netinv.gsm.solve import GSMOptions, solve_placement  # noqa: E402
 from netinv.network import load  # noqa: E402
 from netinv.network.generators import add_guaranteed_service_data, generate  # noqa: E402
 
@@ -29,8 +29,8 @@ def previous_auto(instance, options: GSMOptions):
     20% of the time limit, then, if not proven, Lagrangian reduction and the breakpoint MILP on the rest."""
     from dataclasses import replace
 
-    from netinv.exact.gsm import _combine
-    from netinv.exact.gsm_bnb import solve_gsm_reduced, solve_gsm_reduced_bnb
+    from netinv.gsm.bnb import solve_gsm_reduced, solve_gsm_reduced_bnb
+    from netinv.gsm.solve import _combine
 
     start = time.perf_counter()
     first = solve_gsm_reduced_bnb(instance, replace(options, time_limit=0.2 * options.time_limit))

@@ -23,7 +23,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from benchmarks._record import record, table  # noqa: E402
 from benchmarks._resume import Finished, run  # noqa: E402
-from netinv.demand import DemandSampler  # noqa: E402
+from netinv.demand.distributions import DemandSampler  # noqa: E402
 from netinv.network import load  # noqa: E402
 from netinv.network.compile import compile_network  # noqa: E402
 from netinv.network.generators import distribution_network  # noqa: E402

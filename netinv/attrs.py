@@ -25,7 +25,7 @@ INITIAL_INVENTORY = "initial_inventory"  # units on hand at the start of period 
 CAPACITY = "capacity"  # units a node can release (ship or produce) per period; absent = unlimited
 OPERATING_COST = "operating_cost"  # per unit shipped out of the node (production / handling)
 YIELD = "yield"  # fraction of received units that become usable, in (0, 1]
-DEMAND = "demand"  # external demand per period: a distribution spec (see netinv.demand)
+DEMAND = "demand"  # external demand per period: a distribution spec (see netinv.demand.distributions)
 SHORTAGE_COST = "shortage_cost"  # [p] per unit backordered per period, or per unit of lost sales
 BACKLOG = "backlog"  # True: unmet external demand is backordered; False: lost
 PRICE = "price"  # revenue per unit sold to external customers

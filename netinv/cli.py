@@ -256,7 +256,7 @@ def plan(
         raise InputError("--expected plans on the mean demand: do not combine it with --scenarios")
     arrays = compile_network(load(file))
     if demand_path is not None:
-        from netinv.demand_paths import read_demand_paths
+        from netinv.demand.paths import read_demand_paths
 
         paths = read_demand_paths(demand_path, arrays.node_ids[arrays.demand_slice])
         if path_index >= paths.shape[0]:
@@ -349,8 +349,8 @@ def gsm(
     the demand nodes' standard deviations; edges' lead_time and quantity. Exit code 3 if no placement.
     """
     from netinv.errors import InputError
-    from netinv.exact.gsm import GSMOptions, solve_placement
-    from netinv.exact.gsm_instance import gsm_instance
+    from netinv.gsm.instance import gsm_instance
+    from netinv.gsm.solve import GSMOptions, solve_placement
     from netinv.network import load
 
     if plot is not None and plot.suffix.lower() != ".png":
@@ -362,7 +362,7 @@ def gsm(
     check_exact_size(compile_network(graph), "gsm")
     solution = solve_placement(gsm_instance(graph), str(method), GSMOptions(time_limit=time_limit))
     if plot is not None:
-        from netinv.report.gsm_plot import plot_placement
+        from netinv.gsm.plot import plot_placement
 
         plot_placement(graph, solution, plot)
     if as_json:
@@ -1008,7 +1008,7 @@ def simulate(
     planning = policy in PLANNING_POLICIES
     demand = None
     if demand_paths is not None:
-        from netinv.demand_paths import read_demand_paths
+        from netinv.demand.paths import read_demand_paths
 
         loaded = read_demand_paths(demand_paths, arrays.node_ids[arrays.demand_slice])
         if periods is not None and periods > loaded.shape[1]:
@@ -1022,7 +1022,7 @@ def simulate(
     warmup = (0 if finite else 20) if warmup is None else warmup
     per = per or (Per.horizon if finite else Per.period)
     if planning and demand is None:
-        from netinv.demand import DemandSampler
+        from netinv.demand.distributions import DemandSampler
 
         # drawn up front so that every policy (and the oracle) sees the same paths for the same seed
         demand = np.transpose(DemandSampler(arrays.demand_specs, seed=seed).draw(0, periods, paths), (2, 0, 1))

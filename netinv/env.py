@@ -80,7 +80,7 @@ from gymnasium.utils import seeding
 from gymnasium.vector import AutoresetMode, VectorEnv
 from gymnasium.vector.utils import batch_space
 
-from netinv.demand import DemandSampler
+from netinv.demand.distributions import DemandSampler
 from netinv.errors import InputError
 from netinv.network.compile import NetworkArrays, compile_network
 from netinv.sim.simulator import SimConfig, _Simulation  # its step() is the period every env plays
@@ -169,7 +169,7 @@ def _load_demand(demand, arrays: NetworkArrays) -> np.ndarray | None:
         return None
     demand_nodes = arrays.node_ids[arrays.demand_slice]
     if isinstance(demand, str | Path):
-        from netinv.demand_paths import read_demand_paths
+        from netinv.demand.paths import read_demand_paths
 
         demand = read_demand_paths(demand, demand_nodes)
     try:

@@ -15,7 +15,7 @@ import pytest
 
 from netinv.errors import InputError, InvalidNetworkError, ScenarioFileError
 from netinv.network import load
-from netinv.network.willems import read_willems
+from netinv.network.formats.willems import read_willems
 from tests.test_bad_input import assert_one_line_error, run_cli
 
 BAD = Path(__file__).resolve().parent / "data" / "bad_willems"

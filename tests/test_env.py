@@ -12,7 +12,7 @@ import pytest
 from gymnasium.utils.env_checker import check_env
 
 import netinv.env
-from netinv.demand_paths import read_demand_paths
+from netinv.demand.paths import read_demand_paths
 from netinv.env import PEREZ_ENV_ID, NetworkEnv, VectorNetworkEnv
 from netinv.errors import InputError
 from netinv.network import load

@@ -54,7 +54,7 @@ from pydantic import ValidationError
 from scipy import signal, stats
 
 from netinv import attrs
-from netinv.demand import Normal, Poisson, parse_demand
+from netinv.demand.distributions import Normal, Poisson, parse_demand
 from netinv.errors import InputError, InvalidDemandError, InvalidNetworkError
 
 POINTS_PER_STD = 200  # grid points per standard deviation of the shortest-lead-time demand

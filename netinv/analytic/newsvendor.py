@@ -19,7 +19,7 @@ The expected cost is computed exactly, not by sampling:
 * other continuous: E[(S - D)^+] = integral of F from the bottom of the support to S
   (:func:`scipy.integrate.quad`), and the same identity for E[(D - S)^+].
 
-A netinv demand spec (:mod:`netinv.demand`) is accepted wherever a distribution is, through its
+A netinv demand spec (:mod:`netinv.demand.distributions`) is accepted wherever a distribution is, through its
 ``.scipy()``. Note that a ``normal`` spec is used as the plain normal distribution here (the textbook
 convention), not censored at zero as the sampler does.
 """

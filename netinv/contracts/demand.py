@@ -115,7 +115,7 @@ class Demand:
 
     @classmethod
     def from_spec(cls, spec, *, censored: bool = False) -> Demand:
-        """From a netinv demand spec (:mod:`netinv.demand`); a ``normal`` spec is untruncated unless
+        """From a netinv demand spec (:mod:`netinv.demand.distributions`); a ``normal`` spec is untruncated unless
         ``censored`` (netinv's simulator censors it)."""
         kind = getattr(spec, "distribution", None)
         if kind == "normal":

@@ -70,7 +70,7 @@ def edge_markets(graph: nx.DiGraph, *, supplier_cost: Mapping[str, float] | None
             continue
         spec = node[attrs.DEMAND]
         if isinstance(spec, Mapping):
-            from netinv.demand import parse_demand
+            from netinv.demand.distributions import parse_demand
 
             spec = parse_demand(dict(spec))
         cost = _supplier_cost(graph, u) if supplier_cost is None or u not in supplier_cost else supplier_cost[u]

@@ -42,7 +42,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from netinv.demand import Normal, Series
+from netinv.demand.distributions import Normal, Series
 from netinv.errors import InputError
 from netinv.network.compile import NetworkArrays
 
@@ -133,7 +133,7 @@ def expected_demand(arrays: NetworkArrays, start: int, periods: int, *, forecast
     """(periods, D) expected demand from absolute period ``start``: a series' own values, the censored
     mean E[max(0, X)] for normal demand (what the simulator draws), the mean otherwise.
 
-    ``forecast``: an optional :class:`~netinv.demand_forecast.DemandForecast`; the nodes it covers take
+    ``forecast``: an optional :class:`~netinv.demand.forecast.DemandForecast`; the nodes it covers take
     its mean path instead (an error if it does not reach period ``start + periods - 1``).
     """
     from scipy import stats
@@ -163,12 +163,12 @@ def sample_demand(arrays: NetworkArrays, start: int, periods: int, scenarios: in
     the K scenarios then cover the distribution evenly (Latin hypercube sampling), which lowers the
     noise of a sample-average model at the same K.
 
-    ``forecast``: an optional :class:`~netinv.demand_forecast.DemandForecast`; the nodes it covers draw
+    ``forecast``: an optional :class:`~netinv.demand.forecast.DemandForecast`; the nodes it covers draw
     max(0, forecast mean + a forecast error bootstrapped from its residuals), independently per
     period and node (stratified: the residuals' empirical quantile at the stratified uniform).
     """
     if not stratified:
-        from netinv.demand import DemandSampler
+        from netinv.demand.distributions import DemandSampler
 
         draw = DemandSampler(arrays.demand_specs, seed=seed).draw(start, periods, scenarios)
         out = np.ascontiguousarray(np.transpose(draw, (2, 0, 1)), dtype=np.float64)
@@ -180,7 +180,7 @@ def sample_demand(arrays: NetworkArrays, start: int, periods: int, scenarios: in
         return out
     from scipy import stats
 
-    from netinv.demand import Empirical
+    from netinv.demand.distributions import Empirical
 
     rng = np.random.default_rng(seed)
     K, D = scenarios, arrays.num_demand_nodes

@@ -305,7 +305,7 @@ def fit_demand(values, config: FitConfig = FitConfig(), *, node: str | None = No
 
 
 def _spec(family: str, fit: FamilyFit | None, x: np.ndarray) -> dict:
-    """The netinv demand spec (a plain mapping, see :mod:`netinv.demand`) of a chosen family."""
+    """The netinv demand spec (a plain mapping, see :mod:`netinv.demand.distributions`) of a chosen family."""
     if family == "empirical":
         return {"distribution": "empirical", "values": [float(v) for v in x]}
     p = fit.params

@@ -119,7 +119,7 @@ def forecast_demand(values, config: ForecastConfig = ForecastConfig()) -> Foreca
 
 def scenario_forecast(path, periods: int, *, paths: int = 200, seed: int = 0):
     """The Holt-Winters forecast of every node of the scenario at ``path`` whose demand comes from a
-    history (``demand: {history: FILE}``), as a :class:`~netinv.demand_forecast.DemandForecast` of
+    history (``demand: {history: FILE}``), as a :class:`~netinv.demand.forecast.DemandForecast` of
     ``periods`` periods that the planning policies (``RollingHorizon(..., forecast=)``) and the GNN
     policy can use; None when no node reads a history.
 
@@ -133,7 +133,7 @@ def scenario_forecast(path, periods: int, *, paths: int = 200, seed: int = 0):
     """
     import datetime as dt
 
-    from netinv.demand_forecast import DemandForecast
+    from netinv.demand.forecast import DemandForecast
     from netinv.history.quality import season_length
     from netinv.history.scenario import has_history, history_periods
     from netinv.network.io import read_document

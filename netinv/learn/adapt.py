@@ -126,7 +126,7 @@ def adapt(model, graph, config: AdaptConfig = AdaptConfig(), *, name: str | None
 
 
 def _adapt(model, graph, config: AdaptConfig, name, progress, partial_path, fingerprint) -> dict:
-    from netinv.demand import DemandSampler
+    from netinv.demand.distributions import DemandSampler
     from netinv.learn.finetune import _run_steps, _twin_network, validate
     from netinv.learn.train import _copy_state, _restore
 

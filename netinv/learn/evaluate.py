@@ -205,7 +205,7 @@ def _held_out(model, cfg: EvaluateConfig, store, suite, progress) -> list[dict]:
 
 
 def _perez(model, cfg: EvaluateConfig, store, suite, progress) -> list[dict]:
-    from netinv.demand_paths import read_demand_paths
+    from netinv.demand.paths import read_demand_paths
     from netinv.network import load
     from netinv.network.compile import compile_network
     from netinv.policies.rolling import RollingHorizon, RollingHorizonConfig
@@ -384,7 +384,7 @@ def _tuned_base_stock(arrays, *, groups: str, seed: int):
 
 def _demand(arrays, periods: int, paths: int, seed: int) -> np.ndarray:
     """(T, D, B) demand drawn once for every policy of a network."""
-    from netinv.demand import DemandSampler
+    from netinv.demand.distributions import DemandSampler
 
     return np.ascontiguousarray(DemandSampler(arrays.demand_specs, seed=seed).draw(0, periods, paths))
 

@@ -111,7 +111,7 @@ import scipy.sparse as sp
 import torch
 from torch_geometric.data import Data
 
-from netinv.demand import Normal, Series
+from netinv.demand.distributions import Normal, Series
 from netinv.network.compile import NetworkArrays
 from netinv.sim.state import SimState
 

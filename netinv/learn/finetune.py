@@ -282,7 +282,7 @@ def perez_like_training_network(config: FinetuneConfig, seed_base: int, index: i
 def _twin_network(config: FinetuneConfig, graph, name: str, info: dict, paths: int, demand_seed,
                   weight: float = 1.0) -> _Network:
     """A compiled network, its twin and features, ``paths`` demand paths and its loss scale."""
-    from netinv.demand import DemandSampler
+    from netinv.demand.distributions import DemandSampler
     from netinv.network.compile import compile_network
 
     arrays = compile_network(graph)

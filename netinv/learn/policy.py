@@ -32,7 +32,7 @@ class GNNPolicy:
         so that its activations stay a few tens of MB: past that, time per path grows on a CPU.
     forecast: expected external demand for the ``forecast_k`` features instead of the demand
         distributions: a callable ``t -> (H, D)`` array (periods t, t+1, ...; every demand node) or a
-        :class:`~netinv.demand_forecast.DemandForecast` (its mean path where it covers a node, the
+        :class:`~netinv.demand.forecast.DemandForecast` (its mean path where it covers a node, the
         distribution's mean elsewhere; near its end the periods it still covers, the last repeated).
     """
 
@@ -50,7 +50,7 @@ class GNNPolicy:
 
     def expected_demand(self, t: int) -> np.ndarray | None:
         """(H, D) the forecast the features see in period ``t`` (None: the distributions' means)."""
-        from netinv.demand_forecast import DemandForecast
+        from netinv.demand.forecast import DemandForecast
 
         if self.forecast is None:
             return None

@@ -16,7 +16,7 @@ import numpy as np
 import scipy.sparse as sp
 
 from netinv import attrs
-from netinv.demand import parse_demand
+from netinv.demand.distributions import parse_demand
 from netinv.network.io import supply_subgraph
 from netinv.network.summary import echelons
 

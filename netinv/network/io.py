@@ -54,7 +54,7 @@ def read_document(path: str | Path) -> dict:
     if suffix == ".graphml":
         return _graph_to_raw_document(_read_graphml(path), str(path))
     if suffix == ".csv":
-        from netinv.network.willems import read_willems_document
+        from netinv.network.formats.willems import read_willems_document
 
         return read_willems_document(path)
     text = _read_text(path)
@@ -604,8 +604,7 @@ _DEMAND_TAGS = ("normal", "poisson", "gamma", "uniform", "empirical", "series")
 def _valid_keys_for(loc: list) -> tuple[str, ...]:
     if len(loc) >= 3 and loc[0] in ("nodes", "edges"):
         if loc[0] == "nodes" and loc[2] == "demand" and len(loc) >= 5:
-            from netinv import demand as demand_module
-            from netinv.demand import DemandSpec  # noqa: F401  (keys of the matched distribution)
+            from netinv.demand import distributions as demand_module
 
             model = {
                 "normal": demand_module.Normal, "poisson": demand_module.Poisson, "gamma": demand_module.Gamma,

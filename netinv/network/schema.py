@@ -14,7 +14,7 @@ A scenario (YAML or JSON) is a mapping::
         capacity: 100               # units released per period                    default unlimited
         operating_cost: 0           # per unit shipped out                         default 0
         yield: 1.0                  # usable fraction of what arrives, in (0, 1]   default 1
-        demand: {distribution: normal, mean: 5, std: 1}    # external demand (see netinv.demand)
+        demand: {distribution: normal, mean: 5, std: 1}    # external demand (see netinv.demand.distributions)
         shortage_cost: 9.0          # [p] required on demand nodes
         backlog: true               # true: backorders; false: lost sales          default true
         price: 0                    # revenue per unit sold                        default 0
@@ -51,7 +51,7 @@ from typing import Annotated, Any, Literal
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
 
 from netinv import attrs
-from netinv.demand import DemandSpec
+from netinv.demand.distributions import DemandSpec
 
 
 def _id_to_str(value: Any) -> Any:

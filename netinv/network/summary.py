@@ -5,7 +5,7 @@ from __future__ import annotations
 import networkx as nx
 
 from netinv import attrs
-from netinv.demand import parse_demand
+from netinv.demand.distributions import parse_demand
 from netinv.network.io import supply_subgraph
 
 

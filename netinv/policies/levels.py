@@ -27,7 +27,7 @@ import networkx as nx
 import numpy as np
 from scipy import stats
 
-from netinv.demand import Normal, Poisson
+from netinv.demand.distributions import Normal, Poisson
 from netinv.errors import InputError, InvalidNetworkError
 from netinv.network.compile import NetworkArrays, compile_network
 from netinv.network.summary import topology
@@ -124,7 +124,7 @@ def _clark_scarf_applies(arrays: NetworkArrays) -> bool:
 def exposure_distribution(spec, periods: int):
     """Distribution of the sum of ``periods`` i.i.d. demands (exact for normal, Poisson and gamma;
     a moment-matched normal otherwise)."""
-    from netinv.demand import Gamma
+    from netinv.demand.distributions import Gamma
 
     if isinstance(spec, Normal):
         return stats.norm(spec.mean * periods, max(spec.std * np.sqrt(periods), 1e-12))

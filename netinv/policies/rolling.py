@@ -10,7 +10,7 @@ up to the end of the evaluation (shrinking), and applies the plan's first-period
   scenarios (they must be decided now), later decisions differ per scenario (a two-stage sample-average
   approximation of the multistage problem, re-solved every period).
 
-With a ``forecast`` (:class:`~netinv.demand_forecast.DemandForecast`, e.g. the Holt-Winters forecast of
+With a ``forecast`` (:class:`~netinv.demand.forecast.DemandForecast`, e.g. the Holt-Winters forecast of
 a scenario's demand history) the nodes it covers are planned on the forecast's mean path, or on the
 mean plus bootstrapped forecast errors in the stochastic scenarios, instead of their distributions.
 
@@ -73,7 +73,7 @@ class RollingHorizonConfig:
 class RollingHorizon:
     """Re-plan every period with the exact model and apply the first period's orders.
 
-    forecast: optional :class:`~netinv.demand_forecast.DemandForecast` (period 0 = the simulation's
+    forecast: optional :class:`~netinv.demand.forecast.DemandForecast` (period 0 = the simulation's
         first period): the demand nodes it covers are planned on its mean path (deterministic) or on
         its mean plus bootstrapped forecast errors (stochastic) instead of their distributions; it must
         reach the end of every planning window.

@@ -331,9 +331,9 @@ def _placement(graph, config: ReportConfig, notes: list) -> dict | None:
         notes.append("Guaranteed-service placement: skipped, the demand nodes have no service_level / "
                      "service_factor.")
         return None
-    from netinv.exact.gsm import GSMOptions, solve_placement
-    from netinv.exact.gsm_instance import gsm_instance
-    from netinv.report.gsm_plot import plot_placement
+    from netinv.gsm.instance import gsm_instance
+    from netinv.gsm.plot import plot_placement
+    from netinv.gsm.solve import GSMOptions, solve_placement
 
     solution = solve_placement(gsm_instance(graph), "auto", GSMOptions(time_limit=_placement_budget(config)))
     with tempfile.TemporaryDirectory() as folder:

@@ -35,7 +35,7 @@ period t on an edge with lead time L can meet demand in period t + L: a stage's 
 periods of demand. (A textbook serial system with stage lead times L_i maps to netinv lead times
 L_i - 1: see ``scenarios/clark_scarf_ss61.yaml``.)
 
-Demand comes from :class:`~netinv.demand.DemandSampler` (common random numbers: the same seed gives
+Demand comes from :class:`~netinv.demand.distributions.DemandSampler` (common random numbers: the same seed gives
 the same demand to every policy) or from an explicit array of shape (T, D, B).
 """
 
@@ -49,7 +49,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from netinv.demand import DemandSampler
+from netinv.demand.distributions import DemandSampler
 from netinv.errors import InputError
 from netinv.network.compile import NetworkArrays
 from netinv.sim.kpis import Accumulator, SimResult

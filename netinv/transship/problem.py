@@ -8,7 +8,7 @@ Supply edges, lead times and upstream stages play no part in the single-period m
 is stocked up to its level before demand, from an unlimited supply.
 
 :func:`sample_demand` draws demand for all locations at once, independently through
-:class:`~netinv.demand.DemandSampler` (the simulator's sampler: common random numbers), or with
+:class:`~netinv.demand.distributions.DemandSampler` (the simulator's sampler: common random numbers), or with
 correlation between locations through a Gaussian copula: correlated standard normals Z, then
 D_i = F_i^{-1}(Phi(Z_i)) for every marginal (a normal marginal is mean + std Z_i, censored at zero as
 the sampler censors it, so its correlation is exactly the one asked for before censoring).
@@ -23,7 +23,7 @@ import networkx as nx
 import numpy as np
 from scipy import stats
 
-from netinv.demand import DemandSampler
+from netinv.demand.distributions import DemandSampler
 from netinv.errors import InputError, InvalidNetworkError
 from netinv.network.compile import NetworkArrays, compile_network
 

@@ -26,7 +26,7 @@ with equality at S: that is the exact cut of the decomposition (:mod:`netinv.tra
 
 Two backends run the same dual simplex (the most infeasible basic variable leaves, the smallest index
 among the ratio test's ties enters; Bland's rule, which cannot cycle, for a sample that takes unusually
-many pivots): ``numba`` (:mod:`netinv.transship._recourse_numba`, one sample at a time in a compiled
+many pivots): ``numba`` (:mod:`netinv.transship.recourse_kernel`, one sample at a time in a compiled
 loop, columns stored sparse) and ``numpy`` (all samples pivoted together, one pivot per sample per
 round, as array operations over the samples still pivoting; about 5-20x slower). ``auto`` takes numba
 when it is installed.
@@ -311,7 +311,7 @@ class BatchedSimplex:
         return csc.indptr.astype(np.int64), csc.indices.astype(np.int64), csc.data.astype(np.int64)
 
     def _dual_numba(self, levels: np.ndarray) -> int:
-        from netinv.transship import _recourse_numba as kernel
+        from netinv.transship import recourse_kernel as kernel
 
         moved = np.zeros(self.num_samples, dtype=np.bool_)
         status, pivots, sample = kernel.dual_simplex(

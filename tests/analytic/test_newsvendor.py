@@ -7,7 +7,7 @@ import pytest
 from scipy import integrate, stats
 
 from netinv.analytic.newsvendor import NewsvendorResult, newsvendor, newsvendor_cost
-from netinv.demand import parse_demand
+from netinv.demand.distributions import parse_demand
 from netinv.errors import InputError
 
 HOLDING, SHORTAGE = 0.18, 0.70  # Snyder & Shen Example 4.3

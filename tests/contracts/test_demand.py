@@ -7,7 +7,7 @@ import pytest
 from scipy import integrate, stats
 
 from netinv.contracts import Demand
-from netinv.demand import parse_demand
+from netinv.demand.distributions import parse_demand
 from netinv.errors import InputError
 
 ORDERS = [0.0, 3.5, 40.0, 97.2, 150.0]

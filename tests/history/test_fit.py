@@ -7,7 +7,7 @@ from collections import Counter
 import numpy as np
 import pytest
 
-from netinv.demand import parse_demand
+from netinv.demand.distributions import parse_demand
 from netinv.errors import InputError
 from netinv.history.fit import FitConfig, fit_demand
 from tests.history.synthetic import draw

@@ -16,7 +16,7 @@ import numpy as np
 import pytest
 import torch
 
-from netinv.demand import DemandSampler
+from netinv.demand.distributions import DemandSampler
 from netinv.errors import InputError
 from netinv.learn.adapt import ADAPT_STREAM, AdaptConfig, adapt, adapt_file, parse_config
 from netinv.learn.checkpoint import load_card, load_model, save_model

@@ -7,7 +7,7 @@ import pytest
 import torch
 
 from netinv import attrs
-from netinv.demand import DemandSampler
+from netinv.demand.distributions import DemandSampler
 from netinv.errors import InputError
 from netinv.learn.diffsim import (
     TWIN_COMPONENTS,

@@ -12,7 +12,7 @@ import numpy as np
 import pytest
 import torch
 
-from netinv.demand import DemandSampler
+from netinv.demand.distributions import DemandSampler
 from netinv.errors import InputError
 from netinv.learn.checkpoint import load_card, load_model, save_model
 from netinv.learn.diffsim import DiffSim, TwinFeatures

@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 import torch
 
-from netinv.demand_forecast import DemandForecast
+from netinv.demand.forecast import DemandForecast
 from netinv.errors import InputError
 from netinv.exact.planning import expected_demand
 from netinv.learn.features import FORECAST_PERIODS, NODE_FEATURES

@@ -14,7 +14,7 @@ import json
 import numpy as np
 import pytest
 
-from netinv.demand_forecast import DemandForecast
+from netinv.demand.forecast import DemandForecast
 from netinv.errors import InputError
 from netinv.exact.planning import expected_demand, sample_demand
 from netinv.history.forecast import scenario_forecast

@@ -8,7 +8,7 @@ from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from netinv.analytic.newsvendor import newsvendor
-from netinv.demand import parse_demand
+from netinv.demand.distributions import parse_demand
 from netinv.exact.pyomo_highs import solve_model
 from netinv.transship import (
     evaluate_levels,

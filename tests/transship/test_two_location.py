@@ -9,7 +9,7 @@ import pytest
 from scipy import stats
 
 from netinv.analytic.newsvendor import newsvendor
-from netinv.demand import parse_demand
+from netinv.demand.distributions import parse_demand
 from netinv.errors import InputError
 from netinv.transship.two_location import two_location_cost, two_location_optimum
 

@@ -8,12 +8,12 @@ import pytest
 from hypothesis import HealthCheck, example, given, reject, settings
 from hypothesis import strategies as st
 
-from netinv.analytic.gsm_tree import gsm_tree_dp
-from netinv.exact.gsm import GSMOptions, build_gsm_model, solve_gsm
-from netinv.exact.gsm_instance import gsm_instance
+from netinv.gsm.instance import gsm_instance
+from netinv.gsm.solve import GSMOptions, build_gsm_model, solve_gsm
+from netinv.gsm.tree import gsm_tree_dp
 from netinv.network import load
 from tests.conftest import ROOT, SCENARIOS
-from tests.gsm_brute import brute_force_gsm, gsm_graphs, random_gsm_graph
+from tests.gsm.brute import brute_force_gsm, gsm_graphs, random_gsm_graph
 
 
 def solve(graph, **options):
@@ -62,7 +62,7 @@ def test_reported_stage_quantities_are_consistent():
 @given(graph=gsm_graphs(tree=False, min_stages=3, max_stages=7))
 @example(graph=random_gsm_graph(225, 4, False))  # cost 9.84: HiGHS' bound cost - 1e-6, once left "not proven"
 def test_every_exact_method_equals_brute_force_on_general_networks(method, graph):
-    from netinv.exact.gsm import solve_placement
+    from netinv.gsm.solve import solve_placement
 
     instance = gsm_instance(graph)
     expected, _ = brute_force_gsm(instance)
@@ -105,7 +105,7 @@ def test_the_pyomo_model_is_exposed_and_pure():
 
 @pytest.mark.parametrize("seed", range(4))
 def test_every_method_agrees_on_random_general_networks(seed):
-    from netinv.exact.gsm import solve_placement
+    from netinv.gsm.solve import solve_placement
 
     instance = gsm_instance(random_gsm_graph(seed, 30, tree=False))
     costs = {m: solve_placement(instance, m).cost for m in ("milp", "tree-bnb", "auto")}
@@ -115,7 +115,7 @@ def test_every_method_agrees_on_random_general_networks(seed):
 
 @pytest.mark.parametrize("chain", ["willems_01.csv", "willems_03.csv"])
 def test_lagrangian_branch_and_bound_on_real_chains(chain):
-    from netinv.exact.gsm import solve_placement
+    from netinv.gsm.solve import solve_placement
 
     instance = gsm_instance(load(ROOT / "tests/data/willems" / chain))
     lagrangian, milp = solve_placement(instance, "lagrangian"), solve_placement(instance, "milp")
@@ -126,7 +126,7 @@ def test_lagrangian_branch_and_bound_on_real_chains(chain):
 def test_auto_with_a_time_limit_combines_methods_and_keeps_valid_bounds():
     """A chain the MILP does not prove in 3 s: auto's answer is feasible, its bound below its cost and
     below the cost the MILP alone finds (both are valid bounds on the same optimum)."""
-    from netinv.exact.gsm import solve_placement
+    from netinv.gsm.solve import solve_placement
 
     instance = gsm_instance(load(ROOT / "scenarios/willems/willems_19.csv"))
     auto = solve_placement(instance, "auto", GSMOptions(time_limit=8))
@@ -144,8 +144,8 @@ def test_lagrangian_domain_reduction_keeps_every_cheaper_placement(seed):
     import itertools
 
     from netinv.errors import InputError
-    from netinv.exact.gsm_bnb import _Incumbent, _lagrangian_bound, _relaxation, reduce_ranges
-    from netinv.exact.gsm_instance import StageRanges
+    from netinv.gsm.bnb import _Incumbent, _lagrangian_bound, _relaxation, reduce_ranges
+    from netinv.gsm.instance import StageRanges
 
     instance = gsm_instance(random_gsm_graph(seed, 6, tree=False))
     optimum, _ = brute_force_gsm(instance)
@@ -178,7 +178,7 @@ def test_lagrangian_domain_reduction_keeps_every_cheaper_placement(seed):
 def test_reduced_milp_and_plain_milp_prove_the_same_optimum_on_real_chains(chain):
     """Two independent proofs on real chains: Lagrangian domain reduction (then the MILP on what is
     left) and the breakpoint-refinement MILP on the whole ranges."""
-    from netinv.exact.gsm import solve_placement
+    from netinv.gsm.solve import solve_placement
 
     instance = gsm_instance(load(ROOT / "scenarios/willems" / chain))
     reduced, milp = solve_placement(instance, "reduced-milp"), solve_placement(instance, "milp")
@@ -194,7 +194,7 @@ def test_willems_29_is_proven_optimal_and_every_other_method_agrees_with_its_bou
     """willems_29 (617 stages): neither the MILP nor the branch and bounds alone prove it within a minute;
     Lagrangian reduction then the MILP does. Cross-checks: the plain MILP's and the Lagrangian branch and
     bound's lower bounds lie below the proven optimum and their placements cost no less."""
-    from netinv.exact.gsm import solve_placement
+    from netinv.gsm.solve import solve_placement
 
     instance = gsm_instance(load(ROOT / "scenarios/willems/willems_29.csv"))
     reduced = solve_placement(instance, "reduced-milp", GSMOptions(time_limit=120))
@@ -214,8 +214,8 @@ def test_times_in_a_common_unit_keep_the_optimum(graph, unit):
     (every vertex lies on its grid): the same optimum as brute force on the original times."""
     from dataclasses import replace
 
-    from netinv.exact.gsm import solve_placement
-    from netinv.exact.gsm_bnb import coarsened, time_unit
+    from netinv.gsm.bnb import coarsened, time_unit
+    from netinv.gsm.solve import solve_placement
 
     base = gsm_instance(graph)
     instance = replace(base, processing_time=base.processing_time * unit, edge_lead_time=base.edge_lead_time * unit,
@@ -235,7 +235,7 @@ def test_reduced_branch_and_bound_stopped_by_its_time_limit_keeps_valid_bounds()
     """willems_27 is not closed in one second: the search stops with status time_limit, a feasible
     placement as reported, and a bound below its cost; the proven optimum (pairs-milp,
     tests/exact/test_gsm_pairs.py) lies between the two."""
-    from netinv.exact.gsm import solve_placement
+    from netinv.gsm.solve import solve_placement
 
     instance = gsm_instance(load(ROOT / "scenarios/willems/willems_27.csv"))
     solution = solve_placement(instance, "reduced-bnb", GSMOptions(time_limit=1.0))
@@ -253,7 +253,7 @@ def test_chains_proven_by_the_branch_and_bound_agree_with_the_lagrangian_search(
     reduction (a second search with its own nodes and bounds) proves the same optimum of willems_35; on
     willems_19 it does not close in 30 s, and then finds no cheaper placement and its valid bound stays
     at or below the proven optimum (it reached the same cost within four minutes, not asserted here)."""
-    from netinv.exact.gsm import solve_placement
+    from netinv.gsm.solve import solve_placement
 
     instance = gsm_instance(load(ROOT / "scenarios/willems" / f"{chain}.csv"))
     bnb = solve_placement(instance, "reduced-bnb")

@@ -1,7 +1,7 @@
 """Exact guaranteed-service placement by branch and bound over a spanning-tree relaxation.
 
 Drop the supply edges that close undirected cycles: what is left is a spanning forest, on which the
-Graves-Willems dynamic program (:func:`netinv.analytic.gsm_tree.gsm_tree_dp`) finds the optimum
+Graves-Willems dynamic program (:func:`netinv.gsm.tree.gsm_tree_dp`) finds the optimum
 exactly — a **lower bound** for the whole network, since constraints were dropped (the inbound bounds
 SI_j <= longest path stay those of the whole network). Its service times, with inbound times made
 tight over *all* edges, are feasible: an **upper bound**. When the relaxation's answer breaks a dropped
@@ -13,12 +13,12 @@ open lower bound meets the incumbent.
 **Lagrangian domain reduction** (:func:`solve_gsm_reduced`): the dropped edges' constraints priced by
 multipliers lambda >= 0 (subgradient), the tree DP's min-marginals bound from below every placement that
 gives a stage a given S, SI or tau; the values whose bound reaches the incumbent's cost are cut
-(reduced-cost fixing, :func:`reduce_ranges`). Repeated, then the MILP of :mod:`netinv.exact.gsm` searches
+(reduced-cost fixing, :func:`reduce_ranges`). Repeated, then the MILP of :mod:`netinv.gsm.solve` searches
 the narrowed ranges, whose short net-time ranges make its chords tight.
 
 **Branch and bound with reduction at every node** (:func:`solve_gsm_reduced_bnb`): the same Lagrangian bound
 and domain reduction repeated in every node of a branch and bound over boxes of ranges, each tree DP
-compiled with numba (:func:`netinv.analytic.gsm_tree.tree_dp_fast`); times are first divided by their
+compiled with numba (:func:`netinv.gsm.tree.tree_dp_fast`); times are first divided by their
 greatest common divisor (:func:`time_unit`), which keeps every vertex, hence the optimum.
 """
 
@@ -31,9 +31,9 @@ from dataclasses import dataclass, replace
 import networkx as nx
 import numpy as np
 
-from netinv.exact.gsm import GSMOptions, GSMSolution, gap_closed
-from netinv.exact.gsm_instance import GSMInstance, StageRanges
 from netinv.exact.highs import Status
+from netinv.gsm.instance import GSMInstance, StageRanges
+from netinv.gsm.solve import GSMOptions, GSMSolution, gap_closed
 
 
 def _forest(instance: GSMInstance, si_up: np.ndarray) -> np.ndarray:
@@ -63,7 +63,7 @@ def _relaxation(inst: GSMInstance):
 
 
 def solve_gsm_bnb(instance: GSMInstance, options: GSMOptions = GSMOptions()) -> GSMSolution:
-    from netinv.analytic.gsm_tree import gsm_tree_dp
+    from netinv.gsm.tree import gsm_tree_dp
 
     start = time.perf_counter()
     inst = instance
@@ -135,7 +135,7 @@ def solve_gsm_lagrangian(instance: GSMInstance, options: GSMOptions = GSMOptions
                          root_iterations: int = 300, node_iterations: int = 30) -> GSMSolution:
     """Branch and bound whose bound at each node is a Lagrangian relaxation: the dropped edges'
     constraints S_i + L_ij - SI_j <= 0 enter the objective with multipliers lambda >= 0, so each
-    evaluation is the tree DP with linear terms (:func:`netinv.analytic.gsm_tree.tree_dp_core`), and
+    evaluation is the tree DP with linear terms (:func:`netinv.gsm.tree.tree_dp_core`), and
     max over lambda (subgradient steps, Polyak step size towards the incumbent, multipliers inherited
     from the parent) bounds the node's optimum from below — at least as tight as dropping the edges.
     Every DP answer, made feasible (inbound times tight over all edges), is a candidate placement.
@@ -144,7 +144,7 @@ def solve_gsm_lagrangian(instance: GSMInstance, options: GSMOptions = GSMOptions
     so that both children shrink; when no dropped edge can bind, the tree DP solves the node exactly.
     Proven optimal when the best open bound meets the incumbent.
     """
-    from netinv.analytic.gsm_tree import tree_dp_fast as tree_dp_core
+    from netinv.gsm.tree import tree_dp_fast as tree_dp_core
 
     start = time.perf_counter()
     deadline = np.inf if options.time_limit is None else start + options.time_limit
@@ -268,10 +268,10 @@ def reduce_ranges(base: GSMInstance, ranges: StageRanges, dropped, lam: np.ndarr
     ``cutoff`` (possibly empty: then none is).
 
     With multipliers lambda >= 0 on the dropped edges, the tree recursion's min-marginal of a value
-    (:func:`netinv.analytic.gsm_tree.tree_dp_marginals`) plus lambda . L bounds from below the cost of
+    (:func:`netinv.gsm.tree.tree_dp_marginals`) plus lambda . L bounds from below the cost of
     every placement of the whole network, inside ``ranges``, that takes that value; values whose bound
     reaches ``cutoff`` are cut from the ends of each range (reduced-cost fixing)."""
-    from netinv.analytic.gsm_tree import tree_dp_marginals, tree_reduce_fast
+    from netinv.gsm.tree import tree_dp_marginals, tree_reduce_fast
 
     ds, dt, dl = dropped
     N = base.num_stages
@@ -315,11 +315,11 @@ def solve_gsm_reduced(instance: GSMInstance, options: GSMOptions = GSMOptions(),
     the placements inside the current ranges, the others cost more than the incumbent: min(bound,
     incumbent's cost) bounds the instance. Stops when the bound meets the incumbent or the ranges
     shrink by less than a fifth; then
-    :func:`netinv.exact.gsm.solve_gsm` searches the ranges (far narrower net-time ranges, so far
+    :func:`netinv.gsm.solve_gsm` searches the ranges (far narrower net-time ranges, so far
     tighter chords), started from the incumbent. ``start``: a feasible placement (S, SI, tau);
     ``lower``: a known lower bound.
     """
-    from netinv.exact.gsm import solve_gsm
+    from netinv.gsm.solve import solve_gsm
 
     begin = time.perf_counter()
     inst = instance
@@ -374,7 +374,7 @@ def _lagrangian_bound(base: GSMInstance, ranges: StageRanges, dropped, lam: np.n
     tree DP's answer (S, SI) at the best multipliers: (best bound, its multipliers, S, SI); bound = inf
     and S = None when no point fits ``ranges``. The answers at improving multipliers (``every_answer``:
     every answer) are offered to the incumbent, made feasible."""
-    from netinv.analytic.gsm_tree import tree_dp_fast as tree_dp_core
+    from netinv.gsm.tree import tree_dp_fast as tree_dp_core
 
     ds, dt, dl = dropped
     N = base.num_stages
@@ -437,7 +437,7 @@ def solve_gsm_reduced_bnb(instance: GSMInstance, options: GSMOptions = GSMOption
     subgradient and reduction while the ranges shrink (as :func:`solve_gsm_reduced`). ``start``: a
     feasible placement (S, SI, tau); ``lower``: a known lower bound.
     """
-    from netinv.analytic.gsm_tree import tree_dp_fast as tree_dp_core
+    from netinv.gsm.tree import tree_dp_fast as tree_dp_core
 
     begin = time.perf_counter()
     unit = time_unit(instance)

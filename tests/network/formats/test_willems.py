@@ -1,4 +1,4 @@
-"""netinv.network.willems: the Willems (2008) supply-chain CSVs import, validate and convert.
+"""netinv.network.formats.willems: the Willems (2008) supply-chain CSVs import, validate and convert.
 
 The two smallest chains are copied into tests/data/willems (the test suite reads nothing outside the
 repository); values below were computed by hand from their rows. Every chain bundled in
@@ -16,10 +16,10 @@ from scipy import stats
 from netinv import attrs
 from netinv.errors import ScenarioFileError
 from netinv.network import load, save, validate
-from netinv.network.willems import HEADER, LeadTimeRounding, read_willems
+from netinv.network.formats.willems import HEADER, LeadTimeRounding, read_willems
 from tests.conftest import SCENARIOS
 
-DATA = Path(__file__).resolve().parents[1] / "data" / "willems"
+DATA = Path(__file__).resolve().parents[3] / "tests" / "data" / "willems"
 CHAINS = sorted(DATA.glob("*.csv"))
 BUNDLED = sorted((SCENARIOS / "willems").glob("*.csv"))
 

@@ -1,6 +1,6 @@
 """Guaranteed-service model on spanning trees: the dynamic program of Graves & Willems (2000).
 
-Model (data in :class:`netinv.exact.gsm_instance.GSMInstance`; Snyder & Shen, *Fundamentals of Supply
+Model (data in :class:`netinv.gsm.instance.GSMInstance`; Snyder & Shen, *Fundamentals of Supply
 Chain Theory*, 2nd ed., chapter 6). Stage j has processing time [T_j], cost coefficient
 [c_j = h_j k_j] and an optional bound on its outbound service time; supply edge i -> j has lead time
 [L_ij]. Choose integer outbound service times [S_j] and inbound service times [SI_j] with
@@ -38,7 +38,7 @@ a strided view of one vector over tau (:func:`_diagonal_view`). F and G are runn
 (``np.minimum.accumulate``); ties go to the largest S_i in F and the smallest SI_i in G. The
 minimizing service times are recovered top-down from the stored argmins.
 
-Ranges (:class:`~netinv.exact.gsm_instance.StageRanges`, for branch and bound and domain reduction)
+Ranges (:class:`~netinv.gsm.instance.StageRanges`, for branch and bound and domain reduction)
 narrow each grid to S in [s_low, s_high], SI in [SIL, SIU] and mark net times outside [tau_low,
 tau_high] infinite. :func:`tree_dp_marginals` adds a downward pass that gives, for every stage and
 every value of S, SI or tau, the least objective with that value fixed (min-marginals).
@@ -61,7 +61,7 @@ import networkx as nx
 import numpy as np
 
 from netinv.errors import InputError
-from netinv.exact.gsm_instance import GSMInstance, StageRanges
+from netinv.gsm.instance import GSMInstance, StageRanges
 
 
 @dataclass(frozen=True, eq=False)
@@ -134,10 +134,10 @@ def tree_dp_core(instance: GSMInstance, service_weight: np.ndarray | None = None
 def tree_dp_fast(instance: GSMInstance, service_weight: np.ndarray | None = None,
                  inbound_weight: np.ndarray | None = None, *,
                  ranges: StageRanges | None = None) -> tuple[float, np.ndarray, np.ndarray]:
-    """:func:`tree_dp_core` compiled with numba (:mod:`netinv.analytic._gsm_tree_numba`): the same least
+    """:func:`tree_dp_core` compiled with numba (:mod:`netinv.gsm.tree_kernel`): the same least
     value and the same (S, SI). Falls back to :func:`tree_dp_core` when numba is not installed."""
     try:
-        from netinv.analytic._gsm_tree_numba import tree_dp_kernel
+        from netinv.gsm.tree_kernel import tree_dp_kernel
     except ImportError:  # pragma: no cover - numba is optional
         return tree_dp_core(instance, service_weight, inbound_weight, ranges=ranges)
     n = instance.num_stages
@@ -157,7 +157,7 @@ def tree_reduce_fast(instance: GSMInstance, service_weight: np.ndarray | None, i
     """The ranges of S, SI and tau whose min-marginals (:func:`tree_dp_marginals`) are <= ``limit``,
     compiled with numba (an empty range where no value is; ``None`` when numba is not installed)."""
     try:
-        from netinv.analytic._gsm_tree_numba import tree_reduce_kernel
+        from netinv.gsm.tree_kernel import tree_reduce_kernel
     except ImportError:  # pragma: no cover - numba is optional
         return None
     arrays = _kernel_arguments(instance, service_weight, inbound_weight, ranges)

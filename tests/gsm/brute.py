@@ -9,7 +9,7 @@ from __future__ import annotations
 import numpy as np
 from hypothesis import strategies as st
 
-from netinv.exact.gsm_instance import GSMInstance
+from netinv.gsm.instance import GSMInstance
 from tests.conftest import network
 
 MAX_ROWS = 20_000_000  # feasible service-time vectors the enumeration may hold at once

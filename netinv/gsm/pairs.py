@@ -2,7 +2,7 @@
 
 Formulation (the "pairs" or disaggregated, time-indexed form; cf. the per-value formulations of Magnanti,
 Shen, Shu, Simchi-Levi & Teo 2006, *Oper. Res. Lett.* 34:228-238): for every stage j and every pair
-p = (S, SI) of its ranges (:class:`~netinv.exact.gsm_instance.StageRanges`) with tau = SI + T_j - S in
+p = (S, SI) of its ranges (:class:`~netinv.gsm.instance.StageRanges`) with tau = SI + T_j - S in
 its range, a binary x_p, and
 
 - ``choose``:  sum_{p of j} x_p = 1 (stage j takes exactly one pair; its cost c_j sqrt(tau_p) is exact,
@@ -19,18 +19,18 @@ Why it is strong: the LP relaxation is the local-marginal relaxation in which ea
 distribution and each edge asks only that the distribution of SI_j dominates that of S_i + L_ij
 (first-order stochastic dominance) — it equals the Lagrangian dual of splitting every stage into its
 own copy per edge, far tighter than relaxing the edge inequality with one multiplier per edge
-(:mod:`netinv.exact.gsm_bnb`). Measured on the 19 Willems (2008) chains: the LP optimum equals the
+(:mod:`netinv.gsm.bnb`). Measured on the 19 Willems (2008) chains: the LP optimum equals the
 integer optimum on every one (1.34% gap closed on willems_27, where the spanning-tree Lagrangian dual
 is 1.1% below the optimum). Integrality is not guaranteed in general (the cost is concave in SI - S),
 so a fractional LP answer goes on to HiGHS' branch and bound on the same model.
 
 Exactness: the model holds every placement inside the ranges and its cost is exact there, so the LP
 value (or HiGHS' dual bound) is a lower bound on the placements inside the ranges, and an integral
-answer is an optimal placement. Lagrangian domain reduction (:func:`netinv.exact.gsm_bnb.reduce_ranges`)
+answer is an optimal placement. Lagrangian domain reduction (:func:`netinv.gsm.bnb.reduce_ranges`)
 first narrows the ranges to those holding every placement cheaper than a cutoff just above the
 incumbent's cost, which shrinks the model (willems_19: 187,270 pairs to a few thousand); then
 min(bound, cutoff) bounds the whole instance, and an infeasible model proves the incumbent optimal.
-Times are first divided by their greatest common divisor (:func:`netinv.exact.gsm_bnb.time_unit`).
+Times are first divided by their greatest common divisor (:func:`netinv.gsm.bnb.time_unit`).
 """
 
 from __future__ import annotations
@@ -41,9 +41,9 @@ from dataclasses import dataclass
 import numpy as np
 
 from netinv.errors import SolverError
-from netinv.exact.gsm import GSMOptions, GSMSolution, gap_closed
-from netinv.exact.gsm_instance import GSMInstance, StageRanges
 from netinv.exact.highs import SolverOptions, Status
+from netinv.gsm.instance import GSMInstance, StageRanges
+from netinv.gsm.solve import GSMOptions, GSMSolution, gap_closed
 
 INTEGRALITY_TOLERANCE = 1e-6
 MAX_PAIRS = 2_000_000  # larger pairs models are not built: about 1.7 kB a pair, HiGHS included (willems_25)
@@ -275,7 +275,7 @@ def solve_gsm_pairs(instance: GSMInstance, options: GSMOptions = GSMOptions(), *
     ``options.time_limit`` with status ``time_limit``, the best placement and a valid bound; so it
     does, without building it, when the model would have more than ``max_pairs`` pairs.
     """
-    from netinv.exact.gsm_bnb import in_time_units, time_unit
+    from netinv.gsm.bnb import in_time_units, time_unit
 
     unit = time_unit(instance)
     if unit > 1:  # every vertex lies on the grid of the unit (see time_unit)
@@ -288,7 +288,7 @@ def solve_gsm_pairs(instance: GSMInstance, options: GSMOptions = GSMOptions(), *
 
 def _solve(inst: GSMInstance, options: GSMOptions, start, lower: float, reduction: bool, relaxation_first: bool,
            root_iterations: int, reductions: int, max_pairs: int) -> GSMSolution:
-    from netinv.exact.gsm_bnb import _Incumbent, _lagrangian_bound, _relaxation, reduce_ranges
+    from netinv.gsm.bnb import _Incumbent, _lagrangian_bound, _relaxation, reduce_ranges
 
     begin = time.perf_counter()
     deadline = np.inf if options.time_limit is None else begin + options.time_limit

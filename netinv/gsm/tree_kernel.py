@@ -1,8 +1,8 @@
-"""The tree recursion of :func:`netinv.analytic.gsm_tree.tree_dp_core`, compiled with numba: the same
+"""The tree recursion of :func:`netinv.gsm.tree.tree_dp_core`, compiled with numba: the same
 upward pass and backtrack, one compiled loop over the (S, SI) grid of each stage instead of a few numpy
 calls per stage (whose Python overhead dominates on the real chains, where a grid has a few hundred
 cells). Branch and bound calls the recursion tens of thousands of times. Imported only when numba is
-installed (:func:`netinv.analytic.gsm_tree.tree_dp_fast` falls back to the numpy recursion); compiled
+installed (:func:`netinv.gsm.tree.tree_dp_fast` falls back to the numpy recursion); compiled
 once and cached on disk.
 
 Stages are given in post-order (every stage after its children); ``parent_edge_up[k]`` is True when
@@ -189,7 +189,7 @@ def _part(child, parent, parent_edge_up, parent_lead, s_low, s_high, si_low, si_
 def tree_reduce_kernel(order, parent, parent_edge_up, parent_lead, coefficient, processing, s_low, s_high, si_low,
                        si_high, net_low, net_high, service_weight, inbound_weight, children_start, children, limit,
                        kept):
-    """Min-marginals of the tree recursion (as :func:`netinv.analytic.gsm_tree.tree_dp_marginals`), reduced
+    """Min-marginals of the tree recursion (as :func:`netinv.gsm.tree.tree_dp_marginals`), reduced
     to what domain reduction needs: for each stage the first and last S, SI and tau whose min-marginal is
     <= ``limit``, written into ``kept`` (rows: S low, S high, SI low, SI high, tau low, tau high). Returns
     (least value, whether some stage keeps no value)."""

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from netinv.demand_paths import read_demand_paths, write_demand_paths
+from netinv.demand.paths import read_demand_paths, write_demand_paths
 from netinv.errors import InputError
 from tests.conftest import SCENARIOS
 

@@ -10,12 +10,12 @@ import pytest
 from hypothesis import given, settings
 
 from netinv import attrs
-from netinv.analytic.gsm_tree import GSMTreeResult, gsm_tree_dp
 from netinv.errors import InputError
-from netinv.exact.gsm_instance import GSMInstance, StageRanges, gsm_instance
+from netinv.gsm.instance import GSMInstance, StageRanges, gsm_instance
+from netinv.gsm.tree import GSMTreeResult, gsm_tree_dp
 from netinv.network import load
 from tests.conftest import SCENARIOS, network
-from tests.gsm_brute import brute_force_gsm, gsm_graphs, random_gsm_graph
+from tests.gsm.brute import brute_force_gsm, gsm_graphs, random_gsm_graph
 
 
 def _solve(graph: nx.DiGraph) -> tuple[GSMInstance, GSMTreeResult]:
@@ -260,9 +260,9 @@ def test_linear_terms_of_the_core_recursion_are_accounted_for():
     enumerated feasible point of a small tree does better."""
     import itertools
 
-    from netinv.analytic.gsm_tree import tree_dp_core
-    from netinv.exact.gsm_instance import gsm_instance
-    from tests.gsm_brute import random_gsm_graph
+    from netinv.gsm.instance import gsm_instance
+    from netinv.gsm.tree import tree_dp_core
+    from tests.gsm.brute import random_gsm_graph
 
     rng = np.random.default_rng(5)
     for seed in range(5):
@@ -310,7 +310,7 @@ def test_ranges_and_min_marginals_match_enumeration(seed):
     SI and tau of every stage, equal full enumeration of the (S, SI) points (linear terms included);
     values no point takes are inf."""
 
-    from netinv.analytic.gsm_tree import tree_dp_core, tree_dp_marginals
+    from netinv.gsm.tree import tree_dp_core, tree_dp_marginals
 
     rng = np.random.default_rng(seed)
     instance = gsm_instance(random_gsm_graph(seed, int(rng.integers(2, 6)), tree=True))
@@ -354,7 +354,7 @@ def test_compiled_recursion_and_reduction_match_enumeration(seed):
     first and last S, SI and tau whose least value is <= a limit) equal full enumeration."""
 
     pytest.importorskip("numba")
-    from netinv.analytic.gsm_tree import tree_dp_fast, tree_reduce_fast
+    from netinv.gsm.tree import tree_dp_fast, tree_reduce_fast
 
     rng = np.random.default_rng(100 + seed)
     instance = gsm_instance(random_gsm_graph(100 + seed, int(rng.integers(2, 6)), tree=True))
@@ -390,7 +390,7 @@ def test_compiled_recursion_and_reduction_match_enumeration(seed):
 def test_compiled_recursion_equals_numpy_recursion_on_larger_trees(seed):
     """Same least value and the same (S, SI) as tree_dp_core, with linear terms and narrowed ranges."""
     pytest.importorskip("numba")
-    from netinv.analytic.gsm_tree import tree_dp_core, tree_dp_fast
+    from netinv.gsm.tree import tree_dp_core, tree_dp_fast
 
     rng = np.random.default_rng(seed)
     instance = gsm_instance(random_gsm_graph(seed, 60, tree=True))

@@ -1,6 +1,6 @@
 """Guaranteed-service safety-stock placement, exact on general acyclic networks (MILP, Pyomo + HiGHS).
 
-The model is stated in :mod:`netinv.exact.gsm_instance`. Its objective sum_j c_j sqrt(tau_j) is concave,
+The model is stated in :mod:`netinv.gsm.instance`. Its objective sum_j c_j sqrt(tau_j) is concave,
 and the constraints (SI_j >= S_i + L_ij, tau_j = SI_j + T_j - S_j, bounds) form a network matrix, so
 the optimum sits at an integer vertex. The naive MILP — one binary per stage and possible value of
 tau — was measured to need more than five minutes on real chains of 68 and 116 stages. Here:
@@ -27,8 +27,8 @@ from dataclasses import dataclass, field, replace
 import numpy as np
 
 from netinv.errors import SolverError
-from netinv.exact.gsm_instance import GSMInstance, StageRanges
 from netinv.exact.highs import SolverOptions, Status
+from netinv.gsm.instance import GSMInstance, StageRanges
 
 
 @dataclass(frozen=True)
@@ -350,13 +350,13 @@ def solve_placement(instance: GSMInstance, method: str = "auto", options: GSMOpt
     """Optimal safety-stock placement with the chosen method.
 
     ``pairs-milp``: the MILP over each stage's (S, SI) pairs with cumulative linking constraints, after
-    Lagrangian domain reduction (:func:`netinv.exact.gsm_pairs.solve_gsm_pairs`; its LP relaxation was
+    Lagrangian domain reduction (:func:`netinv.gsm.pairs.solve_gsm_pairs`; its LP relaxation was
     integral on every chain measured); ``milp``: breakpoint refinement (this module); ``tree-dp``: the
     Graves-Willems dynamic program (spanning trees only); ``tree-bnb``: branch and bound over a
-    spanning-tree relaxation (:mod:`netinv.exact.gsm_bnb`); ``lagrangian``: the same with Lagrangian
+    spanning-tree relaxation (:mod:`netinv.gsm.bnb`); ``lagrangian``: the same with Lagrangian
     bounds; ``reduced-milp``: Lagrangian domain reduction, then the breakpoint MILP on the ranges left
-    (:func:`netinv.exact.gsm_bnb.solve_gsm_reduced`); ``reduced-bnb``: branch and bound with the
-    Lagrangian bound and domain reduction at every node (:func:`netinv.exact.gsm_bnb.solve_gsm_reduced_bnb`).
+    (:func:`netinv.gsm.bnb.solve_gsm_reduced`); ``reduced-bnb``: branch and bound with the
+    Lagrangian bound and domain reduction at every node (:func:`netinv.gsm.bnb.solve_gsm_reduced_bnb`).
     ``auto``: the dynamic program on trees; otherwise ``pairs-milp`` when its model, after reduction,
     has at most ``AUTO_DIRECT_PAIRS`` pairs; else ``reduced-bnb`` for ``AUTO_BNB_SECONDS`` (at most 10% of
     the time limit), then ``pairs-milp`` on any size, then, if the bounds have still not met (a model
@@ -368,19 +368,19 @@ def solve_placement(instance: GSMInstance, method: str = "auto", options: GSMOpt
     if method not in GSM_METHODS:
         raise InputError(f"method: must be one of {', '.join(GSM_METHODS)}, got {method!r}")
     if method == "tree-dp" or (method == "auto" and instance.is_tree):
-        from netinv.analytic.gsm_tree import gsm_tree_dp
+        from netinv.gsm.tree import gsm_tree_dp
 
         res = gsm_tree_dp(instance)
         return GSMSolution(status=Status.OPTIMAL, cost=res.cost, bound=res.cost, method="tree-dp", instance=instance,
                            service_time=res.service_time, inbound_service_time=res.inbound_service_time,
                            net_time=res.net_time, seconds={"total": res.seconds})
-    from netinv.exact.gsm_bnb import (
+    from netinv.gsm.bnb import (
         solve_gsm_bnb,
         solve_gsm_lagrangian,
         solve_gsm_reduced,
         solve_gsm_reduced_bnb,
     )
-    from netinv.exact.gsm_pairs import solve_gsm_pairs
+    from netinv.gsm.pairs import solve_gsm_pairs
 
     if method == "pairs-milp":
         return solve_gsm_pairs(instance, options)

@@ -387,7 +387,7 @@ def _description(name: str, stages: list[Stage], num_edges: int, rounding: LeadT
         times = "Every lead_time in the CSV is a whole number of days."
     parts = [
         f"Willems (2008) real-world supply chain {name}: {len(stages)} stages, {num_edges} supplier links, "
-        f"{len(demand)} demand stages, imported from CSV by netinv.network.willems.",
+        f"{len(demand)} demand stages, imported from CSV by netinv.network.formats.willems.",
         "Per stage: processing_time = lead_time [T] in days; added_cost = cost_rate; holding_cost = cumulative "
         "item value (added cost plus the suppliers' values times quantity), so the guaranteed-service "
         "objective is the value of safety stock, with no holding-rate factor; risk_pool = r; max_service_time "

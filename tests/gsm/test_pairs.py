@@ -1,4 +1,4 @@
-"""The pairs formulation of the guaranteed-service model (netinv.exact.gsm_pairs) against brute force,
+"""The pairs formulation of the guaranteed-service model (netinv.gsm.pairs) against brute force,
 the tree dynamic program, textbook optima and the other exact methods on real chains (Willems 2008)."""
 
 from __future__ import annotations
@@ -7,13 +7,13 @@ import numpy as np
 import pytest
 from hypothesis import HealthCheck, given, settings
 
-from netinv.analytic.gsm_tree import gsm_tree_dp
-from netinv.exact.gsm import GSMOptions, solve_placement
-from netinv.exact.gsm_instance import StageRanges, gsm_instance
-from netinv.exact.gsm_pairs import build_pairs_model, count_pairs, solve_gsm_pairs
+from netinv.gsm.instance import StageRanges, gsm_instance
+from netinv.gsm.pairs import build_pairs_model, count_pairs, solve_gsm_pairs
+from netinv.gsm.solve import GSMOptions, solve_placement
+from netinv.gsm.tree import gsm_tree_dp
 from netinv.network import load
 from tests.conftest import ROOT, SCENARIOS
-from tests.gsm_brute import brute_force_gsm, gsm_graphs, random_gsm_graph
+from tests.gsm.brute import brute_force_gsm, gsm_graphs, random_gsm_graph
 
 # proven by pairs-milp (LP and MILP routes) and bracketed by reduced-bnb's bounds and placements below
 WILLEMS_27_OPTIMUM = 2_078_505.4108

@@ -32,7 +32,7 @@ import numpy as np
 from scipy import stats
 
 from netinv import attrs
-from netinv.demand import parse_demand
+from netinv.demand.distributions import parse_demand
 from netinv.errors import InputError
 from netinv.network.io import supply_subgraph
 
@@ -124,7 +124,7 @@ class StageRanges:
     [inbound_low_j, inbound_high_j], tau_j in [net_low_j, net_high_j]; (N,) int arrays.
 
     :meth:`of` gives an instance's own ranges; branch and bound nodes and Lagrangian domain reduction
-    (:mod:`netinv.exact.gsm_bnb`) narrow them. The tree dynamic program and the MILP take them as given.
+    (:mod:`netinv.gsm.bnb`) narrow them. The tree dynamic program and the MILP take them as given.
     """
 
     service_low: np.ndarray

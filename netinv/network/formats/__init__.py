@@ -1,0 +1,1 @@
+"""The file formats a network is read from and written to."""
