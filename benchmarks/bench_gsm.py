@@ -18,8 +18,7 @@ sys.path.insert(0, str(ROOT))
 
 from benchmarks._record import record, table  # noqa: E402
 from benchmarks._resume import Finished, run  # noqa: E402
-from netinv.gsm.instance import gsm_instance  # noqa: E402
-from netinv.gsm.solve import GSMOptions, solve_placement  # noqa: E402
+from netinv.gsm import GSMOptions, gsm_instance, solve_placement  # noqa: E402
 from netinv.network import load  # noqa: E402
 from netinv.network.generators import add_guaranteed_service_data, generate  # noqa: E402
 
@@ -29,8 +28,9 @@ def previous_auto(instance, options: GSMOptions):
     20% of the time limit, then, if not proven, Lagrangian reduction and the breakpoint MILP on the rest."""
     from dataclasses import replace
 
-    from netinv.gsm.bnb import solve_gsm_reduced, solve_gsm_reduced_bnb
-    from netinv.gsm.solve import _combine
+    from netinv.gsm.bnb import solve_gsm_reduced_bnb
+    from netinv.gsm.breakpoint import solve_gsm_reduced
+    from netinv.gsm.types import combine_solutions
 
     start = time.perf_counter()
     first = solve_gsm_reduced_bnb(instance, replace(options, time_limit=0.2 * options.time_limit))
@@ -40,7 +40,7 @@ def previous_auto(instance, options: GSMOptions):
     rest = max(options.time_limit - (time.perf_counter() - start), 0.1)
     second = solve_gsm_reduced(instance, replace(options, time_limit=rest),
                                start=(first.service_time, first.inbound_service_time, first.net_time), lower=first.bound)
-    combined = _combine(first, second, options.tolerance)
+    combined = combine_solutions(first, second, options.tolerance)
     combined.method = f"previous auto: {first.method}, then {second.method}"
     return combined
 

@@ -124,7 +124,7 @@ class StageRanges:
     [inbound_low_j, inbound_high_j], tau_j in [net_low_j, net_high_j]; (N,) int arrays.
 
     :meth:`of` gives an instance's own ranges; branch and bound nodes and Lagrangian domain reduction
-    (:mod:`netinv.gsm.bnb`) narrow them. The tree dynamic program and the MILP take them as given.
+    (:mod:`netinv.gsm.bounds`) narrow them. The tree dynamic program and the MILP take them as given.
     """
 
     service_low: np.ndarray
@@ -155,6 +155,14 @@ class StageRanges:
         s_lo, s_hi = np.maximum(s_lo, si_lo + T - t_hi), np.minimum(s_hi, si_hi + T - t_lo)
         si_lo, si_hi = np.maximum(si_lo, t_lo + s_lo - T), np.minimum(si_hi, t_hi + s_hi - T)
         return StageRanges(s_lo, s_hi, si_lo, si_hi, t_lo, t_hi)
+
+    def intersection(self, other: StageRanges) -> StageRanges:
+        """The values both ranges hold, range by range (not tightened, see :meth:`tightened`)."""
+        return StageRanges(np.maximum(self.service_low, other.service_low),
+                           np.minimum(self.service_high, other.service_high),
+                           np.maximum(self.inbound_low, other.inbound_low),
+                           np.minimum(self.inbound_high, other.inbound_high),
+                           np.maximum(self.net_low, other.net_low), np.minimum(self.net_high, other.net_high))
 
     def is_empty(self) -> bool:
         """True when some stage has no value left."""

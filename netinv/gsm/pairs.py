@@ -19,18 +19,18 @@ Why it is strong: the LP relaxation is the local-marginal relaxation in which ea
 distribution and each edge asks only that the distribution of SI_j dominates that of S_i + L_ij
 (first-order stochastic dominance) — it equals the Lagrangian dual of splitting every stage into its
 own copy per edge, far tighter than relaxing the edge inequality with one multiplier per edge
-(:mod:`netinv.gsm.bnb`). Measured on the 19 Willems (2008) chains: the LP optimum equals the
+(:mod:`netinv.gsm.bounds`). Measured on the 19 Willems (2008) chains: the LP optimum equals the
 integer optimum on every one (1.34% gap closed on willems_27, where the spanning-tree Lagrangian dual
 is 1.1% below the optimum). Integrality is not guaranteed in general (the cost is concave in SI - S),
 so a fractional LP answer goes on to HiGHS' branch and bound on the same model.
 
 Exactness: the model holds every placement inside the ranges and its cost is exact there, so the LP
 value (or HiGHS' dual bound) is a lower bound on the placements inside the ranges, and an integral
-answer is an optimal placement. Lagrangian domain reduction (:func:`netinv.gsm.bnb.reduce_ranges`)
+answer is an optimal placement. Lagrangian domain reduction (:func:`netinv.gsm.bounds.reduce_ranges`)
 first narrows the ranges to those holding every placement cheaper than a cutoff just above the
 incumbent's cost, which shrinks the model (willems_19: 187,270 pairs to a few thousand); then
 min(bound, cutoff) bounds the whole instance, and an infeasible model proves the incumbent optimal.
-Times are first divided by their greatest common divisor (:func:`netinv.gsm.bnb.time_unit`).
+Times are first divided by their greatest common divisor (:func:`netinv.gsm.bounds.time_unit`).
 """
 
 from __future__ import annotations
@@ -42,8 +42,16 @@ import numpy as np
 
 from netinv.errors import SolverError
 from netinv.exact.highs import SolverOptions, Status
+from netinv.gsm.bounds import (
+    Incumbent,
+    in_time_units,
+    lagrangian_bound,
+    reduce_ranges,
+    time_unit,
+    tree_relaxation,
+)
 from netinv.gsm.instance import GSMInstance, StageRanges
-from netinv.gsm.solve import GSMOptions, GSMSolution, gap_closed
+from netinv.gsm.types import GSMOptions, GSMSolution, gap_closed
 
 INTEGRALITY_TOLERANCE = 1e-6
 MAX_PAIRS = 2_000_000  # larger pairs models are not built: about 1.7 kB a pair, HiGHS included (willems_25)
@@ -275,8 +283,6 @@ def solve_gsm_pairs(instance: GSMInstance, options: GSMOptions = GSMOptions(), *
     ``options.time_limit`` with status ``time_limit``, the best placement and a valid bound; so it
     does, without building it, when the model would have more than ``max_pairs`` pairs.
     """
-    from netinv.gsm.bnb import in_time_units, time_unit
-
     unit = time_unit(instance)
     if unit > 1:  # every vertex lies on the grid of the unit (see time_unit)
         return in_time_units(instance, unit, start, lambda coarse, start: solve_gsm_pairs(
@@ -288,100 +294,121 @@ def solve_gsm_pairs(instance: GSMInstance, options: GSMOptions = GSMOptions(), *
 
 def _solve(inst: GSMInstance, options: GSMOptions, start, lower: float, reduction: bool, relaxation_first: bool,
            root_iterations: int, reductions: int, max_pairs: int) -> GSMSolution:
-    from netinv.gsm.bnb import _Incumbent, _lagrangian_bound, _relaxation, reduce_ranges
-
-    begin = time.perf_counter()
-    deadline = np.inf if options.time_limit is None else begin + options.time_limit
-    tol = options.tolerance
-    incumbent = _Incumbent(inst)
-    if start is not None:
-        incumbent.consider(np.asarray(start[0]), np.asarray(start[1]))
-    ranges = StageRanges.of(inst)
+    search = _PairsSearch(inst, options, start, lower)
+    ranges = search.ranges
     if np.any(ranges.net_low > ranges.net_high):
         j = int(np.flatnonzero(ranges.net_low > ranges.net_high)[0])
         raise SolverError(f"stage {inst.stages[j]!r}: no feasible service time (max service time too small)")
-    bound, cutoff = lower, np.inf
-    seconds: dict[str, float] = {}
-    steps: list[str] = []
-
-    def proven() -> bool:
-        return gap_closed(incumbent.cost, bound, tol)
-
-    def finish(message: str = "") -> GSMSolution:
-        S, SI, tau = incumbent.placement
-        value = min(bound, incumbent.cost)
-        status = Status.OPTIMAL if proven() else Status.TIME_LIMIT
-        if status != Status.OPTIMAL:
-            gap = f"best placement within {100 * (incumbent.cost - value) / incumbent.cost:.3g}% of optimal"
-            message = f"{message}: {gap}" if message else gap
-        seconds["total"] = time.perf_counter() - begin
-        method = "pairs-milp" + (f" ({', '.join(steps)})" if steps else "")
-        return GSMSolution(status=status, cost=float(incumbent.cost), bound=float(value), method=method,
-                           instance=inst, service_time=S, inbound_service_time=SI, net_time=tau,
-                           seconds=seconds, rounds=len(steps), message=message)
-
     if reduction and len(inst.edge_source):
-        _, dropped, base, _ = _relaxation(inst)
-        lam = np.zeros(len(dropped[0]))
+        search.reduce(root_iterations, reductions)
+    if search.incumbent.placement is None:  # no reduction ran: the tightest inbound times of S = 0
+        search.incumbent.consider(np.zeros(inst.num_stages, dtype=np.int64), search.ranges.inbound_low.copy())
+    if search.proven() or time.perf_counter() > search.deadline:
+        return search.finish()
+    pairs = count_pairs(inst, search.ranges)
+    if pairs > max_pairs:
+        return search.finish(f"the pairs model would have {pairs} pairs (limit {max_pairs})")
+    return search.solve_model(relaxation_first)
+
+
+class _PairsSearch:
+    """The state of one :func:`solve_gsm_pairs` run: the incumbent, the bound, the cutoff the ranges
+    were reduced with, the ranges, the timings and the steps taken."""
+
+    def __init__(self, instance: GSMInstance, options: GSMOptions, start, lower: float):
+        self.begin = time.perf_counter()
+        self.instance, self.options = instance, options
+        self.deadline = np.inf if options.time_limit is None else self.begin + options.time_limit
+        self.incumbent = Incumbent(instance)
+        if start is not None:
+            self.incumbent.consider(np.asarray(start[0]), np.asarray(start[1]))
+        self.ranges = StageRanges.of(instance)
+        self.bound, self.cutoff = lower, np.inf
+        self.seconds: dict[str, float] = {}
+        self.steps: list[str] = []
+
+    def proven(self) -> bool:
+        return gap_closed(self.incumbent.cost, self.bound, self.options.tolerance)
+
+    def nothing_cheaper(self) -> None:
+        """Nothing inside the ranges is cheaper than the cutoff: the cutoff is a bound (with no cutoff
+        yet, the instance has no feasible placement)."""
+        if not np.isfinite(self.cutoff):
+            raise SolverError(f"guaranteed-service model of {self.instance.name!r}: no feasible placement")
+        self.bound = max(self.bound, self.cutoff)
+
+    def finish(self, message: str = "") -> GSMSolution:
+        """The best placement, with the bound and the steps taken."""
+        S, SI, tau = self.incumbent.placement
+        value = min(self.bound, self.incumbent.cost)
+        status = Status.OPTIMAL if self.proven() else Status.TIME_LIMIT
+        if status != Status.OPTIMAL:
+            gap = f"best placement within {100 * (self.incumbent.cost - value) / self.incumbent.cost:.3g}% of optimal"
+            message = f"{message}: {gap}" if message else gap
+        self.seconds["total"] = time.perf_counter() - self.begin
+        method = "pairs-milp" + (f" ({', '.join(self.steps)})" if self.steps else "")
+        return GSMSolution(status=status, cost=float(self.incumbent.cost), bound=float(value), method=method,
+                           instance=self.instance, service_time=S, inbound_service_time=SI, net_time=tau,
+                           seconds=self.seconds, rounds=len(self.steps), message=message)
+
+    def reduce(self, root_iterations: int, reductions: int) -> None:
+        """Lagrangian bound and domain reduction at the root, while the ranges shrink by more than a tenth."""
+        tol = self.options.tolerance
+        _, dropped, base, _ = tree_relaxation(self.instance)
+        lam = np.zeros(len(dropped.source))
         t0 = time.perf_counter()
         for _ in range(reductions):
-            value, lam, S, _ = _lagrangian_bound(base, ranges, dropped, lam, root_iterations, incumbent, tol / 10,
-                                                 deadline)
+            value, lam, S, _ = lagrangian_bound(base, self.ranges, dropped, lam, root_iterations, self.incumbent,
+                                                tol / 10, self.deadline)
             if S is None:  # nothing inside the ranges: once the cutoff excluded everything cheaper
-                if not np.isfinite(cutoff):
-                    raise SolverError(f"guaranteed-service model of {inst.name!r}: no feasible placement")
-                bound = max(bound, cutoff)
+                self.nothing_cheaper()
                 break
-            bound = max(bound, min(value, cutoff))
-            if proven() or time.perf_counter() > deadline:
+            self.bound = max(self.bound, min(value, self.cutoff))
+            if self.proven() or time.perf_counter() > self.deadline:
                 break
-            cutoff = incumbent.cost * (1 + tol / 10)  # keeps the incumbent inside
-            reduced = reduce_ranges(base, ranges, dropped, lam, cutoff)
+            self.cutoff = self.incumbent.cost * (1 + tol / 10)  # keeps the incumbent inside
+            reduced = reduce_ranges(base, self.ranges, dropped, lam, self.cutoff)
             if reduced.is_empty():
-                bound = max(bound, cutoff)
+                self.bound = max(self.bound, self.cutoff)
                 break
-            shrink = reduced.size() / max(ranges.size(), 1)
-            ranges = reduced
+            shrink = reduced.size() / max(self.ranges.size(), 1)
+            self.ranges = reduced
             if shrink > 0.9:
                 break
-        seconds["reduction"] = time.perf_counter() - t0
-        steps.append("lagrangian reduction")
-    if incumbent.placement is None:  # no reduction ran: the tightest inbound times of S = 0
-        incumbent.consider(np.zeros(inst.num_stages, dtype=np.int64), ranges.inbound_low.copy())
-    if proven() or time.perf_counter() > deadline:
-        return finish()
-    pairs = count_pairs(inst, ranges)
-    if pairs > max_pairs:
-        return finish(f"the pairs model would have {pairs} pairs (limit {max_pairs})")
+        self.seconds["reduction"] = time.perf_counter() - t0
+        self.steps.append("lagrangian reduction")
 
-    t0 = time.perf_counter()
-    try:
-        model = build_pairs_model(inst, ranges)
-    except EmptyRanges:  # no placement cheaper than the cutoff inside the ranges
-        if not np.isfinite(cutoff):
-            raise SolverError(f"guaranteed-service model of {inst.name!r}: no feasible placement") from None
-        bound = max(bound, cutoff)
-        return finish()
-    seconds["build"] = time.perf_counter() - t0
-    for integer in ((False, True) if relaxation_first else (True,)):
-        left = deadline - time.perf_counter()
-        if left <= 0:
-            break
-        run = run_pairs_model(model, integer=integer,
-                              options=SolverOptions(time_limit=None if np.isinf(left) else left,
-                                                    mip_gap=tol / 10 if integer else None, threads=options.threads),
-                              start=incumbent.placement[:2] if integer else None)
-        seconds["milp" if integer else "lp"] = run.seconds
-        steps.append(f"pairs {'milp' if integer else 'lp'}, {model.num_pairs} pairs")
-        if run.status == Status.INFEASIBLE:  # nothing cheaper than the cutoff inside the ranges
-            if not np.isfinite(cutoff):
-                raise SolverError(f"guaranteed-service model of {inst.name!r}: no feasible placement")
-            bound = max(bound, cutoff)
-            break
-        if run.bound is not None and run.status in (Status.OPTIMAL, Status.TIME_LIMIT):
-            bound = max(bound, min(run.bound, cutoff))
-        if run.service_time is not None:  # an integral LP answer is the optimum: its cost meets the bound
-            incumbent.consider(run.service_time, run.inbound_service_time)
-        if proven() or run.status != Status.OPTIMAL:
-            break
-    return finish()
+    def solve_model(self, relaxation_first: bool) -> GSMSolution:
+        """Build the pairs model on the ranges; its LP relaxation first (``relaxation_first``), then, unless
+        proven, HiGHS' branch and bound on it, started from the incumbent."""
+        t0 = time.perf_counter()
+        try:
+            model = build_pairs_model(self.instance, self.ranges)
+        except EmptyRanges:  # no placement cheaper than the cutoff inside the ranges
+            model = None
+        if model is None:
+            self.nothing_cheaper()
+            return self.finish()
+        self.seconds["build"] = time.perf_counter() - t0
+        tol = self.options.tolerance
+        for integer in ((False, True) if relaxation_first else (True,)):
+            left = self.deadline - time.perf_counter()
+            if left <= 0:
+                break
+            run = run_pairs_model(model, integer=integer,
+                                  options=SolverOptions(time_limit=None if np.isinf(left) else left,
+                                                        mip_gap=tol / 10 if integer else None,
+                                                        threads=self.options.threads),
+                                  start=self.incumbent.placement[:2] if integer else None)
+            self.seconds["milp" if integer else "lp"] = run.seconds
+            self.steps.append(f"pairs {'milp' if integer else 'lp'}, {model.num_pairs} pairs")
+            if run.status == Status.INFEASIBLE:  # nothing cheaper than the cutoff inside the ranges
+                self.nothing_cheaper()
+                break
+            if run.bound is not None and run.status in (Status.OPTIMAL, Status.TIME_LIMIT):
+                self.bound = max(self.bound, min(run.bound, self.cutoff))
+            if run.service_time is not None:  # an integral LP answer is the optimum: its cost meets the bound
+                self.incumbent.consider(run.service_time, run.inbound_service_time)
+            if self.proven() or run.status != Status.OPTIMAL:
+                break
+        return self.finish()

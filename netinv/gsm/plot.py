@@ -12,7 +12,7 @@ from netinv.report import check_png, save_png
 
 
 def plot_placement(graph: nx.DiGraph, solution, path: str | Path, *, title: str | None = None) -> Path:
-    """Draw ``solution`` (a :class:`~netinv.gsm.solve.GSMSolution`) on ``graph`` to ``path`` (PNG)."""
+    """Draw ``solution`` (a :class:`~netinv.gsm.types.GSMSolution`) on ``graph`` to ``path`` (PNG)."""
     import matplotlib
 
     matplotlib.use("Agg")

@@ -61,7 +61,9 @@ import networkx as nx
 import numpy as np
 
 from netinv.errors import InputError
+from netinv.exact.highs import Status
 from netinv.gsm.instance import GSMInstance, StageRanges
+from netinv.gsm.types import GSMOptions, GSMSolution
 
 
 @dataclass(frozen=True, eq=False)
@@ -113,6 +115,19 @@ def gsm_tree_dp(instance: GSMInstance) -> GSMTreeResult:
         net_time=net,
         seconds=time.perf_counter() - start,
     )
+
+
+def solve_gsm_tree(instance: GSMInstance, options: GSMOptions = GSMOptions()) -> GSMSolution:
+    """Method ``tree-dp``: :func:`gsm_tree_dp` as a proven-optimal :class:`~netinv.gsm.types.GSMSolution`
+    (``options`` are not used: the dynamic program has no limit to keep to).
+
+    Raises:
+        InputError: the network, with directions ignored, has a cycle.
+    """
+    res = gsm_tree_dp(instance)
+    return GSMSolution(status=Status.OPTIMAL, cost=res.cost, bound=res.cost, method="tree-dp", instance=instance,
+                       service_time=res.service_time, inbound_service_time=res.inbound_service_time,
+                       net_time=res.net_time, seconds={"total": res.seconds})
 
 
 def tree_dp_core(instance: GSMInstance, service_weight: np.ndarray | None = None,

@@ -9,8 +9,9 @@ from hypothesis import HealthCheck, given, settings
 
 from netinv.gsm.instance import StageRanges, gsm_instance
 from netinv.gsm.pairs import build_pairs_model, count_pairs, solve_gsm_pairs
-from netinv.gsm.solve import GSMOptions, solve_placement
+from netinv.gsm.solve import solve_placement
 from netinv.gsm.tree import gsm_tree_dp
+from netinv.gsm.types import GSMOptions
 from netinv.network import load
 from tests.conftest import ROOT, SCENARIOS
 from tests.gsm.brute import brute_force_gsm, gsm_graphs, random_gsm_graph
