@@ -27,13 +27,11 @@ def _cost_by_net(coefficient, first, last, lowest, highest):
 
 
 @njit(cache=True)
-def _forward(order, parent, parent_edge_up, parent_lead, coefficient, processing, s_low, s_high, si_low, si_high,
-             net_low, net_high, service_weight, inbound_weight):
-    """The upward pass. Returns (total, s_start, si_start, width, from_suppliers, from_customers, running,
-    running_arg, best_other, root_s, root_si, root_value); total = inf when no point fits. Grids: stage k's
-    S grid at s_start[k] in the S-indexed arrays, its SI grid at si_start[k] (at width + si_start[k] in
-    ``running``, ``running_arg`` and ``best_other``)."""
-    n = order.size
+def _grids(s_low, s_high, si_low, si_high, service_weight, inbound_weight):
+    """Where each stage's grids start (S grids in s_start, SI grids in si_start, n + 1 entries each) and
+    the linear terms on them: from_suppliers = b_k SI on k's SI grid, from_customers = a_k S on its S grid
+    (the children's F and G terms are added to them by the upward pass)."""
+    n = s_low.size
     s_size = s_high - s_low + 1
     si_size = si_high - si_low + 1
     s_start = np.zeros(n + 1, dtype=np.int64)
@@ -43,17 +41,47 @@ def _forward(order, parent, parent_edge_up, parent_lead, coefficient, processing
         si_start[k + 1] = si_start[k] + max(si_size[k], 0)
     from_suppliers = np.zeros(si_start[n])  # b_k SI + sum F_i(SI - L) on k's SI grid
     from_customers = np.zeros(s_start[n])  # a_k S + sum G_i(S + L) on k's S grid
+    for k in range(n):
+        for x in range(si_size[k]):
+            from_suppliers[si_start[k] + x] = inbound_weight[k] * (si_low[k] + x)
+        for x in range(s_size[k]):
+            from_customers[s_start[k] + x] = service_weight[k] * (s_low[k] + x)
+    return s_start, si_start, from_suppliers, from_customers
+
+
+@njit(cache=True)
+def _running_min(running, running_arg, start, size, prefix):
+    """In place on running[start:start + size]: the prefix minimum (``prefix``; ties to the largest
+    index, F over S) or the suffix minimum (ties to the smallest index, G over SI), with where each
+    minimum is attained (grid index) in ``running_arg``."""
+    for step in range(size):
+        x = step if prefix else size - 1 - step
+        before = x - 1 if prefix else x + 1
+        if step == 0 or running[start + x] <= running[start + before]:
+            running_arg[start + x] = x
+        else:
+            running[start + x] = running[start + before]
+            running_arg[start + x] = running_arg[start + before]
+
+
+@njit(cache=True)
+def _forward(order, parent, parent_edge_up, parent_lead, coefficient, processing, s_low, s_high, si_low, si_high,
+             net_low, net_high, service_weight, inbound_weight):
+    """The upward pass. Returns (total, s_start, si_start, width, from_suppliers, from_customers, running,
+    running_arg, best_other, root_s, root_si, root_value); total = inf when no point fits. Grids: stage k's
+    S grid at s_start[k] in the S-indexed arrays, its SI grid at si_start[k] (at width + si_start[k] in
+    ``running``, ``running_arg`` and ``best_other``)."""
+    n = order.size
+    s_size = s_high - s_low + 1
+    si_size = si_high - si_low + 1
+    s_start, si_start, from_suppliers, from_customers = _grids(s_low, s_high, si_low, si_high, service_weight,
+                                                               inbound_weight)
     # F_k on the S grid (at s_start[k]) or G_k on the SI grid (at si_start[k] + width), where it is attained,
     # and the best other time per grid point
     width = s_start[n]
     running = np.empty(width + si_start[n])
     running_arg = np.empty(width + si_start[n], dtype=np.int64)
     best_other = np.empty(width + si_start[n], dtype=np.int64)
-    for k in range(n):
-        for x in range(si_size[k]):
-            from_suppliers[si_start[k] + x] = inbound_weight[k] * (si_low[k] + x)
-        for x in range(s_size[k]):
-            from_customers[s_start[k] + x] = service_weight[k] * (s_low[k] + x)
     total = 0.0
     root_s = np.zeros(n, dtype=np.int64)
     root_si = np.zeros(n, dtype=np.int64)
@@ -94,13 +122,7 @@ def _forward(order, parent, parent_edge_up, parent_lead, coefficient, processing
                 root_value[k] = best_value
                 root_s[k], root_si[k] = s_low[k] + best_s, si_low[k] + best_si
                 continue
-            # prefix minimum over S, ties to the largest S
-            for x in range(ns):
-                if x == 0 or running[s0 + x] <= running[s0 + x - 1]:
-                    running_arg[s0 + x] = x
-                else:
-                    running[s0 + x] = running[s0 + x - 1]
-                    running_arg[s0 + x] = running_arg[s0 + x - 1]
+            _running_min(running, running_arg, s0, ns, True)
             # the parent's inbound grid: F_k(SI_p - L)
             for y in range(si_size[p]):
                 x = si_low[p] + y - parent_lead[k] - s_low[k]
@@ -121,13 +143,7 @@ def _forward(order, parent, parent_edge_up, parent_lead, coefficient, processing
                         best, arg = value, x
                 best_other[si0 + y] = arg
                 running[si0 + y] = best + from_suppliers[si_start[k] + y]
-            # suffix minimum over SI, ties to the smallest SI
-            for y in range(nsi - 1, -1, -1):
-                if y == nsi - 1 or running[si0 + y] <= running[si0 + y + 1]:
-                    running_arg[si0 + y] = y
-                else:
-                    running[si0 + y] = running[si0 + y + 1]
-                    running_arg[si0 + y] = running_arg[si0 + y + 1]
+            _running_min(running, running_arg, si0, nsi, False)
             # the parent's service grid: G_k(S_p + L)
             for x in range(s_size[p]):
                 y = s_low[p] + x + parent_lead[k] - si_low[k]
@@ -186,6 +202,46 @@ def _part(child, parent, parent_edge_up, parent_lead, s_low, s_high, si_low, si_
 
 
 @njit(cache=True)
+def _keep_within(values, first, limit, kept, row, stage):
+    """Write the first and last value (``first`` + index) whose min-marginal is <= ``limit`` into
+    kept[row, stage] and kept[row + 1, stage]; False when none is."""
+    low, high = -1, -1
+    for v in range(values.size):
+        if values[v] <= limit:
+            if low < 0:
+                low = v
+            high = v
+    kept[row, stage], kept[row + 1, stage] = first + low, first + high
+    return low >= 0
+
+
+@njit(cache=True)
+def _children_sums(p, ns, nsi, children_start, children, parent, parent_edge_up, parent_lead, s_low, s_high, si_low,
+                   si_high, s_start, si_start, width, running):
+    """The sums of p's children's terms on p's grids, finite part and count of infinite terms, so that
+    "all but child i" costs one subtraction: (on the SI grid from suppliers: sum, count; on the S grid
+    from customers: sum, count)."""
+    supply_sum, supply_count = np.zeros(nsi), np.zeros(nsi, dtype=np.int64)
+    customer_sum, customer_count = np.zeros(ns), np.zeros(ns, dtype=np.int64)
+    for c in range(children_start[p], children_start[p + 1]):
+        i = children[c]
+        grid_size = nsi if parent_edge_up[i] else ns
+        for index in range(grid_size):
+            part = _part(i, parent, parent_edge_up, parent_lead, s_low, s_high, si_low, si_high, s_start,
+                         si_start, width, running, index)
+            if parent_edge_up[i]:
+                if part < np.inf:
+                    supply_sum[index] += part
+                else:
+                    supply_count[index] += 1
+            elif part < np.inf:
+                customer_sum[index] += part
+            else:
+                customer_count[index] += 1
+    return supply_sum, supply_count, customer_sum, customer_count
+
+
+@njit(cache=True)
 def tree_reduce_kernel(order, parent, parent_edge_up, parent_lead, coefficient, processing, s_low, s_high, si_low,
                        si_high, net_low, net_high, service_weight, inbound_weight, children_start, children, limit,
                        kept):
@@ -235,34 +291,13 @@ def tree_reduce_kernel(order, parent, parent_edge_up, parent_lead, coefficient, 
                 over_si[y] = min(over_si[y], on_s)
                 over_s[x] = min(over_s[x], on_si)
         for row, values, first in ((0, by_service, s_low[p]), (2, by_inbound, si_low[p]), (4, by_net, first_net)):
-            low, high = -1, -1
-            for v in range(values.size):
-                if values[v] <= limit:
-                    if low < 0:
-                        low = v
-                    high = v
-            if low < 0:
+            if not _keep_within(values, first, limit, kept, row, p):
                 empty = True
-            kept[row, p], kept[row + 1, p] = first + low, first + high
         # sums of the children's terms on each side (finite part, count of infinite terms), so that
         # "all but child i" costs one subtraction
-        supply_sum, supply_count = np.zeros(nsi), np.zeros(nsi, dtype=np.int64)
-        customer_sum, customer_count = np.zeros(ns), np.zeros(ns, dtype=np.int64)
-        for c in range(children_start[p], children_start[p + 1]):
-            i = children[c]
-            grid_size = nsi if parent_edge_up[i] else ns
-            for index in range(grid_size):
-                part = _part(i, parent, parent_edge_up, parent_lead, s_low, s_high, si_low, si_high, s_start,
-                             si_start, width, running, index)
-                if parent_edge_up[i]:
-                    if part < np.inf:
-                        supply_sum[index] += part
-                    else:
-                        supply_count[index] += 1
-                elif part < np.inf:
-                    customer_sum[index] += part
-                else:
-                    customer_count[index] += 1
+        supply_sum, supply_count, customer_sum, customer_count = _children_sums(
+            p, ns, nsi, children_start, children, parent, parent_edge_up, parent_lead, s_low, s_high, si_low, si_high,
+            s_start, si_start, width, running)
         for c in range(children_start[p], children_start[p + 1]):
             i = children[c]
             if parent_edge_up[i]:  # supplier child: Out_i(S) = min_{SI_p >= S + L} [A_p + other suppliers' terms ...]

@@ -1,15 +1,18 @@
 """Test helpers for the guaranteed-service model: exhaustive search and random small networks.
 
 ``brute_force_gsm`` is the second method every GSM solver is checked against; ``random_gsm_graph``
-makes the small networks (trees or not) to check it on.
+makes the small networks (trees or not) to check it on; ``enumerate_placements`` lists every feasible
+placement inside given ranges (with linear terms), and ``narrowed_ranges`` draws such ranges.
 """
 
 from __future__ import annotations
 
+import itertools
+
 import numpy as np
 from hypothesis import strategies as st
 
-from netinv.gsm.instance import GSMInstance
+from netinv.gsm.instance import GSMInstance, StageRanges
 from tests.conftest import network
 
 MAX_ROWS = 20_000_000  # feasible service-time vectors the enumeration may hold at once
@@ -49,6 +52,36 @@ def brute_force_gsm(instance: GSMInstance) -> tuple[float, np.ndarray]:
         cost = cost[rows] + instance.cost_coefficient[j] * np.sqrt(reach[rows] - value)
     best = int(np.argmin(cost))
     return float(cost[best]), service[best].copy()
+
+
+def enumerate_placements(instance: GSMInstance, ranges: StageRanges, a: np.ndarray, b: np.ndarray):
+    """Every feasible placement inside ``ranges`` by full enumeration: (cost + a.S + b.SI, S, SI, tau)."""
+    n, T = instance.num_stages, instance.processing_time
+    axes = [range(ranges.service_low[j], ranges.service_high[j] + 1) for j in range(n)]
+    axes += [range(ranges.inbound_low[j], ranges.inbound_high[j] + 1) for j in range(n)]
+    for point in itertools.product(*axes):
+        s, si = np.array(point[:n]), np.array(point[n:])
+        tau = si + T - s
+        if (tau < np.maximum(ranges.net_low, 0)).any() or (tau > ranges.net_high).any():
+            continue
+        if (si[instance.edge_target] < s[instance.edge_source] + instance.edge_lead_time).any():
+            continue
+        yield instance.cost_coefficient @ np.sqrt(tau) + a @ s + b @ si, s, si, tau
+
+
+def narrowed_ranges(instance: GSMInstance, rng) -> StageRanges:
+    """The instance's ranges, each end moved a third of the way in at random (``rng``): narrowed boxes as
+    branch and bound and domain reduction make them."""
+    r = StageRanges.of(instance)
+    n = instance.num_stages
+
+    def narrow(low, high):
+        a = low + rng.integers(0, 2, n) * (high - low) // 3
+        return a, np.maximum(a, high - rng.integers(0, 2, n) * (high - low) // 3)
+
+    (sl, sh), (il, ih), (nl, nh) = narrow(r.service_low, r.service_high), narrow(r.inbound_low, r.inbound_high), \
+        narrow(r.net_low, r.net_high)
+    return StageRanges(sl, sh, il, ih, nl, nh)
 
 
 def random_gsm_graph(rng_or_seed, stages: int, tree: bool):

@@ -3,14 +3,16 @@ against each other, and auto's combination of methods under a time limit."""
 
 from __future__ import annotations
 
+import numpy as np
 import pytest
 from hypothesis import HealthCheck, example, given, settings
 
+from netinv.errors import InputError
 from netinv.gsm.instance import gsm_instance
-from netinv.gsm.solve import solve_placement
+from netinv.gsm.solve import GSM_METHODS, SOLVERS, solve_placement
 from netinv.gsm.types import GSMOptions
 from netinv.network import load
-from tests.conftest import ROOT
+from tests.conftest import ROOT, SCENARIOS
 from tests.gsm.brute import brute_force_gsm, gsm_graphs, random_gsm_graph
 
 
@@ -46,3 +48,22 @@ def test_auto_with_a_time_limit_combines_methods_and_keeps_valid_bounds():
     assert auto.bound <= auto.cost
     milp = solve_placement(instance, "milp", GSMOptions(time_limit=3))
     assert auto.bound <= milp.cost + 1e-6 and milp.bound <= auto.cost + 1e-6
+
+
+def test_every_method_is_in_the_registry_and_an_unknown_one_is_a_clear_error():
+    assert GSM_METHODS == ("auto", "pairs-milp", "milp", "tree-dp", "tree-bnb", "lagrangian", "reduced-milp",
+                           "reduced-bnb")
+    assert tuple(SOLVERS) == GSM_METHODS and all(callable(solver) for solver in SOLVERS.values())
+    instance = gsm_instance(load(SCENARIOS / "gsm_ss_example_6_5.yaml"))
+    with pytest.raises(InputError, match="method: must be one of auto, pairs-milp, .*, got 'simplex'"):
+        solve_placement(instance, "simplex")
+
+
+@pytest.mark.parametrize("method", GSM_METHODS)
+def test_every_method_proves_the_textbook_optimum_of_example_6_5(method):
+    """Snyder & Shen example 6.5 (a tree): 3 + 2 sqrt(2) + sqrt(6); auto takes the tree DP there."""
+    instance = gsm_instance(load(SCENARIOS / "gsm_ss_example_6_5.yaml"))
+    solution = solve_placement(instance, method)
+    assert solution.is_optimal and solution.cost == pytest.approx(3 + 2 * np.sqrt(2) + np.sqrt(6), rel=1e-9)
+    if method in ("auto", "tree-dp"):
+        assert solution.method == "tree-dp" and solution.bound == solution.cost

@@ -15,7 +15,13 @@ from netinv.gsm.instance import GSMInstance, StageRanges, gsm_instance
 from netinv.gsm.tree import GSMTreeResult, gsm_tree_dp
 from netinv.network import load
 from tests.conftest import SCENARIOS, network
-from tests.gsm.brute import brute_force_gsm, gsm_graphs, random_gsm_graph
+from tests.gsm.brute import (
+    brute_force_gsm,
+    enumerate_placements,
+    gsm_graphs,
+    narrowed_ranges,
+    random_gsm_graph,
+)
 
 
 def _solve(graph: nx.DiGraph) -> tuple[GSMInstance, GSMTreeResult]:
@@ -34,23 +40,6 @@ def _check_consistent(instance: GSMInstance, result: GSMTreeResult) -> None:
 
 # --------------------------------------------------------------------------------------------------
 # published optima (Snyder & Shen; the same values are in the stockpyl test suite)
-
-
-def _enumerate(instance: GSMInstance, ranges: StageRanges, a: np.ndarray, b: np.ndarray):
-    """Every feasible placement inside ``ranges`` by full enumeration: (cost + a.S + b.SI, S, SI, tau)."""
-    import itertools
-
-    n, T = instance.num_stages, instance.processing_time
-    axes = [range(ranges.service_low[j], ranges.service_high[j] + 1) for j in range(n)]
-    axes += [range(ranges.inbound_low[j], ranges.inbound_high[j] + 1) for j in range(n)]
-    for point in itertools.product(*axes):
-        s, si = np.array(point[:n]), np.array(point[n:])
-        tau = si + T - s
-        if (tau < np.maximum(ranges.net_low, 0)).any() or (tau > ranges.net_high).any():
-            continue
-        if (si[instance.edge_target] < s[instance.edge_source] + instance.edge_lead_time).any():
-            continue
-        yield instance.cost_coefficient @ np.sqrt(tau) + a @ s + b @ si, s, si, tau
 
 
 def test_example_6_5():
@@ -291,19 +280,6 @@ def test_linear_terms_of_the_core_recursion_are_accounted_for():
 # ranges and min-marginals (Lagrangian domain reduction) against enumeration
 
 
-def _narrowed_ranges(instance: GSMInstance, rng) -> StageRanges:
-    r = StageRanges.of(instance)
-    n = instance.num_stages
-
-    def narrow(low, high):
-        a = low + rng.integers(0, 2, n) * (high - low) // 3
-        return a, np.maximum(a, high - rng.integers(0, 2, n) * (high - low) // 3)
-
-    (sl, sh), (il, ih), (nl, nh) = narrow(r.service_low, r.service_high), narrow(r.inbound_low, r.inbound_high), \
-        narrow(r.net_low, r.net_high)
-    return StageRanges(sl, sh, il, ih, nl, nh)
-
-
 @pytest.mark.parametrize("seed", range(16))
 def test_ranges_and_min_marginals_match_enumeration(seed):
     """tree_dp_core within narrowed ranges, and tree_dp_marginals' least value for every value of S,
@@ -315,7 +291,7 @@ def test_ranges_and_min_marginals_match_enumeration(seed):
     rng = np.random.default_rng(seed)
     instance = gsm_instance(random_gsm_graph(seed, int(rng.integers(2, 6)), tree=True))
     n = instance.num_stages
-    ranges = _narrowed_ranges(instance, rng) if seed % 2 else StageRanges.of(instance)
+    ranges = narrowed_ranges(instance, rng) if seed % 2 else StageRanges.of(instance)
     if ranges.size() > 250:
         pytest.skip("too many points to enumerate")
     a, b = rng.normal(0, 0.5, n), rng.normal(0, 0.5, n)
@@ -324,7 +300,7 @@ def test_ranges_and_min_marginals_match_enumeration(seed):
     T = instance.processing_time
     best = np.inf
     by = [[{} for _ in range(n)] for _ in range(3)]  # S, SI, tau -> least value
-    for v, s, si, tau in _enumerate(instance, ranges, a, b):
+    for v, s, si, tau in enumerate_placements(instance, ranges, a, b):
         best = min(best, v)
         for table, values in zip(by, (s, si, tau)):
             for j in range(n):
@@ -342,63 +318,3 @@ def test_ranges_and_min_marginals_match_enumeration(seed):
                 expected = table[j].get(first[j] + v, np.inf)
                 assert arrays[j][v] == pytest.approx(expected, abs=1e-9) if np.isfinite(expected) else \
                     arrays[j][v] == np.inf
-
-
-# --------------------------------------------------------------------------------------------------
-# the compiled recursion (numba) against enumeration and against the numpy recursion
-
-
-@pytest.mark.parametrize("seed", range(16))
-def test_compiled_recursion_and_reduction_match_enumeration(seed):
-    """tree_dp_fast's least value (and its own point's value) and tree_reduce_fast's kept ranges (the
-    first and last S, SI and tau whose least value is <= a limit) equal full enumeration."""
-
-    pytest.importorskip("numba")
-    from netinv.gsm.tree import tree_dp_fast, tree_reduce_fast
-
-    rng = np.random.default_rng(100 + seed)
-    instance = gsm_instance(random_gsm_graph(100 + seed, int(rng.integers(2, 6)), tree=True))
-    n = instance.num_stages
-    ranges = _narrowed_ranges(instance, rng) if seed % 2 else StageRanges.of(instance)
-    if ranges.size() > 250:
-        pytest.skip("too many points to enumerate")
-    a, b = rng.normal(0, 0.5, n), rng.normal(0, 0.5, n)
-    T = instance.processing_time
-    points = list(_enumerate(instance, ranges, a, b))
-    value, S, SI = tree_dp_fast(instance, a, b, ranges=ranges)
-    if not points:
-        assert value == np.inf
-        assert tree_reduce_fast(instance, a, b, ranges, 0.0).is_empty()
-        return
-    best = min(p[0] for p in points)
-    assert value == pytest.approx(best, abs=1e-9)
-    assert instance.cost_coefficient @ np.sqrt(SI + T - S) + a @ S + b @ SI == pytest.approx(value, abs=1e-9)
-    limit = best + rng.uniform(0, 1.5)
-    kept = tree_reduce_fast(instance, a, b, ranges, limit)
-    inside = [p for p in points if p[0] <= limit - 1e-9]
-    fields = (("service_low", "service_high"), ("inbound_low", "inbound_high"), ("net_low", "net_high"))
-    for row, names in enumerate(fields):  # S, SI, tau
-        low, high = (getattr(kept, name) for name in names)
-        for j in range(n):
-            taken = [p[1 + row][j] for p in inside]
-            assert low[j] <= min(taken) and high[j] >= max(taken)  # nothing cheaper is cut
-            ends = [p[0] for p in points if p[1 + row][j] in (low[j], high[j])]
-            assert min(ends) <= limit + 1e-9  # and the ends kept are within the limit
-
-
-@pytest.mark.parametrize("seed", range(4))
-def test_compiled_recursion_equals_numpy_recursion_on_larger_trees(seed):
-    """Same least value and the same (S, SI) as tree_dp_core, with linear terms and narrowed ranges."""
-    pytest.importorskip("numba")
-    from netinv.gsm.tree import tree_dp_core, tree_dp_fast
-
-    rng = np.random.default_rng(seed)
-    instance = gsm_instance(random_gsm_graph(seed, 60, tree=True))
-    a, b = rng.normal(0, 2, instance.num_stages), rng.normal(0, 2, instance.num_stages)
-    for ranges in (None, _narrowed_ranges(instance, rng)):
-        expected = tree_dp_core(instance, a, b, ranges=ranges)
-        value, S, SI = tree_dp_fast(instance, a, b, ranges=ranges)
-        assert value == pytest.approx(expected[0], rel=1e-12, abs=1e-9)
-        if np.isfinite(value):
-            np.testing.assert_array_equal(S, expected[1])
-            np.testing.assert_array_equal(SI, expected[2])
