@@ -10,9 +10,12 @@ from __future__ import annotations
 import itertools
 
 import numpy as np
+import pytest
 from hypothesis import strategies as st
 
-from netinv.gsm.instance import GSMInstance, StageRanges
+from netinv.gsm.breakpoint import solve_gsm
+from netinv.gsm.instance import GSMInstance, StageRanges, gsm_instance
+from netinv.gsm.types import GSMOptions, GSMSolution
 from tests.conftest import network
 
 MAX_ROWS = 20_000_000  # feasible service-time vectors the enumeration may hold at once
@@ -52,6 +55,15 @@ def brute_force_gsm(instance: GSMInstance) -> tuple[float, np.ndarray]:
         cost = cost[rows] + instance.cost_coefficient[j] * np.sqrt(reach[rows] - value)
     best = int(np.argmin(cost))
     return float(cost[best]), service[best].copy()
+
+
+def solve_proven(graph, **options) -> GSMSolution:
+    """The breakpoint MILP's placement of ``graph`` (``options``: :class:`GSMOptions` fields), asserted
+    proven optimal: its bound equals its cost."""
+    solution = solve_gsm(gsm_instance(graph), GSMOptions(**options))
+    assert solution.is_optimal
+    assert solution.bound == pytest.approx(solution.cost, rel=1e-6)  # proven: bound = objective
+    return solution
 
 
 def enumerate_placements(instance: GSMInstance, ranges: StageRanges, a: np.ndarray, b: np.ndarray):

@@ -14,19 +14,12 @@ from netinv.gsm.tree import gsm_tree_dp
 from netinv.gsm.types import GSMOptions
 from netinv.network import load
 from tests.conftest import ROOT, SCENARIOS
-from tests.gsm.brute import brute_force_gsm, gsm_graphs, random_gsm_graph
-
-
-def solve(graph, **options):
-    solution = solve_gsm(gsm_instance(graph), GSMOptions(**options))
-    assert solution.is_optimal
-    assert solution.bound == pytest.approx(solution.cost, rel=1e-6)  # proven: bound = objective
-    return solution
+from tests.gsm.brute import brute_force_gsm, gsm_graphs, random_gsm_graph, solve_proven
 
 
 def test_example_6_5():
     graph = load(SCENARIOS / "gsm_ss_example_6_5.yaml")
-    solution = solve(graph)
+    solution = solve_proven(graph)
     assert solution.cost == pytest.approx(8.2779, abs=1e-4)
     assert solution.cost == pytest.approx(3 + 2 * np.sqrt(2) + np.sqrt(6), abs=1e-9)
     stages = solution.stages()
@@ -35,7 +28,7 @@ def test_example_6_5():
 
 
 def test_problem_6_9():
-    assert solve(load(SCENARIOS / "gsm_ss_problem_6_9.yaml")).cost == pytest.approx(15.6495, abs=1e-4)
+    assert solve_proven(load(SCENARIOS / "gsm_ss_problem_6_9.yaml")).cost == pytest.approx(15.6495, abs=1e-4)
 
 
 @pytest.mark.parametrize("max_service, cost", [(None, 18.8240), (5, 12.469), (8, 3.258), (12, 0.2326)])
@@ -43,7 +36,7 @@ def test_camera_network_of_figure_6_14(max_service, cost):
     graph = load(SCENARIOS / "gsm_camera_fig_6_14.yaml")
     if max_service is not None:
         graph.nodes["build_test_pack"]["max_service_time"] = max_service
-    assert solve(graph).cost == pytest.approx(cost, abs=5e-4)
+    assert solve_proven(graph).cost == pytest.approx(cost, abs=5e-4)
 
 
 @settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.too_slow])
@@ -64,7 +57,7 @@ def test_milp_and_tree_dp_agree_on_larger_trees(seed):
 @pytest.mark.parametrize("chain", ["willems_01.csv", "willems_03.csv"])
 def test_real_chains_solve_to_proven_optimality(chain):
     graph = load(ROOT / "tests/data/willems" / chain)
-    solution = solve(graph, time_limit=120)
+    solution = solve_proven(graph, time_limit=120)
     assert solution.cost > 0 and solution.rounds >= 1
 
 

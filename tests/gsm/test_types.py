@@ -7,23 +7,16 @@ import numpy as np
 import pytest
 
 from netinv.exact.highs import Status
-from netinv.gsm.breakpoint import solve_gsm
 from netinv.gsm.instance import gsm_instance
-from netinv.gsm.types import MIP_RESOLUTION, GSMOptions, GSMSolution, combine_solutions, gap_closed
+from netinv.gsm.types import MIP_RESOLUTION, GSMSolution, combine_solutions, gap_closed
 from netinv.network import load
 from tests.conftest import SCENARIOS
-
-
-def solve(graph, **options):
-    solution = solve_gsm(gsm_instance(graph), GSMOptions(**options))
-    assert solution.is_optimal
-    assert solution.bound == pytest.approx(solution.cost, rel=1e-6)  # proven: bound = objective
-    return solution
+from tests.gsm.brute import solve_proven
 
 
 def test_reported_stage_quantities_are_consistent():
     graph = load(SCENARIOS / "gsm_camera_fig_6_14.yaml")
-    solution = solve(graph)
+    solution = solve_proven(graph)
     inst = solution.instance
     for j, stage in enumerate(inst.stages):
         row = solution.stages()[stage]
@@ -69,7 +62,7 @@ def test_combining_two_runs_keeps_the_cheaper_placement_and_the_higher_bound():
 
 
 def test_a_solution_reports_its_stages_and_external_suppliers():
-    solution = solve(load(SCENARIOS / "gsm_ss_example_6_5.yaml"))
+    solution = solve_proven(load(SCENARIOS / "gsm_ss_example_6_5.yaml"))
     out = solution.to_dict()
     assert set(out) == {"status", "cost", "bound", "gap", "method", "rounds", "stages", "seconds", "message"}
     assert out["status"] == "optimal" and out["method"] == "milp" and out["gap"] == 0.0
