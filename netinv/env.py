@@ -83,7 +83,11 @@ from gymnasium.vector.utils import batch_space
 from netinv.demand.distributions import DemandSampler
 from netinv.errors import InputError
 from netinv.network.compile import NetworkArrays, compile_network
-from netinv.sim.simulator import SimConfig, _Simulation  # its step() is the period every env plays
+from netinv.sim.simulator import (  # its step() is the period every env plays
+    DEMAND_CHUNK_FLOATS,
+    SimConfig,
+    Simulation,
+)
 from netinv.sim.state import SimState
 
 __all__ = ["ENV_ID", "PEREZ_ENV_ID", "EnvConfig", "NetworkEnv", "ObservationLayout", "VectorNetworkEnv"]
@@ -92,7 +96,6 @@ ENV_ID = "netinv/Network-v0"
 PEREZ_ENV_ID = "netinv/Perez2021-v0"
 DEFAULT_PERIODS = 100
 SCENARIOS = Path(__file__).resolve().parents[1] / "scenarios"
-_CHUNK_FLOATS = 1 << 24  # sampled demand is drawn in chunks of periods, as the simulator draws it
 
 
 @dataclass(frozen=True)
@@ -202,7 +205,7 @@ class _GivenOrders:
 
 class _PeriodProfit:
     """Takes the place of the simulator's KPI accumulator: the profit of one period per path, with the
-    accounting of :func:`netinv.sim.kpis._summarize` (same cost components, same state quantities)."""
+    accounting of :class:`netinv.sim.kpis.SimResult` (same cost components, same state quantities)."""
 
     record = False
 
@@ -265,10 +268,10 @@ class _Engine:
         self.reward_scale = float(config.reward_scale)
         self.max_order = config.max_order
         self.policy = _GivenOrders()
-        self.simulation = _Simulation(a, self.policy, SimConfig(periods=periods, paths=paths), None, None)
+        self.simulation = Simulation(a, self.policy, SimConfig(periods=periods, paths=paths))
         self.meter = _PeriodProfit(a)
         self.layout, self._pipeline_edge, self._pipeline_ahead = self._make_layout()
-        self.chunk = max(1, min(periods, _CHUNK_FLOATS // (a.num_demand_nodes * paths)))
+        self.chunk = max(1, min(periods, DEMAND_CHUNK_FLOATS // (a.num_demand_nodes * paths)))
         self.state: SimState | None = None
         self.episode = 0  # episodes since the last seeded reset (fixed demand paths)
 
