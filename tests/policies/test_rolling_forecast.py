@@ -14,9 +14,9 @@ import json
 import numpy as np
 import pytest
 
+from netinv.demand.expected import expected_demand, sample_demand
 from netinv.demand.forecast import DemandForecast
 from netinv.errors import InputError
-from netinv.exact.planning import expected_demand, sample_demand
 from netinv.history.forecast import scenario_forecast
 from netinv.history.records import write_history
 from netinv.network import load
