@@ -177,7 +177,7 @@ class Simulation:
     def _precompute(self, a: NetworkArrays) -> None:
         """The network's arrays in the shapes and types the period's steps use."""
         f32 = np.float32
-        self.src, self.dst = a.edge_source, a.edge_target
+        self.src = a.edge_source
         self.out_inc, self.in_inc = a.out_incidence(), a.in_incidence()
         self.depth = int(a.lead_time.max()) + 1 if a.num_edges else 1
         # edges are sorted by lead time: one slice of edges per lead time
@@ -190,7 +190,6 @@ class Simulation:
         self.edge_cap = a.edge_capacity.astype(f32)[:, None]
         self.has_edge_cap = bool(np.isfinite(a.edge_capacity).any())
         self.unlimited = a.unlimited
-        self.unlimited_col = a.unlimited[:, None]
         self.limited_any = bool((~a.unlimited).any())
         self.edge_keep = a.edge_backlog.astype(f32)[:, None]
         self.all_edge_backlog = bool(a.edge_backlog.all())

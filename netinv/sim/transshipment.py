@@ -51,9 +51,8 @@ class CostAwareTransshipment(TransshipmentRule):
             keep[a.index[node]] = units
         available = np.maximum(state.on_hand - keep[:, None], 0.0)
         need = state.backlog.copy()
-        in_transit = getattr(state, "transshipment_in_transit", None)
-        if in_transit is not None:
-            np.subtract.at(need, dst, in_transit)
+        if state.transshipment_in_transit is not None:
+            np.subtract.at(need, dst, state.transshipment_in_transit)
         moves = np.zeros((len(a.trans_keys), state.paths), dtype=np.float32)
         for x in np.argsort(-saving, kind="stable"):
             if saving[x] <= 0:
