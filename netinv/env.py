@@ -83,7 +83,11 @@ from gymnasium.vector.utils import batch_space
 from netinv.demand.distributions import DemandSampler
 from netinv.errors import InputError
 from netinv.network.compile import NetworkArrays, compile_network
-from netinv.sim.simulator import SimConfig, _Simulation  # its step() is the period every env plays
+from netinv.sim.simulator import (  # its step() is the period every env plays
+    DEMAND_CHUNK_FLOATS,
+    SimConfig,
+    Simulation,
+)
 from netinv.sim.state import SimState
 
 __all__ = ["ENV_ID", "PEREZ_ENV_ID", "EnvConfig", "NetworkEnv", "ObservationLayout", "VectorNetworkEnv"]
@@ -92,7 +96,6 @@ ENV_ID = "netinv/Network-v0"
 PEREZ_ENV_ID = "netinv/Perez2021-v0"
 DEFAULT_PERIODS = 100
 SCENARIOS = Path(__file__).resolve().parents[1] / "scenarios"
-_CHUNK_FLOATS = 1 << 24  # sampled demand is drawn in chunks of periods, as the simulator draws it
 
 
 @dataclass(frozen=True)
@@ -202,7 +205,7 @@ class _GivenOrders:
 
 class _PeriodProfit:
     """Takes the place of the simulator's KPI accumulator: the profit of one period per path, with the
-    accounting of :func:`netinv.sim.kpis._summarize` (same cost components, same state quantities)."""
+    accounting of :class:`netinv.sim.kpis.SimResult` (same cost components, same state quantities)."""
 
     record = False
 
@@ -265,10 +268,10 @@ class _Engine:
         self.reward_scale = float(config.reward_scale)
         self.max_order = config.max_order
         self.policy = _GivenOrders()
-        self.simulation = _Simulation(a, self.policy, SimConfig(periods=periods, paths=paths), None, None)
+        self.simulation = Simulation(a, self.policy, SimConfig(periods=periods, paths=paths))
         self.meter = _PeriodProfit(a)
         self.layout, self._pipeline_edge, self._pipeline_ahead = self._make_layout()
-        self.chunk = max(1, min(periods, _CHUNK_FLOATS // (a.num_demand_nodes * paths)))
+        self.chunk = max(1, min(periods, DEMAND_CHUNK_FLOATS // (a.num_demand_nodes * paths)))
         self.state: SimState | None = None
         self.episode = 0  # episodes since the last seeded reset (fixed demand paths)
 
@@ -401,8 +404,35 @@ def _check_options(options: dict | None) -> None:
         raise InputError(f"reset: options are not supported, got keys {', '.join(map(str, options))}")
 
 
+class _EngineEnv:
+    """What both environments share: the engine playing their paths, its observation layout, the state
+    they expose and the start of an episode."""
+
+    def _attach(self, network, paths: int, config: EnvConfig, demand) -> tuple[spaces.Box, spaces.Box]:
+        """Load the network, build the engine of ``paths`` paths; returns the spaces of one path."""
+        self.config = config
+        self.arrays = _load_arrays(network)
+        self._engine = _Engine(self.arrays, paths, config, demand)
+        self.layout = self._engine.layout
+        self.periods = self._engine.periods
+        self.scale = self._engine.scale
+        return self._engine.spaces()
+
+    @property
+    def state(self) -> SimState:
+        """The simulator's state (all paths: one for :class:`NetworkEnv`) at the start of the current
+        period; read it, do not change it."""
+        return self._engine.state
+
+    def _start(self, seed: int | None, options: dict | None) -> None:
+        """``reset``: a new episode, seeded by ``seed`` (see :func:`_seed_episode`)."""
+        _check_options(options)
+        episode_seed = _seed_episode(self, seed)
+        self._engine.start(episode_seed, restart=seed is not None or self._engine.state is None)
+
+
 # --------------------------------------------------------------------------------------------------
-class NetworkEnv(gymnasium.Env):
+class NetworkEnv(_EngineEnv, gymnasium.Env):
     """One demand path of a network as a Gymnasium environment (see the module docstring).
 
     network: a scenario file path, a :class:`~netinv.network.compile.NetworkArrays` or a loaded graph.
@@ -423,24 +453,11 @@ class NetworkEnv(gymnasium.Env):
         reward_scale: float = 1.0,
         max_order: float | None = None,
     ):
-        self.config = EnvConfig(periods=periods, scale=scale, reward_scale=reward_scale, max_order=max_order,
-                                seed=seed)
-        self.arrays = _load_arrays(network)
-        self._engine = _Engine(self.arrays, 1, self.config, demand)
-        self.observation_space, self.action_space = self._engine.spaces()
-        self.layout = self._engine.layout
-        self.periods = self._engine.periods
-        self.scale = self._engine.scale
-
-    @property
-    def state(self) -> SimState:
-        """The simulator's state (one path) at the start of the current period; read it, do not change it."""
-        return self._engine.state
+        config = EnvConfig(periods=periods, scale=scale, reward_scale=reward_scale, max_order=max_order, seed=seed)
+        self.observation_space, self.action_space = self._attach(network, 1, config, demand)
 
     def reset(self, *, seed: int | None = None, options: dict | None = None):
-        _check_options(options)
-        episode_seed = _seed_episode(self, seed)
-        self._engine.start(episode_seed, restart=seed is not None or self._engine.state is None)
+        self._start(seed, options)
         return self._engine.observe()[0], _unbatch(self._engine.info())
 
     def step(self, action):
@@ -477,7 +494,7 @@ def _unbatch(info: dict) -> dict:
 
 
 # --------------------------------------------------------------------------------------------------
-class VectorNetworkEnv(VectorEnv):
+class VectorNetworkEnv(_EngineEnv, VectorEnv):
     """``num_envs`` = B demand paths of a network, stepped together by the vectorized simulator.
 
     Arguments as :class:`NetworkEnv`, plus ``num_envs`` (B) and ``autoreset_mode`` (a
@@ -505,32 +522,19 @@ class VectorNetworkEnv(VectorEnv):
         except ValueError:
             choices = ", ".join(repr(m.value) for m in AutoresetMode)
             raise InputError(f"autoreset_mode must be one of {choices}, got {autoreset_mode!r}") from None
-        self.config = EnvConfig(periods=periods, scale=scale, reward_scale=reward_scale, max_order=max_order,
-                                seed=seed)
-        self.arrays = _load_arrays(network)
+        config = EnvConfig(periods=periods, scale=scale, reward_scale=reward_scale, max_order=max_order, seed=seed)
         self.num_envs = int(num_envs)
         self.autoreset_mode = mode
         self.metadata = {"autoreset_mode": mode, "render_modes": []}
-        self._engine = _Engine(self.arrays, self.num_envs, self.config, demand)
-        self.single_observation_space, self.single_action_space = self._engine.spaces()
+        self.single_observation_space, self.single_action_space = self._attach(network, self.num_envs, config, demand)
         self.observation_space = batch_space(self.single_observation_space, self.num_envs)
         self.action_space = batch_space(self.single_action_space, self.num_envs)
-        self.layout = self._engine.layout
-        self.periods = self._engine.periods
-        self.scale = self._engine.scale
         self._np_random = None
         self._np_random_seed = None
         self._reset_next = False
 
-    @property
-    def state(self) -> SimState:
-        """The simulator's state (B paths) at the start of the current period; read it, do not change it."""
-        return self._engine.state
-
     def reset(self, *, seed: int | None = None, options: dict | None = None):
-        _check_options(options)
-        episode_seed = _seed_episode(self, seed)
-        self._engine.start(episode_seed, restart=seed is not None or self._engine.state is None)
+        self._start(seed, options)
         self._reset_next = False
         return self._engine.observe(), self._masked(self._engine.info())
 

@@ -28,14 +28,11 @@ from pathlib import Path
 import numpy as np
 from scipy import integrate, special, stats
 
+from netinv.demand.expected import censored_normal_mean, normal_loss
 from netinv.errors import InputError
 
 KINDS = ("normal", "normal-censored", "poisson", "gamma", "uniform", "empirical", "scipy")
 TAIL = 1e-10  # probability mass above the highest order ever considered
-
-
-def _normal_loss(z):
-    return stats.norm.pdf(z) - z * stats.norm.sf(z)
 
 
 @dataclass(frozen=True)
@@ -182,7 +179,7 @@ class Demand:
         if k in ("normal", "poisson", "gamma"):
             return par[0]
         if k == "normal-censored":
-            return par[0] - float(self._normal_sales(0.0))
+            return censored_normal_mean(*par)
         if k == "uniform":
             return (par[0] + par[1]) / 2
         if k == "empirical":
@@ -280,7 +277,7 @@ class Demand:
 
     def _normal_sales(self, x):
         mean, std = self.parameters
-        return mean - std * _normal_loss((np.asarray(x, dtype=float) - mean) / std)
+        return mean - std * normal_loss((np.asarray(x, dtype=float) - mean) / std)
 
     def _integrated_sales(self, x):
         flat = np.atleast_1d(x).ravel()

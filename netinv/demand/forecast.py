@@ -95,7 +95,7 @@ class DemandForecast:
 
     def expected(self, arrays, start: int, periods: int) -> np.ndarray:
         """(periods, D) expected demand of every demand node of ``arrays``: the forecast mean where the
-        forecast covers the node, :func:`netinv.exact.planning.expected_demand` elsewhere."""
-        from netinv.exact.planning import expected_demand
+        forecast covers the node, :func:`netinv.demand.expected.expected_demand` elsewhere."""
+        from netinv.demand.expected import expected_demand
 
         return expected_demand(arrays, start, periods, forecast=self)

@@ -42,7 +42,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from netinv.demand.distributions import Normal, Series
+from netinv.demand.expected import expected_demand, sample_demand  # noqa: F401 - moved there; importable here too
 from netinv.errors import InputError
 from netinv.network.compile import NetworkArrays
 
@@ -127,99 +127,6 @@ class PlanState:
 def objective_form(arrays: NetworkArrays) -> str:
     """``profit`` when some demand node sells at a price, else ``cost``."""
     return "profit" if bool(np.any(arrays.price[arrays.demand_slice] > 0)) else "cost"
-
-
-def expected_demand(arrays: NetworkArrays, start: int, periods: int, *, forecast=None) -> np.ndarray:
-    """(periods, D) expected demand from absolute period ``start``: a series' own values, the censored
-    mean E[max(0, X)] for normal demand (what the simulator draws), the mean otherwise.
-
-    ``forecast``: an optional :class:`~netinv.demand.forecast.DemandForecast`; the nodes it covers take
-    its mean path instead (an error if it does not reach period ``start + periods - 1``).
-    """
-    from scipy import stats
-
-    out = np.empty((periods, arrays.num_demand_nodes))
-    t = np.arange(start, start + periods)
-    for j, spec in enumerate(arrays.demand_specs):
-        if isinstance(spec, Series):
-            vals = np.asarray(spec.values, dtype=np.float64)
-            out[:, j] = vals[t % vals.size]
-        elif isinstance(spec, Normal) and spec.std > 0:
-            z = spec.mean / spec.std
-            out[:, j] = spec.mean * stats.norm.cdf(z) + spec.std * stats.norm.pdf(z)
-        else:
-            out[:, j] = spec.mean
-    if forecast is not None:
-        out[:, forecast.columns(arrays)] = forecast.window(start, periods)
-    return out
-
-
-def sample_demand(arrays: NetworkArrays, start: int, periods: int, scenarios: int, seed,
-                  *, stratified: bool = False, forecast=None) -> np.ndarray:
-    """(scenarios, periods, D) demand scenarios drawn from the network's demand specs.
-
-    ``stratified``: in every period and demand node the K draws take one uniform from each of the K
-    strata [k/K, (k+1)/K) (in random order across periods) through the inverse distribution function:
-    the K scenarios then cover the distribution evenly (Latin hypercube sampling), which lowers the
-    noise of a sample-average model at the same K.
-
-    ``forecast``: an optional :class:`~netinv.demand.forecast.DemandForecast`; the nodes it covers draw
-    max(0, forecast mean + a forecast error bootstrapped from its residuals), independently per
-    period and node (stratified: the residuals' empirical quantile at the stratified uniform).
-    """
-    if not stratified:
-        from netinv.demand.distributions import DemandSampler
-
-        draw = DemandSampler(arrays.demand_specs, seed=seed).draw(start, periods, scenarios)
-        out = np.ascontiguousarray(np.transpose(draw, (2, 0, 1)), dtype=np.float64)
-        if forecast is not None:
-            # a stream of its own for the bootstrap (the sampler's draws of these nodes are replaced)
-            rng = np.random.default_rng(np.random.SeedSequence(_entropy(seed) + [0x6F72]))
-            u = rng.random((scenarios, periods, len(forecast.nodes)))
-            out[:, :, forecast.columns(arrays)] = _forecast_draws(forecast, start, periods, u)
-        return out
-    from scipy import stats
-
-    from netinv.demand.distributions import Empirical
-
-    rng = np.random.default_rng(seed)
-    K, D = scenarios, arrays.num_demand_nodes
-    strata = np.argsort(rng.random((periods, D, K)), axis=2)
-    u = (strata + rng.random((periods, D, K))) / K
-    out = np.empty((K, periods, D))
-    t = np.arange(start, start + periods)
-    for j, spec in enumerate(arrays.demand_specs):
-        if isinstance(spec, Series):
-            vals = np.asarray(spec.values, dtype=np.float64)
-            out[:, :, j] = vals[t % vals.size][None, :]
-            continue
-        if isinstance(spec, Empirical):
-            cum = np.cumsum(spec.weights())
-            cum[-1] = 1.0
-            pick = np.minimum(np.searchsorted(cum, u[:, j, :], side="right"), len(spec.values) - 1)
-            x = np.asarray(spec.values, dtype=np.float64)[pick]
-        elif isinstance(spec, Normal):
-            x = np.maximum(stats.norm.ppf(u[:, j, :], spec.mean, spec.std), 0.0)
-        else:
-            x = spec.scipy().ppf(u[:, j, :])
-        out[:, :, j] = x.T
-    if forecast is not None:
-        columns = forecast.columns(arrays)
-        out[:, :, columns] = _forecast_draws(forecast, start, periods, np.transpose(u[:, columns, :], (2, 0, 1)))
-    return out
-
-
-def _forecast_draws(forecast, start: int, periods: int, u: np.ndarray) -> np.ndarray:
-    """(K, periods, k) max(0, mean + error) with errors at probabilities ``u`` (K, periods, k)."""
-    return np.maximum(forecast.window(start, periods)[None] + forecast.errors(u), 0.0)
-
-
-def _entropy(seed) -> list[int]:
-    """The entropy of an int / SeedSequence seed as a list (to derive an independent stream)."""
-    if isinstance(seed, np.random.SeedSequence):
-        entropy = seed.entropy if isinstance(seed.entropy, (list, tuple)) else [seed.entropy]
-        return [int(x) for x in entropy] + [int(x) for x in seed.spawn_key]
-    return [int(seed or 0)]
 
 
 def as_scenarios(arrays: NetworkArrays, demand) -> np.ndarray:

@@ -111,7 +111,8 @@ import scipy.sparse as sp
 import torch
 from torch_geometric.data import Data
 
-from netinv.demand.distributions import Normal, Series
+from netinv.demand.distributions import Series
+from netinv.demand.expected import mean_demand
 from netinv.network.compile import NetworkArrays
 from netinv.sim.state import SimState
 
@@ -188,7 +189,7 @@ def network_features(arrays: NetworkArrays) -> NetworkFeatures:
     src, dst = arrays.edge_source, arrays.edge_target
     demand_nodes = np.arange(n)[arrays.demand_slice]
     specs = arrays.demand_specs
-    mean = np.array([_expected(spec) for spec in specs], dtype=np.float64)
+    mean = np.array([mean_demand(spec) for spec in specs], dtype=np.float64)
     std = np.array([0.0 if isinstance(spec, Series) else float(spec.std_dev) for spec in specs])
     demand_scale = float(mean.sum())
     unit_demand = float(mean.mean()) if mean.size and mean.mean() > 0 else 1.0
@@ -446,16 +447,6 @@ def _forecast(net: NetworkFeatures, t: int, paths: int, forecast) -> np.ndarray:
         raise ValueError(f"forecast: expected shape (periods, {d}) or (periods, {d}, {paths}), got {np.shape(forecast)}")
     rows = np.minimum(np.arange(FORECAST_PERIODS), f.shape[0] - 1)
     return np.broadcast_to(f[rows], (FORECAST_PERIODS, d, paths))
-
-
-def _expected(spec) -> float:
-    """Mean demand per period: the censored mean E[max(0, X)] for normal demand (what is drawn)."""
-    if isinstance(spec, Normal) and spec.std > 0:
-        z = spec.mean / spec.std
-        cdf = 0.5 * (1.0 + math.erf(z / math.sqrt(2.0)))
-        pdf = math.exp(-0.5 * z * z) / math.sqrt(2.0 * math.pi)
-        return spec.mean * cdf + spec.std * pdf
-    return float(spec.mean)
 
 
 def _load(scale: np.ndarray, capacity: np.ndarray) -> np.ndarray:

@@ -2,5 +2,6 @@
 
 from netinv.policies.base import Policy
 from netinv.policies.basestock import SS, EchelonBaseStock, InstallationBaseStock
+from netinv.policies.checks import check_policy
 
-__all__ = ["SS", "EchelonBaseStock", "InstallationBaseStock", "Policy"]
+__all__ = ["SS", "EchelonBaseStock", "InstallationBaseStock", "Policy", "check_policy"]

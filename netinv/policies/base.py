@@ -3,7 +3,8 @@
 A policy sees the simulator's :class:`~netinv.sim.state.SimState` at the start of a period and returns
 the order placed on every supply edge, an array of shape (E, B) in units of the edge's source. The
 simulator calls :meth:`Policy.prepare` once before the first period. Every policy, classic, exact or
-learned, implements this, and one contract test (``tests/policies/test_contract.py``) runs them all.
+learned, implements this, and one contract battery (:func:`netinv.policies.checks.check_policy`) runs
+them all.
 """
 
 from __future__ import annotations

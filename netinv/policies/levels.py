@@ -73,9 +73,9 @@ def best_levels(graph: nx.DiGraph, method: str = "auto", *, seed: int = 0) -> Le
         raise InputError(f"method must be one of {', '.join(METHODS)}, got {method!r}")
     arrays = compile_network(graph)
     if method == "auto":
-        if _single_stage(arrays):
+        if is_single_stage(arrays):
             return newsvendor_levels(arrays)
-        if topology(graph) == "serial" and _clark_scarf_applies(arrays):
+        if topology(graph) == "serial" and clark_scarf_applies(arrays):
             try:
                 return _clark_scarf(graph)
             except InvalidNetworkError as exc:  # e.g. capacities or lost orders on the line: search instead
@@ -103,12 +103,16 @@ def _clark_scarf(graph: nx.DiGraph) -> LevelsResult:
         )
 
 
-def _single_stage(arrays: NetworkArrays) -> bool:
+def is_single_stage(arrays: NetworkArrays) -> bool:
+    """True when every ordering node is a demand node supplied only by unlimited sources: then each is a
+    newsvendor of its own and :func:`newsvendor_levels` is exact."""
     ordering = np.unique(arrays.edge_target)
     return bool(np.all(arrays.unlimited[arrays.edge_source])) and ordering.size == arrays.num_demand_nodes
 
 
-def _clark_scarf_applies(arrays: NetworkArrays) -> bool:
+def clark_scarf_applies(arrays: NetworkArrays) -> bool:
+    """True when the demand side fits Clark-Scarf: one demand node with normal or Poisson demand,
+    backordered, and no assembly (the caller checks that the network is a serial line)."""
     return (
         arrays.num_demand_nodes == 1
         and isinstance(arrays.demand_specs[0], (Normal, Poisson))
@@ -155,13 +159,13 @@ def newsvendor_levels(arrays: NetworkArrays) -> LevelsResult:
         )
         levels[arrays.node_ids[node]] = float(result.level)
         total += result.expected_cost
-    mean, _ = _downstream_moments(arrays)
+    mean, _ = downstream_moments(arrays)
     for node in np.unique(arrays.edge_target):
         node_id = arrays.node_ids[node]
         if node_id not in levels:
             periods = int(arrays.lead_time[arrays.primary_edge[node]]) + 1
             levels[node_id] = float(mean[node] * periods)
-    exact = _single_stage(arrays)
+    exact = is_single_stage(arrays)
     return LevelsResult(
         method="newsvendor",
         kind="installation",
@@ -171,7 +175,7 @@ def newsvendor_levels(arrays: NetworkArrays) -> LevelsResult:
     )
 
 
-def _downstream_moments(arrays: NetworkArrays) -> tuple[np.ndarray, np.ndarray]:
+def downstream_moments(arrays: NetworkArrays) -> tuple[np.ndarray, np.ndarray]:
     """Mean and variance of the external demand each node ultimately serves (independent nodes)."""
     mean = np.zeros(arrays.num_nodes)
     var = np.zeros(arrays.num_nodes)
@@ -211,7 +215,7 @@ def search_levels(
     from netinv.policies.basestock import InstallationBaseStock
     from netinv.sim.simulator import SimConfig, simulate
 
-    mean, var = _downstream_moments(arrays)
+    mean, var = downstream_moments(arrays)
     ordering = np.unique(arrays.edge_target)
     periods_cover = np.array([arrays.lead_time[arrays.primary_edge[n]] + 1 for n in ordering], dtype=float)
     mu = mean[ordering] * periods_cover

@@ -39,7 +39,7 @@ class RollingHorizonConfig:
         is cut at the end of the evaluation when given, as in Perez et al. 2021).
     scenarios: K, the number of demand scenarios of the stochastic policy.
     stratified: draw the K scenarios by Latin hypercube sampling (see
-        :func:`~netinv.exact.planning.sample_demand`; the default) or independently (False). On the
+        :func:`~netinv.demand.expected.sample_demand`; the default) or independently (False). On the
         Perez et al. network it added about one unit of profit per path at the same K.
     seed: seed of the scenario draws (the draws depend only on the seed, the period and the path's state,
         so the policy is a pure function of the state).
@@ -110,7 +110,8 @@ class RollingHorizon:
         return self.models_[horizon]
 
     def orders(self, state) -> np.ndarray:
-        from netinv.exact.planning import PlanState, expected_demand, sample_demand
+        from netinv.demand.expected import expected_demand, sample_demand
+        from netinv.exact.planning import PlanState
 
         a, cfg = self.arrays_, self.config
         t = int(state.t)

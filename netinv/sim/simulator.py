@@ -45,7 +45,7 @@ import threading
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Protocol
 
 import numpy as np
 
@@ -54,13 +54,15 @@ from netinv.errors import InputError
 from netinv.network.compile import NetworkArrays
 from netinv.sim.kpis import Accumulator, SimResult
 from netinv.sim.state import SimState
+from netinv.sim.transshipment import TransshipmentRule
 
 ALLOCATION_RULES = ("proportional",)
 if TYPE_CHECKING:
     from netinv.policies.base import Policy
     from netinv.sim.checkpoint import BlockStore
 
-_CHUNK_FLOATS = 1 << 24  # demand drawn in chunks of about 64 MB
+DEMAND_CHUNK_FLOATS = 1 << 24
+"""Sampled demand is drawn in chunks of periods of about this many float32 values (64 MB)."""
 
 
 @dataclass(frozen=True)
@@ -102,58 +104,6 @@ class SimConfig:
             raise InputError(f"allocation must be one of {ALLOCATION_RULES}, got {self.allocation!r}")
 
 
-class TransshipmentRule:
-    """Hook applied after demand: returns units to move on each transshipment edge, shape (X, B)."""
-
-    def shipments(self, state: SimState) -> np.ndarray:  # pragma: no cover - interface
-        raise NotImplementedError
-
-
-class CostAwareTransshipment(TransshipmentRule):
-    """Move on-hand stock to backordered demand along transshipment edges where it pays.
-
-    After demand, an edge i -> j with unit cost c_ij < h_i + p_j [holding cost of the sender plus
-    shortage cost of the target] moves min(what i has on hand beyond ``keep[i]``, j's backorders not
-    already on their way to j over transshipment edges) units. Edges are served in decreasing order of
-    their saving h_i + p_j - c_ij; the loop runs over the X transshipment edges, each step over all paths
-    at once.
-
-    keep: units each sender keeps for its own customers (node id -> units; default 0 everywhere).
-    """
-
-    name = "cost_aware"
-
-    def __init__(self, keep: dict[str, float] | None = None):
-        self.keep = dict(keep or {})
-
-    def shipments(self, state: SimState) -> np.ndarray:
-        a = state.arrays
-        src, dst = a.trans_source, a.trans_target
-        saving = a.holding_cost[src] + a.shortage_cost[dst] - a.trans_unit_cost
-        keep = np.zeros(a.num_nodes, dtype=np.float32)
-        for node, units in self.keep.items():
-            if node not in a.index:
-                raise InputError(f"transshipment rule: keep names unknown node {node!r}")
-            keep[a.index[node]] = units
-        available = np.maximum(state.on_hand - keep[:, None], 0.0)
-        need = state.backlog.copy()
-        in_transit = getattr(state, "transshipment_in_transit", None)
-        if in_transit is not None:
-            np.subtract.at(need, dst, in_transit)
-        moves = np.zeros((len(a.trans_keys), state.paths), dtype=np.float32)
-        for x in np.argsort(-saving, kind="stable"):
-            if saving[x] <= 0:
-                break
-            q = np.minimum(available[src[x]], need[dst[x]])
-            np.maximum(q, 0.0, out=q)
-            if np.isfinite(a.trans_capacity[x]):
-                np.minimum(q, a.trans_capacity[x], out=q)
-            moves[x] = q
-            available[src[x]] -= q
-            need[dst[x]] -= q
-        return moves
-
-
 def simulate(
     arrays: NetworkArrays,
     policy: Policy,
@@ -173,35 +123,61 @@ def simulate(
     they finish and read back instead of simulated again (an interrupted run resumes; not with
     ``config.record``).
     """
-    sim = _Simulation(arrays, policy, config, demand, transshipment)
-    sim.store = checkpoint
-    return sim.run(progress)
+    simulation = Simulation(arrays, policy, config, demand=demand, transshipment=transshipment, checkpoint=checkpoint)
+    return simulation.run(progress)
 
 
-class _Simulation:
-    store = None  # a BlockStore, when the run keeps its finished blocks
+class PeriodRecorder(Protocol):
+    """What :meth:`Simulation.step` reports each period to: the KPI
+    :class:`~netinv.sim.kpis.Accumulator`, or an environment's per-period profit meter.
 
-    def __init__(self, arrays, policy, config, demand, transshipment):
+    ``record``: True when :meth:`add` wants the warm-up periods too (a per-period trace).
+    :meth:`add` receives the end-of-period state ``state`` and, as (E, B) / (D, B) arrays, the period's
+    ``orders``, ``shipped`` and ``arrived`` units per edge, external ``demand``, units ``sold``,
+    ``short`` (unmet at the end of the period), ``lost`` (lost sales; None when every demand node
+    backorders), ``backlog_before`` (backorders at the start of the period), ``transshipped`` ((X, B)
+    or None) and ``measure`` (False during the warm-up).
+    """
+
+    record: bool
+
+    def add(self, state: SimState, orders: np.ndarray, shipped: np.ndarray, arrived: np.ndarray,
+            demand: np.ndarray, sold: np.ndarray, short: np.ndarray, lost: np.ndarray | None,
+            backlog_before: np.ndarray, transshipped: np.ndarray | None, measure: bool) -> None: ...
+
+
+class Simulation:
+    """One network, one policy, one configuration, stepped period by period.
+
+    :meth:`run` plays the whole horizon over every block of paths and returns the KPIs (what
+    :func:`simulate` does); :meth:`step` plays one period on a caller's :class:`SimState`, the six
+    events of the module's docstring in order (orders, shipping, arrivals, demand, transshipment,
+    costs), so that an environment (:mod:`netinv.env`) plays exactly the simulator's period.
+
+    arrays: the compiled network. policy: decides the orders (its ``prepare`` is called by :meth:`run`;
+    a caller of :meth:`step` calls it). config: horizon, paths, seed, blocks.
+    demand: optional explicit demand, (T, D, B) or (T, D) (see :func:`simulate`).
+    transshipment: optional rule applied after demand (step 5).
+    checkpoint: optional :class:`~netinv.sim.checkpoint.BlockStore` keeping finished blocks.
+    """
+
+    def __init__(self, arrays: NetworkArrays, policy: Policy, config: SimConfig = SimConfig(), *,
+                 demand: np.ndarray | None = None, transshipment: TransshipmentRule | None = None,
+                 checkpoint: BlockStore | None = None):
         self.a = arrays
         self.policy = policy
         self.config = config
         self.transshipment = transshipment
+        self.store = checkpoint
+        self.demand = _explicit_demand(demand, config, arrays.num_demand_nodes)
         T, B, D = config.periods, config.paths, arrays.num_demand_nodes
-        if demand is not None:
-            demand = np.asarray(demand, dtype=np.float32)
-            if demand.ndim == 2:
-                demand = demand[:, :, None]
-            if demand.shape[:2] != (T, D) or demand.shape[2] not in (1, B):
-                raise InputError(
-                    f"demand must have shape (periods={T}, demand nodes={D}, paths={B}), got {demand.shape}"
-                )
-            demand = np.broadcast_to(demand, (T, D, B))
-        self.demand = demand
-        self.chunk = max(1, min(T, _CHUNK_FLOATS // max(1, D * min(B, config.block_paths))))
+        self.chunk = max(1, min(T, DEMAND_CHUNK_FLOATS // max(1, D * min(B, config.block_paths))))
+        self._precompute(arrays)
 
+    def _precompute(self, a: NetworkArrays) -> None:
+        """The network's arrays in the shapes and types the period's steps use."""
         f32 = np.float32
-        a = arrays
-        self.src, self.dst = a.edge_source, a.edge_target
+        self.src = a.edge_source
         self.out_inc, self.in_inc = a.out_incidence(), a.in_incidence()
         self.depth = int(a.lead_time.max()) + 1 if a.num_edges else 1
         # edges are sorted by lead time: one slice of edges per lead time
@@ -214,7 +190,6 @@ class _Simulation:
         self.edge_cap = a.edge_capacity.astype(f32)[:, None]
         self.has_edge_cap = bool(np.isfinite(a.edge_capacity).any())
         self.unlimited = a.unlimited
-        self.unlimited_col = a.unlimited[:, None]
         self.limited_any = bool((~a.unlimited).any())
         self.edge_keep = a.edge_backlog.astype(f32)[:, None]
         self.all_edge_backlog = bool(a.edge_backlog.all())
@@ -231,7 +206,12 @@ class _Simulation:
         self.trans_cap = a.trans_capacity.astype(f32)[:, None]
 
     # ------------------------------------------------------------------------------------------
-    def run(self, progress) -> SimResult:
+    def run(self, progress: Callable[[int, int], None] | None = None) -> SimResult:
+        """Simulate every block of paths (``config.threads`` at a time) and combine their KPIs.
+
+        ``progress(done, total)`` is called as periods (one block) or blocks (several) finish. Ctrl-C
+        stops the run: the KPIs of the periods done so far come back with ``interrupted`` set.
+        """
         cfg = self.config
         T, B = cfg.periods, cfg.paths
         blocks = [(k, slice(lo, min(lo + cfg.block_paths, B))) for k, lo in enumerate(range(0, B, cfg.block_paths))]
@@ -321,7 +301,10 @@ class _Simulation:
         return acc.finish()
 
     # ------------------------------------------------------------------------------------------
-    def step(self, s: SimState, d: np.ndarray, acc: Accumulator) -> None:
+    def step(self, s: SimState, d: np.ndarray, acc: PeriodRecorder) -> None:
+        """Play period ``s.t`` on state ``s`` in place with external demand ``d`` (D, B): orders,
+        shipping, arrivals, demand, transshipment, then ``acc.add`` with the period's flows (the steps
+        of the module's docstring). The caller advances ``s.t``."""
         a = self.a
         measure = s.t >= self.config.warmup
 
@@ -449,3 +432,16 @@ class _Simulation:
         s.on_hand[ds] -= served
         s.backlog[ds] -= served
         return served
+
+
+def _explicit_demand(demand, config: SimConfig, demand_nodes: int) -> np.ndarray | None:
+    """A caller's demand as a read-only (T, D, B) float32 view, or None to sample."""
+    if demand is None:
+        return None
+    T, B, D = config.periods, config.paths, demand_nodes
+    demand = np.asarray(demand, dtype=np.float32)
+    if demand.ndim == 2:
+        demand = demand[:, :, None]
+    if demand.shape[:2] != (T, D) or demand.shape[2] not in (1, B):
+        raise InputError(f"demand must have shape (periods={T}, demand nodes={D}, paths={B}), got {demand.shape}")
+    return np.broadcast_to(demand, (T, D, B))

@@ -23,6 +23,9 @@ class SimState:
       paths in blocks; a policy that holds per-path data, such as a fixed order plan, needs it).
     - ``periods``: the length T of the simulated horizon (periods 0 .. T-1), when known (the simulator
       sets it; a finite horizon changes what is worth ordering near its end).
+    - ``transshipment_pipeline`` (R', X, B) and ``transshipment_in_transit`` (X, B): units on their way
+      over the X transshipment edges, when the simulation has a transshipment rule (else None); not part
+      of any inventory position.
     """
 
     arrays: NetworkArrays
@@ -35,6 +38,8 @@ class SimState:
     pipeline: np.ndarray
     first_path: int = 0
     periods: int | None = None
+    transshipment_pipeline: np.ndarray | None = None
+    transshipment_in_transit: np.ndarray | None = None
 
     @property
     def paths(self) -> int:

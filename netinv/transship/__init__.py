@@ -1,7 +1,7 @@
 """Lateral transshipment: two-stage stocking with transshipment recourse (sample-average LP, solved by an
 exact decomposition or as one LP), the two-location closed form, and the value of transshipment
 (independent newsvendors / given costs / full pooling), also from simulation with optimized base-stock
-levels. The simulator's transshipment rule is :class:`netinv.sim.simulator.CostAwareTransshipment`."""
+levels. The simulator's transshipment rule is :class:`netinv.sim.transshipment.CostAwareTransshipment`."""
 
 from netinv.transship.analysis import (
     TransshipConfig,

@@ -2,7 +2,7 @@
 
 Three settings, as in :func:`netinv.transship.analysis.transshipment_value`, but multi-period, with the
 network's lead times, backorders carried over, and the simulator's
-:class:`~netinv.sim.simulator.CostAwareTransshipment` rule in place of the LP's optimal recourse:
+:class:`~netinv.sim.transshipment.CostAwareTransshipment` rule in place of the LP's optimal recourse:
 
 - ``independent``: no transshipment rule;
 - ``with_transshipment``: the rule on the network's transshipment edges at their costs and lead times;
@@ -116,7 +116,7 @@ def simulated_value(graph: nx.DiGraph, *, periods: int = 200, paths: int = 200, 
 def _optimize(graph: nx.DiGraph, start: dict, search: SimulationSearch, *, transship: bool) -> dict:
     from netinv.policies.basestock import InstallationBaseStock
     from netinv.policies.levels import newsvendor_levels
-    from netinv.sim.simulator import CostAwareTransshipment, SimConfig, simulate
+    from netinv.sim import CostAwareTransshipment, SimConfig, simulate
 
     arrays = compile_network(graph)
     locations = list(start)

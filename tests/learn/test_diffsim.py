@@ -24,7 +24,7 @@ from netinv.learn.policy import GNNPolicy
 from netinv.network.compile import compile_network
 from netinv.network.generators import generate
 from netinv.policies.basestock import InstallationBaseStock
-from netinv.policies.levels import _downstream_moments
+from netinv.policies.levels import downstream_moments
 from netinv.sim.simulator import SimConfig, simulate
 
 PERIODS, PATHS = 12, 4
@@ -53,12 +53,12 @@ def variant(kind: str, nodes: int, seed: int, *, lost_sales=False, lost_orders=F
 
 
 def _flows(arrays) -> np.ndarray:
-    mean, _ = _downstream_moments(arrays)
+    mean, _ = downstream_moments(arrays)
     return np.maximum(mean[arrays.edge_target] * arrays.quantity, 1.0)
 
 
 def base_stock(arrays, factor: float = 1.3) -> InstallationBaseStock:
-    mean, _ = _downstream_moments(arrays)
+    mean, _ = downstream_moments(arrays)
     nodes = np.unique(arrays.edge_target)
     cover = arrays.lead_time[arrays.primary_edge[nodes]] + 1
     return InstallationBaseStock({arrays.node_ids[n]: float(factor * mean[n] * c) for n, c in zip(nodes, cover)})

@@ -9,9 +9,9 @@ import torch
 from netinv.learn.model import ModelConfig, OrderGNN
 from netinv.learn.policy import GNNPolicy
 from netinv.network.compile import compile_network
+from netinv.policies.checks import check_policy
 from netinv.sim import SimConfig, simulate
 from tests.learn.helpers import all_graphs
-from tests.policies.test_contract import check_policy
 
 GRAPHS = all_graphs()
 

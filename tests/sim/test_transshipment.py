@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from netinv.network.compile import compile_network
-from netinv.sim.simulator import CostAwareTransshipment, SimConfig, simulate
+from netinv.sim import CostAwareTransshipment, SimConfig, simulate
 from tests.conftest import network
 
 
@@ -88,3 +88,26 @@ def test_fill_rate_counts_only_the_periods_own_demand():
     # period 0: demand 7, 4 filled, 3 backordered; period 1: demand 5, nothing on hand
     result = simulate(arrays, NoOrders(), SimConfig(periods=2, paths=1), demand=np.array([[7.0], [5.0]]))
     assert result.nodes["b"]["fill_rate"] == pytest.approx(4 / 12)
+
+
+def test_rule_moves_to_backorders_in_order_of_saving_and_respects_keep_and_transit():
+    """The rule alone, on a hand-made state: a has 10 on hand, b 5 backordered, 2 already on their way."""
+    from netinv.sim import SimState
+
+    arrays = _two_stores(1)
+    state = SimState.initial(arrays, 1)
+    a, b = arrays.index["a"], arrays.index["b"]
+    state.backlog[b] = 5.0
+    moves = CostAwareTransshipment().shipments(state)
+    ab = arrays.trans_keys.index(("a", "b"))
+    assert moves.shape == (len(arrays.trans_keys), 1)
+    assert moves[ab, 0] == pytest.approx(5.0) and moves[1 - ab, 0] == 0.0  # b -> a does not pay
+    state.transshipment_in_transit = np.zeros((len(arrays.trans_keys), 1), dtype=np.float32)
+    state.transshipment_in_transit[ab] = 2.0
+    assert CostAwareTransshipment().shipments(state)[ab, 0] == pytest.approx(3.0)
+    assert CostAwareTransshipment(keep={"a": 8.0}).shipments(state)[ab, 0] == pytest.approx(2.0)
+    assert state.on_hand[a, 0] == 10.0  # the rule decides, the simulator moves
+    from netinv.errors import InputError
+
+    with pytest.raises(InputError, match="unknown node 'nowhere'"):
+        CostAwareTransshipment(keep={"nowhere": 1.0}).shipments(state)
