@@ -73,9 +73,9 @@ def best_levels(graph: nx.DiGraph, method: str = "auto", *, seed: int = 0) -> Le
         raise InputError(f"method must be one of {', '.join(METHODS)}, got {method!r}")
     arrays = compile_network(graph)
     if method == "auto":
-        if _single_stage(arrays):
+        if single_stage(arrays):
             return newsvendor_levels(arrays)
-        if topology(graph) == "serial" and _clark_scarf_applies(arrays):
+        if topology(graph) == "serial" and clark_scarf_applies(arrays):
             try:
                 return _clark_scarf(graph)
             except InvalidNetworkError as exc:  # e.g. capacities or lost orders on the line: search instead
@@ -103,12 +103,15 @@ def _clark_scarf(graph: nx.DiGraph) -> LevelsResult:
         )
 
 
-def _single_stage(arrays: NetworkArrays) -> bool:
+def single_stage(arrays: NetworkArrays) -> bool:
+    """Whether every ordering node orders from an external supply only and is a demand node (newsvendors)."""
     ordering = np.unique(arrays.edge_target)
     return bool(np.all(arrays.unlimited[arrays.edge_source])) and ordering.size == arrays.num_demand_nodes
 
 
-def _clark_scarf_applies(arrays: NetworkArrays) -> bool:
+def clark_scarf_applies(arrays: NetworkArrays) -> bool:
+    """Whether Clark-Scarf's exact echelon levels apply to a serial network: one demand node, normal or
+    Poisson demand, backlog, no assembly."""
     return (
         arrays.num_demand_nodes == 1
         and isinstance(arrays.demand_specs[0], (Normal, Poisson))
@@ -161,7 +164,7 @@ def newsvendor_levels(arrays: NetworkArrays) -> LevelsResult:
         if node_id not in levels:
             periods = int(arrays.lead_time[arrays.primary_edge[node]]) + 1
             levels[node_id] = float(mean[node] * periods)
-    exact = _single_stage(arrays)
+    exact = single_stage(arrays)
     return LevelsResult(
         method="newsvendor",
         kind="installation",

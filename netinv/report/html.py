@@ -163,13 +163,13 @@ def _write_atomic(path: Path, data: bytes) -> None:
 def estimate_exact_seconds(graph: nx.DiGraph, arrays, config: ReportConfig) -> dict[str, float]:
     """Rough seconds of each part of the exact path (see the constants of this module)."""
     from netinv.network.summary import topology
-    from netinv.policies.levels import _clark_scarf_applies, _single_stage
+    from netinv.policies.levels import clark_scarf_applies, single_stage
 
     N = arrays.num_nodes
     steps = config.periods * config.replications
     node_periods = N * config.periods * config.paths
     parts = {"simulation": steps * SIM_SECONDS_PER_STEP + node_periods / SIM_NODE_PERIODS_PER_SECOND}
-    if _single_stage(arrays) or (topology(graph) == "serial" and _clark_scarf_applies(arrays)):
+    if single_stage(arrays) or (topology(graph) == "serial" and clark_scarf_applies(arrays)):
         parts["levels"] = 0.1
     else:  # search_levels: at most 2 trials per ordering node and sweep (4 sweeps), then a check on 4x
         ordering = len(np.unique(arrays.edge_target))
@@ -219,8 +219,8 @@ def build_report(file: str | Path, config: ReportConfig) -> dict:
     """Everything the page shows, as plain values plus a list of :class:`Figure` under ``figures``."""
     from netinv.network import load
     from netinv.network.compile import compile_network
-    from netinv.network.io import supply_subgraph
     from netinv.network.summary import echelons, summarize
+    from netinv.network.validate import supply_subgraph
 
     start = time.perf_counter()
     graph = load(file)
