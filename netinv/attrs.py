@@ -1,8 +1,11 @@
 """Graph attribute names, their defaults and the limits netinv enforces: the one place for them.
 
-A network is a plain :class:`networkx.DiGraph`. Every reader takes the attribute *name* as a keyword
-defaulting to one of these constants (as networkx does with ``weight="weight"``), and every writer uses
-them, so a name is spelled exactly once in the code base.
+A network is a plain :class:`networkx.DiGraph`. An attribute name is spelled here (and as a field
+of the pydantic schema, :mod:`netinv.network.schema`, whose field names are the file's keys); the code
+that reads or writes graph attributes uses these constants, never the literal (tests/test_attrs.py
+checks the readers in :mod:`netinv.network`). Readers do not take attribute names as keywords (as
+networkx's ``weight="weight"``): every network is validated against that one schema, so a graph with
+other attribute names would not load in the first place.
 
 Edges ``u -> v`` mean *v orders from u*: goods flow along the edge.
 """

@@ -13,7 +13,7 @@ from scipy import stats
 
 from netinv import attrs
 from netinv.network import load
-from netinv.network.io import supply_subgraph
+from netinv.network.validate import supply_subgraph
 
 SCENARIOS = Path(__file__).resolve().parent.parent / "scenarios"
 YAML_FILES = sorted(SCENARIOS.glob("*.yaml"))

@@ -131,6 +131,12 @@ class Buyback(Contract):
                 f"{self.wholesale_price + market.retailer_cost:g}, or the retailer orders without limit")
 
 
+def _require_fraction(family: str, name: str, value: float) -> None:
+    """A contract parameter that is a fraction: ``<family>: <name> must be in [0, 1], got <value>``."""
+    if not 0 <= value <= 1:
+        raise InvalidContractError(f"{family}: {name} must be in [0, 1], got {value}")
+
+
 @dataclass(frozen=True)
 class RevenueSharing(Contract):
     """Wholesale price w, and the retailer keeps the fraction phi of its revenue (sales and salvage):
@@ -148,8 +154,7 @@ class RevenueSharing(Contract):
 
     def __post_init__(self):
         super().__post_init__()
-        if not 0 <= self.revenue_share <= 1:
-            raise InvalidContractError(f"revenue-sharing: revenue_share phi must be in [0, 1], got {self.revenue_share}")
+        _require_fraction(self.family, "revenue_share phi", self.revenue_share)
 
     def payment(self, order, sales, market):
         q = np.asarray(order, dtype=float)
@@ -185,9 +190,7 @@ class QuantityFlexibility(Contract):
 
     def __post_init__(self):
         super().__post_init__()
-        if not 0 <= self.flexibility <= 1:
-            raise InvalidContractError(
-                f"quantity-flexibility: flexibility delta must be in [0, 1], got {self.flexibility}")
+        _require_fraction(self.family, "flexibility delta", self.flexibility)
 
     def payment(self, order, sales, market):
         q = np.asarray(order, dtype=float)

@@ -78,168 +78,29 @@ class PlanningLP:
             raise InputError(f"planning model: horizon and scenarios must be >= 1, got {horizon}, {scenarios}")
         check_plannable(arrays)
         start = time.perf_counter()
-        self.arrays = a = arrays
-        self.horizon = T = int(horizon)
-        self.scenarios = K = int(scenarios)
+        self.arrays = arrays
+        self.horizon = int(horizon)
+        self.scenarios = int(scenarios)
         self.options = options
         self.solver = solver
-        self.form = objective_form(a)
-        self.fixed = options.uses_fixed_costs(a)
-        lot_edges = np.flatnonzero(a.lot_size > 0)
-        self.integer = bool(options.integer_orders or self.fixed or lot_edges.size)
-        N, E, D = a.num_nodes, a.num_edges, a.num_demand_nodes
-        first_demand = N - D
-        trans = options.transshipment and len(a.trans_keys) > 0
-        X = len(a.trans_keys) if trans else 0
-        limited = np.flatnonzero(~a.unlimited)
-        pos = np.full(N, -1)
-        pos[limited] = np.arange(limited.size)
-        asm_nodes = limited[a.assembly[limited]]
-        asm_pos = np.full(N, -1)
-        asm_pos[asm_nodes] = np.arange(asm_nodes.size)
-        comp_edges = np.flatnonzero(a.assembly[a.edge_target])
-        plain_edges = np.flatnonzero(~a.assembly[a.edge_target] & ~a.unlimited[a.edge_target])
-        fixed_edges = np.flatnonzero(a.fixed_order_cost > 0) if self.fixed else np.zeros(0, dtype=np.int64)
-        t_idx = np.arange(T)
-
-        # ---- columns
-        col = _Columns()
-        q = col.shared_block(K, T, E)  # orders; period 0 shared by all scenarios
-        x = col.block(K, T, limited.size)
-        s = col.block(K, T, D)
-        u = col.block(K, T, D)
-        kit = col.block(K, T, asm_nodes.size)
-        comp = col.block(K, T, comp_edges.size)
-        z = col.block(K, T, X)
-        y = col.shared_block(K, T, fixed_edges.size)
-        lots = col.shared_block(K, T, lot_edges.size)
-        n_col = col.count
-        self._cols = {"q": q, "x": x, "s": s, "u": u, "kit": kit, "comp": comp, "z": z, "y": y}
-
-        # ---- objective (cost minus revenue; scenario weight 1/K; shared columns collect K times 1/K)
-        w = 1.0 / K
-        cost = np.zeros(n_col)
-        lead = a.lead_time.astype(np.int64)
-        per_unit = a.purchase_cost + a.operating_cost[a.edge_source]
-        pipe = a.pipeline_holding_cost[None, :] * np.minimum(lead[None, :], T - t_idx[:, None])  # (T, E)
-        np.add.at(cost, q, w * (per_unit[None, None, :] + pipe[None]))
-        np.add.at(cost, x, w * a.holding_cost[limited][None, None, :])
-        ds = slice(first_demand, N)
-        np.add.at(cost, s, w * (a.operating_cost[ds] - a.price[ds])[None, None, :])
-        np.add.at(cost, u, w * a.shortage_cost[ds][None, None, :])
-        np.add.at(cost, comp, w * a.holding_cost[a.edge_source[comp_edges]][None, None, :])
-        if X:
-            np.add.at(cost, z, w * a.trans_unit_cost[None, None, :])
-        np.add.at(cost, y, w * a.fixed_order_cost[fixed_edges][None, None, :])
-
-        lower = np.zeros(n_col)
-        upper = np.full(n_col, np.inf)
-        upper[q] = np.broadcast_to(a.edge_capacity[None, None, :], q.shape)
-        if options.meet_demand:
-            upper[u] = 0.0
-        upper[y] = 1.0
-        integrality = np.zeros(n_col, dtype=np.int32)
-        integrality[y] = 1
-        integrality[lots] = 1
-        if options.integer_orders:
-            integrality[q] = 1
-
-        # ---- rows
-        trip = _Triplets()
-        rows = _Columns()
-        k_idx = np.arange(K)[:, None, None]
-        tt = t_idx[None, :, None]
-        first_only = (tt > 0) | (k_idx == 0)  # rows of period 0 that only involve shared columns
-
-        # shipping: sum of orders out of a limited node <= its stock at the start of the period
-        ship_nodes = np.array([i for i in limited if np.any(a.edge_source == i)], dtype=np.int64)
-        ship = rows.shared_block(K, T, ship_nodes.size)
-        out_e = np.flatnonzero(~a.unlimited[a.edge_source])
-        ship_of = np.full(N, -1)
-        ship_of[ship_nodes] = np.arange(ship_nodes.size)
-        trip.put(ship[:, :, ship_of[a.edge_source[out_e]]], q[:, :, out_e], 1.0, first_only)
-        if T > 1:
-            trip.put(ship[:, 1:, :], x[:, :-1, pos[ship_nodes]], -1.0)
-
-        # node capacity
-        cap_nodes = np.array([i for i in range(N) if np.isfinite(a.capacity[i]) and np.any(a.edge_source == i)],
-                             dtype=np.int64)
-        cap = rows.shared_block(K, T, cap_nodes.size)
-        cap_of = np.full(N, -1)
-        cap_of[cap_nodes] = np.arange(cap_nodes.size)
-        cap_e = np.flatnonzero(cap_of[a.edge_source] >= 0)
-        trip.put(cap[:, :, cap_of[a.edge_source[cap_e]]], q[:, :, cap_e], 1.0, first_only)
-
-        # balance of every limited node
-        bal = rows.block(K, T, limited.size)
-        trip.put(bal, x, 1.0)
-        if T > 1:
-            trip.put(bal[:, 1:, :], x[:, :-1, :], -1.0)
-        trip.put(bal[:, :, pos[a.edge_source[out_e]]], q[:, :, out_e], 1.0)
-        trip.put(bal[:, :, pos[first_demand:N]], s, 1.0)
-        conv = a.yield_[a.edge_target] / a.quantity
-        if plain_edges.size:
-            tau = tt - lead[plain_edges][None, None, :]
-            ok = np.broadcast_to(tau >= 0, (K, T, plain_edges.size))
-            src_cols = q[np.broadcast_to(k_idx, ok.shape), np.broadcast_to(np.maximum(tau, 0), ok.shape),
-                         np.broadcast_to(plain_edges[None, None, :], ok.shape)]
-            trip.put(bal[:, :, pos[a.edge_target[plain_edges]]], src_cols, -conv[plain_edges], ok)
-        if asm_nodes.size:
-            trip.put(bal[:, :, pos[asm_nodes]], kit, -a.yield_[asm_nodes])
-        if X:
-            trip.put(bal[:, :, pos[a.trans_source]], z, 1.0)
-            tau = tt - a.trans_lead_time[None, None, :]
-            ok = np.broadcast_to(tau >= 0, (K, T, X))
-            zc = z[np.broadcast_to(k_idx, ok.shape), np.broadcast_to(np.maximum(tau, 0), ok.shape),
-                   np.broadcast_to(np.arange(X)[None, None, :], ok.shape)]
-            trip.put(bal[:, :, pos[a.trans_target]], zc, -1.0, ok)
-
-        # demand: unmet = carry * unmet before + demand - sales
-        dem = rows.block(K, T, D)
-        trip.put(dem, u, 1.0)
-        trip.put(dem, s, 1.0)
-        carry = a.backlog[ds].astype(float)
-        if T > 1:
-            trip.put(dem[:, 1:, :], u[:, :-1, :], -carry[None, None, :])
-
-        # assembly components: stock = before + arrivals - quantity * kits
-        asm = rows.block(K, T, comp_edges.size)
-        if comp_edges.size:
-            trip.put(asm, comp, 1.0)
-            if T > 1:
-                trip.put(asm[:, 1:, :], comp[:, :-1, :], -1.0)
-            trip.put(asm, kit[:, :, asm_pos[a.edge_target[comp_edges]]], a.quantity[comp_edges])
-            tau = tt - lead[comp_edges][None, None, :]
-            ok = np.broadcast_to(tau >= 0, (K, T, comp_edges.size))
-            src_cols = q[np.broadcast_to(k_idx, ok.shape), np.broadcast_to(np.maximum(tau, 0), ok.shape),
-                         np.broadcast_to(comp_edges[None, None, :], ok.shape)]
-            trip.put(asm, src_cols, -1.0, ok)
-
-        # fixed order costs: orders <= M * placed (M set with the data)
-        fix = rows.shared_block(K, T, fixed_edges.size)
-        trip.put(fix, q[:, :, fixed_edges], 1.0, first_only)
-        trip.put(fix, y, -1.0, first_only)  # -M, set with the data
-
-        # lot sizes: orders = lot_size * lots (equality rows)
-        lot = rows.shared_block(K, T, lot_edges.size)
-        trip.put(lot, q[:, :, lot_edges], 1.0, first_only)
-        trip.put(lot, lots, -a.lot_size[lot_edges], first_only)
-        n_row = rows.count
-        matrix = sp.csc_matrix(
-            (np.concatenate(trip.vals), (np.concatenate(trip.rows), np.concatenate(trip.cols))), shape=(n_row, n_col)
-        )
-        self._rows = {"ship": ship, "cap": cap, "bal": bal, "dem": dem, "asm": asm, "fix": fix}
-        self._meta = dict(limited=limited, pos=pos, ship_nodes=ship_nodes, cap_nodes=cap_nodes,
-                          comp_edges=comp_edges, plain_edges=plain_edges, fixed_edges=fixed_edges, conv=conv,
-                          carry=carry, first_only=first_only)
-        self._fix_cols = (fix, y)
-        self.size = {"columns": n_col, "rows": n_row, "nonzeros": int(matrix.nnz), "integers": int(integrality.sum())}
-        self._row_lower = np.full(n_row, -np.inf)
-        self._row_upper = np.zeros(n_row)
-        self._row_lower[bal.ravel()] = 0.0
-        self._row_lower[dem.ravel()] = 0.0
-        self._row_lower[asm.ravel()] = 0.0
-        self._row_lower[lot.ravel()] = 0.0
+        self.form = objective_form(arrays)
+        self.fixed = options.uses_fixed_costs(arrays)
+        layout = _Layout(arrays, self.horizon, self.scenarios, options, self.fixed)
+        self.integer = bool(options.integer_orders or self.fixed or layout.lot_edges.size)
+        cost = layout.objective()
+        lower, upper, integrality = layout.column_bounds()
+        matrix, row_lower, row_upper = layout.constraints()
+        self._cols = layout.cols
+        self._rows = layout.rows
+        self._meta = dict(limited=layout.limited, pos=layout.pos, ship_nodes=layout.ship_nodes,
+                          cap_nodes=layout.cap_nodes, comp_edges=layout.comp_edges, plain_edges=layout.plain_edges,
+                          fixed_edges=layout.fixed_edges, conv=layout.conv, carry=layout.carry,
+                          first_only=layout.first_only)
+        self._fix_cols = (layout.rows["fix"], layout.cols["y"])
+        n_row = matrix.shape[0]
+        self.size = {"columns": matrix.shape[1], "rows": n_row, "nonzeros": int(matrix.nnz),
+                     "integers": int(integrality.sum())}
+        self._row_lower, self._row_upper = row_lower, row_upper
         built = time.perf_counter()
         self.highs = new_highs(solver)
         pass_model(self.highs, cost, lower, upper, self._row_lower, self._row_upper, matrix, integrality)
@@ -328,10 +189,6 @@ class PlanningLP:
         solution.decisions = self._decisions(result.values, state)
         return solution
 
-    def first_orders(self, demand, state: PlanState) -> np.ndarray:
-        """(E,) the first period's orders of the optimal plan (what a rolling-horizon policy applies)."""
-        return self.solve(demand, state).decisions["orders"][0, 0]
-
     def _decisions(self, values: np.ndarray, state: PlanState) -> dict[str, np.ndarray]:
         a, c, m = self.arrays, self._cols, self._meta
         K, T = self.scenarios, self.horizon
@@ -353,3 +210,191 @@ class PlanningLP:
             "transshipped": trans,
             "order_placed": placed,
         }
+
+
+class _Layout:
+    """Where every column and row of the planning LP sits, and the steps that fill them (one per method).
+
+    Columns (index arrays, shape (K, T, n)): orders ``q`` (period 0 shared by all scenarios), on hand
+    ``x`` of limited nodes, sales ``s``, unmet ``u``, assembly ``kit`` and ``comp``, transshipments ``z``,
+    order placed ``y`` (fixed costs), ``lots``. Rows: ``ship``, ``cap``, ``bal``, ``dem``, ``asm``, ``fix``,
+    ``lot``; the data (state, demand) enter only their bounds, set by :meth:`PlanningLP._data`.
+    """
+
+    def __init__(self, a: NetworkArrays, T: int, K: int, options: PlanOptions, fixed: bool):
+        self.a, self.T, self.K, self.options = a, T, K, options
+        N, D = a.num_nodes, a.num_demand_nodes
+        self.first_demand = N - D
+        self.lot_edges = np.flatnonzero(a.lot_size > 0)
+        self.X = len(a.trans_keys) if options.transshipment and len(a.trans_keys) > 0 else 0
+        self.limited = limited = np.flatnonzero(~a.unlimited)
+        self.pos = np.full(N, -1)
+        self.pos[limited] = np.arange(limited.size)
+        self.asm_nodes = limited[a.assembly[limited]]
+        self.asm_pos = np.full(N, -1)
+        self.asm_pos[self.asm_nodes] = np.arange(self.asm_nodes.size)
+        self.comp_edges = np.flatnonzero(a.assembly[a.edge_target])
+        self.plain_edges = np.flatnonzero(~a.assembly[a.edge_target] & ~a.unlimited[a.edge_target])
+        self.fixed_edges = np.flatnonzero(a.fixed_order_cost > 0) if fixed else np.zeros(0, dtype=np.int64)
+        self.lead = a.lead_time.astype(np.int64)
+        self.conv = a.yield_[a.edge_target] / a.quantity
+        self.carry = a.backlog[self.first_demand:N].astype(float)
+        self.t_idx = np.arange(T)
+        self.k_idx = np.arange(K)[:, None, None]
+        self.tt = self.t_idx[None, :, None]
+        self.first_only = (self.tt > 0) | (self.k_idx == 0)  # rows of period 0 that only involve shared columns
+        self._add_columns()
+
+    def _add_columns(self) -> None:
+        a, K, T = self.a, self.K, self.T
+        col = _Columns()
+        q = col.shared_block(K, T, a.num_edges)  # orders; period 0 shared by all scenarios
+        x = col.block(K, T, self.limited.size)
+        s = col.block(K, T, a.num_demand_nodes)
+        u = col.block(K, T, a.num_demand_nodes)
+        kit = col.block(K, T, self.asm_nodes.size)
+        comp = col.block(K, T, self.comp_edges.size)
+        z = col.block(K, T, self.X)
+        y = col.shared_block(K, T, self.fixed_edges.size)
+        self.lots = col.shared_block(K, T, self.lot_edges.size)
+        self.n_col = col.count
+        self.cols = {"q": q, "x": x, "s": s, "u": u, "kit": kit, "comp": comp, "z": z, "y": y}
+
+    def objective(self) -> np.ndarray:
+        """Cost minus revenue per column; scenario weight 1/K (shared columns collect K times 1/K)."""
+        a, c, T = self.a, self.cols, self.T
+        w = 1.0 / self.K
+        cost = np.zeros(self.n_col)
+        per_unit = a.purchase_cost + a.operating_cost[a.edge_source]
+        pipe = a.pipeline_holding_cost[None, :] * np.minimum(self.lead[None, :], T - self.t_idx[:, None])  # (T, E)
+        np.add.at(cost, c["q"], w * (per_unit[None, None, :] + pipe[None]))
+        np.add.at(cost, c["x"], w * a.holding_cost[self.limited][None, None, :])
+        ds = slice(self.first_demand, a.num_nodes)
+        np.add.at(cost, c["s"], w * (a.operating_cost[ds] - a.price[ds])[None, None, :])
+        np.add.at(cost, c["u"], w * a.shortage_cost[ds][None, None, :])
+        np.add.at(cost, c["comp"], w * a.holding_cost[a.edge_source[self.comp_edges]][None, None, :])
+        if self.X:
+            np.add.at(cost, c["z"], w * a.trans_unit_cost[None, None, :])
+        np.add.at(cost, c["y"], w * a.fixed_order_cost[self.fixed_edges][None, None, :])
+        return cost
+
+    def column_bounds(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """(lower, upper, integrality) of every column."""
+        c = self.cols
+        lower = np.zeros(self.n_col)
+        upper = np.full(self.n_col, np.inf)
+        upper[c["q"]] = np.broadcast_to(self.a.edge_capacity[None, None, :], c["q"].shape)
+        if self.options.meet_demand:
+            upper[c["u"]] = 0.0
+        upper[c["y"]] = 1.0
+        integrality = np.zeros(self.n_col, dtype=np.int32)
+        integrality[c["y"]] = 1
+        integrality[self.lots] = 1
+        if self.options.integer_orders:
+            integrality[c["q"]] = 1
+        return lower, upper, integrality
+
+    def constraints(self) -> tuple[sp.csc_matrix, np.ndarray, np.ndarray]:
+        """The constraint matrix and the row bounds that do not depend on the data."""
+        trip, rows = _Triplets(), _Columns()
+        self.rows = {}
+        self._shipping_rows(trip, rows)
+        self._balance_rows(trip, rows)
+        self._demand_rows(trip, rows)
+        self._assembly_rows(trip, rows)
+        lot = self._order_rows(trip, rows)
+        n_row = rows.count
+        matrix = sp.csc_matrix(
+            (np.concatenate(trip.vals), (np.concatenate(trip.rows), np.concatenate(trip.cols))),
+            shape=(n_row, self.n_col),
+        )
+        row_lower = np.full(n_row, -np.inf)
+        row_upper = np.zeros(n_row)
+        for equality in (self.rows["bal"], self.rows["dem"], self.rows["asm"], lot):
+            row_lower[equality.ravel()] = 0.0
+        return matrix, row_lower, row_upper
+
+    def _shipping_rows(self, trip: _Triplets, rows: _Columns) -> None:
+        """shipping: orders out of a limited node <= its stock at the start of the period; node capacity."""
+        a, q, x, N = self.a, self.cols["q"], self.cols["x"], self.a.num_nodes
+        self.ship_nodes = np.array([i for i in self.limited if np.any(a.edge_source == i)], dtype=np.int64)
+        ship = rows.shared_block(self.K, self.T, self.ship_nodes.size)
+        self.out_e = np.flatnonzero(~a.unlimited[a.edge_source])
+        ship_of = np.full(N, -1)
+        ship_of[self.ship_nodes] = np.arange(self.ship_nodes.size)
+        trip.put(ship[:, :, ship_of[a.edge_source[self.out_e]]], q[:, :, self.out_e], 1.0, self.first_only)
+        if self.T > 1:
+            trip.put(ship[:, 1:, :], x[:, :-1, self.pos[self.ship_nodes]], -1.0)
+        self.cap_nodes = np.array(
+            [i for i in range(N) if np.isfinite(a.capacity[i]) and np.any(a.edge_source == i)], dtype=np.int64
+        )
+        cap = rows.shared_block(self.K, self.T, self.cap_nodes.size)
+        cap_of = np.full(N, -1)
+        cap_of[self.cap_nodes] = np.arange(self.cap_nodes.size)
+        cap_e = np.flatnonzero(cap_of[a.edge_source] >= 0)
+        trip.put(cap[:, :, cap_of[a.edge_source[cap_e]]], q[:, :, cap_e], 1.0, self.first_only)
+        self.rows.update(ship=ship, cap=cap)
+
+    def _arrivals(self, edges: np.ndarray, lead_times: np.ndarray, cols: np.ndarray):
+        """(columns, mask): the column shipped ``lead_times`` periods before each (k, t, edge), where there is one."""
+        tau = self.tt - lead_times[None, None, :]
+        ok = np.broadcast_to(tau >= 0, (self.K, self.T, edges.size))
+        shipped = cols[np.broadcast_to(self.k_idx, ok.shape), np.broadcast_to(np.maximum(tau, 0), ok.shape),
+                       np.broadcast_to(edges[None, None, :], ok.shape)]
+        return shipped, ok
+
+    def _balance_rows(self, trip: _Triplets, rows: _Columns) -> None:
+        """balance of every limited node: stock = before + arrivals - shipped - sales +/- transshipments."""
+        a, c, pos, plain = self.a, self.cols, self.pos, self.plain_edges
+        bal = rows.block(self.K, self.T, self.limited.size)
+        trip.put(bal, c["x"], 1.0)
+        if self.T > 1:
+            trip.put(bal[:, 1:, :], c["x"][:, :-1, :], -1.0)
+        trip.put(bal[:, :, pos[a.edge_source[self.out_e]]], c["q"][:, :, self.out_e], 1.0)
+        trip.put(bal[:, :, pos[self.first_demand:a.num_nodes]], c["s"], 1.0)
+        if plain.size:
+            src_cols, ok = self._arrivals(plain, self.lead[plain], c["q"])
+            trip.put(bal[:, :, pos[a.edge_target[plain]]], src_cols, -self.conv[plain], ok)
+        if self.asm_nodes.size:
+            trip.put(bal[:, :, pos[self.asm_nodes]], c["kit"], -a.yield_[self.asm_nodes])
+        if self.X:
+            trip.put(bal[:, :, pos[a.trans_source]], c["z"], 1.0)
+            zc, ok = self._arrivals(np.arange(self.X), a.trans_lead_time, c["z"])
+            trip.put(bal[:, :, pos[a.trans_target]], zc, -1.0, ok)
+        self.rows["bal"] = bal
+
+    def _demand_rows(self, trip: _Triplets, rows: _Columns) -> None:
+        """demand: unmet = carry * unmet before + demand - sales."""
+        u = self.cols["u"]
+        dem = rows.block(self.K, self.T, self.a.num_demand_nodes)
+        trip.put(dem, u, 1.0)
+        trip.put(dem, self.cols["s"], 1.0)
+        if self.T > 1:
+            trip.put(dem[:, 1:, :], u[:, :-1, :], -self.carry[None, None, :])
+        self.rows["dem"] = dem
+
+    def _assembly_rows(self, trip: _Triplets, rows: _Columns) -> None:
+        """assembly components: stock = before + arrivals - quantity * kits."""
+        a, comp, comp_edges = self.a, self.cols["comp"], self.comp_edges
+        asm = rows.block(self.K, self.T, comp_edges.size)
+        if comp_edges.size:
+            trip.put(asm, comp, 1.0)
+            if self.T > 1:
+                trip.put(asm[:, 1:, :], comp[:, :-1, :], -1.0)
+            trip.put(asm, self.cols["kit"][:, :, self.asm_pos[a.edge_target[comp_edges]]], a.quantity[comp_edges])
+            src_cols, ok = self._arrivals(comp_edges, self.lead[comp_edges], self.cols["q"])
+            trip.put(asm, src_cols, -1.0, ok)
+        self.rows["asm"] = asm
+
+    def _order_rows(self, trip: _Triplets, rows: _Columns) -> np.ndarray:
+        """fixed order costs: orders <= M * placed (M set with the data); lot sizes: orders = lot_size * lots.
+        Returns the lot-size rows (equalities)."""
+        q, first_only = self.cols["q"], self.first_only
+        fix = rows.shared_block(self.K, self.T, self.fixed_edges.size)
+        trip.put(fix, q[:, :, self.fixed_edges], 1.0, first_only)
+        trip.put(fix, self.cols["y"], -1.0, first_only)  # -M, set with the data
+        lot = rows.shared_block(self.K, self.T, self.lot_edges.size)
+        trip.put(lot, q[:, :, self.lot_edges], 1.0, first_only)
+        trip.put(lot, self.lots, -self.a.lot_size[self.lot_edges], first_only)
+        self.rows["fix"] = fix
+        return lot

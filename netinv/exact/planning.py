@@ -208,170 +208,221 @@ def build_planning_model(arrays: NetworkArrays, demand, state: PlanState | None 
 
     start = time.perf_counter()
     check_plannable(arrays)
-    a = arrays
-    d = as_scenarios(a, demand)
-    K, T, D = d.shape
-    state = state or PlanState.initial(a)
-    fixed = options.uses_fixed_costs(a)
-    ids = a.node_ids
-    keys = a.edge_keys
-    edge_pos = {key: e for e, key in enumerate(keys)}
-    first_demand = a.num_nodes - D
-    limited = [i for i in range(a.num_nodes) if not a.unlimited[i]]
-    assembly_nodes = [i for i in limited if a.assembly[i]]
-    out_of = {i: [e for e in range(a.num_edges) if a.edge_source[e] == i] for i in range(a.num_nodes)}
-    into = {i: [e for e in range(a.num_edges) if a.edge_target[e] == i] for i in range(a.num_nodes)}
-    comp_edges = [e for e in range(a.num_edges) if a.assembly[a.edge_target[e]]]
-    trans = list(range(len(a.trans_keys))) if options.transshipment else []
-    fixed_edges = [e for e in range(a.num_edges) if fixed and a.fixed_order_cost[e] > 0]
-    lot_edges = [e for e in range(a.num_edges) if a.lot_size[e] > 0]
-    purchase = a.purchase_cost
-    R = state.arrivals.shape[1]
+    build = _PyomoBuild(arrays, as_scenarios(arrays, demand), state or PlanState.initial(arrays), options)
+    m = pyo.ConcreteModel(name=f"planning {arrays.name}")
+    build.model = m
+    # Declaration order fixes the column and row order HiGHS sees: keep it.
+    build.add_sets()
+    build.add_variables()
+    build.add_flow_constraints()
+    build.add_demand_and_assembly_constraints()
+    build.add_order_constraints()
+    build.add_objective()
+    m._netinv = {"arrays": arrays, "form": objective_form(arrays), "scenarios": build.K, "horizon": build.T,
+                 "state": build.state, "build_seconds": time.perf_counter() - start}
+    return m
 
-    def arriving(e, t):  # already in transit, arriving in period t
-        return float(state.arrivals[e, t]) if t < R else 0.0
 
-    m = pyo.ConcreteModel(name=f"planning {a.name}")
-    m.S = pyo.RangeSet(0, K - 1)
-    m.T = pyo.RangeSet(0, T - 1)
-    m.NODES = pyo.Set(initialize=[ids[i] for i in limited], ordered=True)
-    m.DEMAND = pyo.Set(initialize=[ids[first_demand + k] for k in range(D)], ordered=True)
-    m.EDGES = pyo.Set(initialize=list(keys), dimen=2, ordered=True)
-    m.ASSEMBLY = pyo.Set(initialize=[ids[i] for i in assembly_nodes], ordered=True)
-    m.COMPONENT_EDGES = pyo.Set(initialize=[keys[e] for e in comp_edges], dimen=2, ordered=True)
-    m.TRANS = pyo.Set(initialize=[a.trans_keys[x] for x in trans], dimen=2, ordered=True)
-    m.FIXED_EDGES = pyo.Set(initialize=[keys[e] for e in fixed_edges], dimen=2, ordered=True)
-    m.LOT_EDGES = pyo.Set(initialize=[keys[e] for e in lot_edges], dimen=2, ordered=True)
+class _PyomoBuild:
+    """The index sets and expressions :func:`build_planning_model` adds, one step per method."""
 
-    def order_bounds_rule(m, s, t, u, v):
-        cap = a.edge_capacity[edge_pos[u, v]]
-        return (0.0, None if np.isinf(cap) else float(cap))
+    def __init__(self, arrays: NetworkArrays, demand: np.ndarray, state: PlanState, options: PlanOptions):
+        a = arrays
+        self.a, self.d, self.state, self.options = a, demand, state, options
+        self.K, self.T, D = demand.shape
+        fixed = options.uses_fixed_costs(a)
+        self.ids, self.keys = a.node_ids, a.edge_keys
+        self.edge_pos = {key: e for e, key in enumerate(self.keys)}
+        self.first_demand = a.num_nodes - D
+        self.limited = [i for i in range(a.num_nodes) if not a.unlimited[i]]
+        self.assembly_nodes = [i for i in self.limited if a.assembly[i]]
+        self.out_of = {i: [e for e in range(a.num_edges) if a.edge_source[e] == i] for i in range(a.num_nodes)}
+        self.into = {i: [e for e in range(a.num_edges) if a.edge_target[e] == i] for i in range(a.num_nodes)}
+        self.comp_edges = [e for e in range(a.num_edges) if a.assembly[a.edge_target[e]]]
+        self.trans = list(range(len(a.trans_keys))) if options.transshipment else []
+        self.fixed_edges = [e for e in range(a.num_edges) if fixed and a.fixed_order_cost[e] > 0]
+        self.lot_edges = [e for e in range(a.num_edges) if a.lot_size[e] > 0]
+        self.model = None
 
-    domain = pyo.NonNegativeIntegers if options.integer_orders else pyo.NonNegativeReals
-    m.order = pyo.Var(m.S, m.T, m.EDGES, domain=domain, bounds=order_bounds_rule)
-    m.on_hand = pyo.Var(m.S, m.T, m.NODES, domain=pyo.NonNegativeReals)
-    m.sales = pyo.Var(m.S, m.T, m.DEMAND, domain=pyo.NonNegativeReals)
-    m.unmet = pyo.Var(m.S, m.T, m.DEMAND, domain=pyo.NonNegativeReals,
-                      bounds=(0.0, 0.0) if options.meet_demand else (0.0, None))
-    m.kits = pyo.Var(m.S, m.T, m.ASSEMBLY, domain=pyo.NonNegativeReals)
-    m.components = pyo.Var(m.S, m.T, m.COMPONENT_EDGES, domain=pyo.NonNegativeReals)
-    m.transship = pyo.Var(m.S, m.T, m.TRANS, domain=pyo.NonNegativeReals)
-    m.order_placed = pyo.Var(m.S, m.T, m.FIXED_EDGES, domain=pyo.Binary)
-    m.lots = pyo.Var(m.S, m.T, m.LOT_EDGES, domain=pyo.NonNegativeIntegers)
+    # --- expressions ---------------------------------------------------------------------------------
 
-    def order(s, t, e):
-        return m.order[s, t, keys[e]]
+    def arriving(self, e, t):  # already in transit, arriving in period t
+        return float(self.state.arrivals[e, t]) if t < self.state.arrivals.shape[1] else 0.0
 
-    def stock(s, t, i):  # on hand at the end of period t (t = -1: the state)
-        if a.unlimited[i]:
-            return float(state.on_hand[i])
-        return float(state.on_hand[i]) if t < 0 else m.on_hand[s, t, ids[i]]
+    def order(self, s, t, e):
+        return self.model.order[s, t, self.keys[e]]
 
-    def shipping_rule(m, s, t, n):
-        i = a.index[n]
-        if not out_of[i]:
-            return pyo.Constraint.Skip
-        return sum(order(s, t, e) for e in out_of[i]) <= stock(s, t - 1, i)
+    def stock(self, s, t, i):  # on hand at the end of period t (t = -1: the state)
+        if self.a.unlimited[i]:
+            return float(self.state.on_hand[i])
+        return float(self.state.on_hand[i]) if t < 0 else self.model.on_hand[s, t, self.ids[i]]
 
-    m.shipping = pyo.Constraint(m.S, m.T, m.NODES, rule=shipping_rule)
+    def arrivals_of(self, s, t, e):  # units of e's target arriving in period t
+        lead = int(self.a.lead_time[e])
+        shipped = self.order(s, t - lead, e) if t - lead >= 0 else 0.0
+        return shipped + self.arriving(e, t)
 
-    capped = [ids[i] for i in range(a.num_nodes) if np.isfinite(a.capacity[i]) and out_of[i]]
-    m.CAPPED = pyo.Set(initialize=capped, ordered=True)
-    m.node_capacity = pyo.Constraint(
-        m.S, m.T, m.CAPPED,
-        rule=lambda m, s, t, n: sum(order(s, t, e) for e in out_of[a.index[n]]) <= float(a.capacity[a.index[n]]),
-    )
+    def in_transit(self, s, t, e):  # units on edge e at the end of period t
+        lead = int(self.a.lead_time[e])
+        shipped = sum(self.order(s, tau, e) for tau in range(max(0, t - lead + 1), t + 1)) if lead > 0 else 0.0
+        return shipped + float(self.state.arrivals[e, t + 1:].sum())
 
-    def arrivals_of(s, t, e):  # units of e's target arriving in period t
-        lead = int(a.lead_time[e])
-        shipped = order(s, t - lead, e) if t - lead >= 0 else 0.0
-        return shipped + arriving(e, t)
+    # --- steps ---------------------------------------------------------------------------------------
 
-    def balance_rule(m, s, t, n):
+    def add_sets(self) -> None:
+        import pyomo.environ as pyo
+
+        m, a, ids, keys = self.model, self.a, self.ids, self.keys
+        m.S = pyo.RangeSet(0, self.K - 1)
+        m.T = pyo.RangeSet(0, self.T - 1)
+        m.NODES = pyo.Set(initialize=[ids[i] for i in self.limited], ordered=True)
+        m.DEMAND = pyo.Set(initialize=[ids[self.first_demand + k] for k in range(self.d.shape[2])], ordered=True)
+        m.EDGES = pyo.Set(initialize=list(keys), dimen=2, ordered=True)
+        m.ASSEMBLY = pyo.Set(initialize=[ids[i] for i in self.assembly_nodes], ordered=True)
+        m.COMPONENT_EDGES = pyo.Set(initialize=[keys[e] for e in self.comp_edges], dimen=2, ordered=True)
+        m.TRANS = pyo.Set(initialize=[a.trans_keys[x] for x in self.trans], dimen=2, ordered=True)
+        m.FIXED_EDGES = pyo.Set(initialize=[keys[e] for e in self.fixed_edges], dimen=2, ordered=True)
+        m.LOT_EDGES = pyo.Set(initialize=[keys[e] for e in self.lot_edges], dimen=2, ordered=True)
+
+    def add_variables(self) -> None:
+        import pyomo.environ as pyo
+
+        m, a, options = self.model, self.a, self.options
+
+        def order_bounds_rule(m, s, t, u, v):
+            cap = a.edge_capacity[self.edge_pos[u, v]]
+            return (0.0, None if np.isinf(cap) else float(cap))
+
+        domain = pyo.NonNegativeIntegers if options.integer_orders else pyo.NonNegativeReals
+        m.order = pyo.Var(m.S, m.T, m.EDGES, domain=domain, bounds=order_bounds_rule)
+        m.on_hand = pyo.Var(m.S, m.T, m.NODES, domain=pyo.NonNegativeReals)
+        m.sales = pyo.Var(m.S, m.T, m.DEMAND, domain=pyo.NonNegativeReals)
+        m.unmet = pyo.Var(m.S, m.T, m.DEMAND, domain=pyo.NonNegativeReals,
+                          bounds=(0.0, 0.0) if options.meet_demand else (0.0, None))
+        m.kits = pyo.Var(m.S, m.T, m.ASSEMBLY, domain=pyo.NonNegativeReals)
+        m.components = pyo.Var(m.S, m.T, m.COMPONENT_EDGES, domain=pyo.NonNegativeReals)
+        m.transship = pyo.Var(m.S, m.T, m.TRANS, domain=pyo.NonNegativeReals)
+        m.order_placed = pyo.Var(m.S, m.T, m.FIXED_EDGES, domain=pyo.Binary)
+        m.lots = pyo.Var(m.S, m.T, m.LOT_EDGES, domain=pyo.NonNegativeIntegers)
+
+    def add_flow_constraints(self) -> None:
+        """``shipping`` (from stock on hand), ``node_capacity`` and the stock ``balance``."""
+        import pyomo.environ as pyo
+
+        m, a, out_of = self.model, self.a, self.out_of
+
+        def shipping_rule(m, s, t, n):
+            i = a.index[n]
+            if not out_of[i]:
+                return pyo.Constraint.Skip
+            return sum(self.order(s, t, e) for e in out_of[i]) <= self.stock(s, t - 1, i)
+
+        m.shipping = pyo.Constraint(m.S, m.T, m.NODES, rule=shipping_rule)
+
+        capped = [self.ids[i] for i in range(a.num_nodes) if np.isfinite(a.capacity[i]) and out_of[i]]
+        m.CAPPED = pyo.Set(initialize=capped, ordered=True)
+        m.node_capacity = pyo.Constraint(
+            m.S, m.T, m.CAPPED,
+            rule=lambda m, s, t, n: sum(self.order(s, t, e) for e in out_of[a.index[n]])
+            <= float(a.capacity[a.index[n]]),
+        )
+        m.balance = pyo.Constraint(m.S, m.T, m.NODES, rule=self._balance_rule)
+
+    def _balance_rule(self, m, s, t, n):
+        a = self.a
         i = a.index[n]
         conv = a.yield_[i] / a.quantity
         inflow = 0.0
         if a.assembly[i]:
             inflow += float(a.yield_[i]) * m.kits[s, t, n]
         else:
-            inflow += sum(float(conv[e]) * arrivals_of(s, t, e) for e in into[i])
-        for x in trans:
+            inflow += sum(float(conv[e]) * self.arrivals_of(s, t, e) for e in self.into[i])
+        for x in self.trans:
             if a.trans_target[x] == i and t - int(a.trans_lead_time[x]) >= 0:
                 inflow += m.transship[s, t - int(a.trans_lead_time[x]), a.trans_keys[x]]
-        outflow = sum(order(s, t, e) for e in out_of[i])
-        if i >= first_demand:
+        outflow = sum(self.order(s, t, e) for e in self.out_of[i])
+        if i >= self.first_demand:
             outflow += m.sales[s, t, n]
-        for x in trans:
+        for x in self.trans:
             if a.trans_source[x] == i:
                 outflow += m.transship[s, t, a.trans_keys[x]]
-        return m.on_hand[s, t, n] == stock(s, t - 1, i) + inflow - outflow
+        return m.on_hand[s, t, n] == self.stock(s, t - 1, i) + inflow - outflow
 
-    m.balance = pyo.Constraint(m.S, m.T, m.NODES, rule=balance_rule)
+    def add_demand_and_assembly_constraints(self) -> None:
+        """``demand_balance`` (sales, backlog or lost sales) and ``assembly`` (components into kits)."""
+        import pyomo.environ as pyo
 
-    def demand_rule(m, s, t, n):
-        k = a.index[n] - first_demand
-        carry = 1.0 if a.backlog[a.index[n]] else 0.0
-        before = float(state.backlog[k]) if t == 0 else m.unmet[s, t - 1, n]
-        return m.unmet[s, t, n] == carry * before + float(d[s, t, k]) - m.sales[s, t, n]
+        m, a, d, state = self.model, self.a, self.d, self.state
 
-    m.demand_balance = pyo.Constraint(m.S, m.T, m.DEMAND, rule=demand_rule)
+        def demand_rule(m, s, t, n):
+            k = a.index[n] - self.first_demand
+            carry = 1.0 if a.backlog[a.index[n]] else 0.0
+            before = float(state.backlog[k]) if t == 0 else m.unmet[s, t - 1, n]
+            return m.unmet[s, t, n] == carry * before + float(d[s, t, k]) - m.sales[s, t, n]
 
-    def assembly_rule(m, s, t, u, v):
-        e = edge_pos[u, v]
-        before = float(state.components[e]) if t == 0 else m.components[s, t - 1, u, v]
-        return m.components[s, t, u, v] == before + arrivals_of(s, t, e) - float(a.quantity[e]) * m.kits[s, t, v]
+        m.demand_balance = pyo.Constraint(m.S, m.T, m.DEMAND, rule=demand_rule)
 
-    m.assembly = pyo.Constraint(m.S, m.T, m.COMPONENT_EDGES, rule=assembly_rule)
+        def assembly_rule(m, s, t, u, v):
+            e = self.edge_pos[u, v]
+            before = float(state.components[e]) if t == 0 else m.components[s, t - 1, u, v]
+            return (m.components[s, t, u, v]
+                    == before + self.arrivals_of(s, t, e) - float(a.quantity[e]) * m.kits[s, t, v])
 
-    big_m = order_bounds(a, d, state)
-    m.fixed_cost = pyo.Constraint(
-        m.S, m.T, m.FIXED_EDGES,
-        rule=lambda m, s, t, u, v: m.order[s, t, u, v] <= float(big_m[edge_pos[u, v]]) * m.order_placed[s, t, u, v],
-    )
+        m.assembly = pyo.Constraint(m.S, m.T, m.COMPONENT_EDGES, rule=assembly_rule)
 
-    m.lot_sizing = pyo.Constraint(
-        m.S, m.T, m.LOT_EDGES,
-        rule=lambda m, s, t, u, v: m.order[s, t, u, v] == float(a.lot_size[edge_pos[u, v]]) * m.lots[s, t, u, v],
-    )
+    def add_order_constraints(self) -> None:
+        """``fixed_cost`` (big-M on placed orders), ``lot_sizing`` and the first period's non-anticipativity."""
+        import pyomo.environ as pyo
 
-    def nonanticipativity_rule(m, s, u, v):
-        if s == 0:
-            return pyo.Constraint.Skip
-        return m.order[s, 0, u, v] == m.order[0, 0, u, v]
+        m, a, edge_pos = self.model, self.a, self.edge_pos
+        big_m = order_bounds(a, self.d, self.state)
+        m.fixed_cost = pyo.Constraint(
+            m.S, m.T, m.FIXED_EDGES,
+            rule=lambda m, s, t, u, v: m.order[s, t, u, v]
+            <= float(big_m[edge_pos[u, v]]) * m.order_placed[s, t, u, v],
+        )
+        m.lot_sizing = pyo.Constraint(
+            m.S, m.T, m.LOT_EDGES,
+            rule=lambda m, s, t, u, v: m.order[s, t, u, v] == float(a.lot_size[edge_pos[u, v]]) * m.lots[s, t, u, v],
+        )
 
-    m.nonanticipativity = pyo.Constraint(m.S, m.EDGES, rule=nonanticipativity_rule)
-    m.placement_nonanticipativity = pyo.Constraint(
-        m.S, m.FIXED_EDGES,
-        rule=lambda m, s, u, v: pyo.Constraint.Skip if s == 0 else m.order_placed[s, 0, u, v] == m.order_placed[0, 0, u, v],
-    )
+        def nonanticipativity_rule(m, s, u, v):
+            if s == 0:
+                return pyo.Constraint.Skip
+            return m.order[s, 0, u, v] == m.order[0, 0, u, v]
 
-    def in_transit(s, t, e):  # units on edge e at the end of period t
-        lead = int(a.lead_time[e])
-        shipped = sum(order(s, tau, e) for tau in range(max(0, t - lead + 1), t + 1)) if lead > 0 else 0.0
-        return shipped + float(state.arrivals[e, t + 1:].sum())
+        m.nonanticipativity = pyo.Constraint(m.S, m.EDGES, rule=nonanticipativity_rule)
+        m.placement_nonanticipativity = pyo.Constraint(
+            m.S, m.FIXED_EDGES,
+            rule=lambda m, s, u, v: pyo.Constraint.Skip if s == 0
+            else m.order_placed[s, 0, u, v] == m.order_placed[0, 0, u, v],
+        )
 
-    def period_cost(s, t):
+    def add_objective(self) -> None:
+        import pyomo.environ as pyo
+
+        m = self.model
+        m.cost = pyo.Objective(expr=sum(self._period_cost(s, t) for s in m.S for t in m.T) / self.K,
+                               sense=pyo.minimize)
+
+    def _period_cost(self, s, t):
+        m, a, state, edge_pos = self.model, self.a, self.state, self.edge_pos
         cost = sum(float(a.holding_cost[a.index[n]]) * m.on_hand[s, t, n] for n in m.NODES)
         cost += sum(float(a.holding_cost[i]) * float(state.on_hand[i]) for i in np.flatnonzero(a.unlimited))
         for e in range(a.num_edges):
-            unit = float(purchase[e] + a.operating_cost[a.edge_source[e]])
+            unit = float(a.purchase_cost[e] + a.operating_cost[a.edge_source[e]])
             if unit:
-                cost += unit * order(s, t, e)
+                cost += unit * self.order(s, t, e)
             if a.pipeline_holding_cost[e]:
-                cost += float(a.pipeline_holding_cost[e]) * in_transit(s, t, e)
+                cost += float(a.pipeline_holding_cost[e]) * self.in_transit(s, t, e)
         for (u, v) in m.COMPONENT_EDGES:
             cost += float(a.holding_cost[a.index[u]]) * m.components[s, t, u, v]
         for k, n in enumerate(m.DEMAND):
-            i = first_demand + k
+            i = self.first_demand + k
             cost += float(a.shortage_cost[i]) * m.unmet[s, t, n]
             cost += float(a.operating_cost[i] - a.price[i]) * m.sales[s, t, n]
-        for x in trans:
+        for x in self.trans:
             cost += float(a.trans_unit_cost[x]) * m.transship[s, t, a.trans_keys[x]]
         for (u, v) in m.FIXED_EDGES:
             cost += float(a.fixed_order_cost[edge_pos[u, v]]) * m.order_placed[s, t, u, v]
         return cost
-
-    m.cost = pyo.Objective(expr=sum(period_cost(s, t) for s in m.S for t in m.T) / K, sense=pyo.minimize)
-    m._netinv = {"arrays": a, "form": objective_form(a), "scenarios": K, "horizon": T, "state": state,
-                 "build_seconds": time.perf_counter() - start}
-    return m

@@ -34,7 +34,7 @@ from scipy import stats
 from netinv import attrs
 from netinv.demand.distributions import parse_demand
 from netinv.errors import InputError
-from netinv.network.io import supply_subgraph
+from netinv.network.validate import supply_subgraph
 
 
 @dataclass(frozen=True, eq=False)

@@ -18,8 +18,8 @@ def plot_placement(graph: nx.DiGraph, solution, path: str | Path, *, title: str 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    from netinv.network.io import supply_subgraph
     from netinv.network.summary import echelons
+    from netinv.network.validate import supply_subgraph
 
     path = check_png(path)
     g = supply_subgraph(graph)

@@ -17,8 +17,8 @@ import scipy.sparse as sp
 
 from netinv import attrs
 from netinv.demand.distributions import parse_demand
-from netinv.network.io import supply_subgraph
 from netinv.network.summary import echelons
+from netinv.network.validate import supply_subgraph
 
 
 @dataclass(frozen=True, eq=False)
@@ -125,13 +125,13 @@ class NetworkArrays:
     def assembly_groups(self) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
         """Component edges of assembly nodes grouped by node, for ``np.minimum.reduceat``:
         (edges sorted by target, start of each group, the node of each group, each edge's group)."""
-        if "assembly" not in self._cache:
+        if "assembly_groups" not in self._cache:
             edges = np.flatnonzero(self.assembly[self.edge_target])
             edges = edges[np.argsort(self.edge_target[edges], kind="stable")]
             targets = self.edge_target[edges]
             nodes, starts, group = np.unique(targets, return_index=True, return_inverse=True)
-            self._cache["assembly"] = (edges, starts, nodes, group)
-        return self._cache["assembly"]
+            self._cache["assembly_groups"] = (edges, starts, nodes, group)
+        return self._cache["assembly_groups"]
 
     def _incidence(self, which: str, ends: np.ndarray, dtype) -> sp.csr_matrix:
         key = (which, np.dtype(dtype).str)

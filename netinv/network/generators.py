@@ -152,6 +152,25 @@ def distribution_network(
 
 
 
+def _perez_edges(layers: list[list[str]], rng: np.random.Generator) -> list[tuple[str, str]]:
+    """Supply edges between consecutive layers: every node of the upper layer gets a customer, every
+    node of the lower one a first supplier and, with probability 0.5, a second one."""
+    edges: list[tuple[str, str]] = []
+    for upper, lower in zip(layers, layers[1:]):
+        first = np.concatenate([np.arange(len(upper)), rng.integers(0, len(upper), size=len(upper))])
+        first = rng.permutation(first)[: max(len(lower), 1)]
+        chosen = [{int(first[k]) if k < first.size else int(rng.integers(len(upper)))}
+                  for k in range(len(lower))]
+        for k in range(len(upper)):  # an upper node nobody chose serves a random lower node
+            if not any(k in c for c in chosen):
+                chosen[int(rng.integers(len(lower)))].add(k)
+        for k, suppliers in enumerate(chosen):
+            if len(upper) > 1 and rng.random() < 0.5:
+                suppliers.add(int(rng.integers(len(upper))))
+            edges += [(upper[u], lower[k]) for u in sorted(suppliers)]
+    return edges
+
+
 def perez_like_network(seed: int) -> nx.DiGraph:
     """A small network drawn from the family of the Perez et al. (2021) 9-node benchmark (a family, not
     that network: its structure and cost ratios, each drawn at random).
@@ -196,21 +215,7 @@ def perez_like_network(seed: int) -> nx.DiGraph:
     counts = {"supplier": int(rng.integers(1, 4)), "plant": int(rng.integers(2, 5)),
               "dc": int(rng.integers(1, 4)), "store": int(rng.integers(1, 3))}
     layers = [[f"{role}_{k}" for k in range(count)] for role, count in counts.items()]
-    edges: list[tuple[str, str]] = []
-    for upper, lower in zip(layers, layers[1:]):
-        # every node of the upper layer gets a customer, every node of the lower one a first supplier
-        first = np.concatenate([np.arange(len(upper)), rng.integers(0, len(upper), size=len(upper))])
-        first = rng.permutation(first)[: max(len(lower), 1)]
-        chosen = [{int(first[k]) if k < first.size else int(rng.integers(len(upper)))}
-                  for k in range(len(lower))]
-        for k in range(len(upper)):  # an upper node nobody chose serves a random lower node
-            if not any(k in c for c in chosen):
-                chosen[int(rng.integers(len(lower)))].add(k)
-        for k, suppliers in enumerate(chosen):
-            if len(upper) > 1 and rng.random() < 0.5:
-                suppliers.add(int(rng.integers(len(upper))))
-            edges += [(upper[u], lower[k]) for u in sorted(suppliers)]
-
+    edges = _perez_edges(layers, rng)
     price_level = float((1.5 + rng.random()) * 10.0 ** rng.uniform(-1.0, 1.0))
     stores = layers[3]
     means = np.round(10 + 30 * rng.random(len(stores)), 1)

@@ -6,7 +6,7 @@ import networkx as nx
 
 from netinv import attrs
 from netinv.demand.distributions import parse_demand
-from netinv.network.io import supply_subgraph
+from netinv.network.validate import supply_subgraph
 
 
 def topology(graph: nx.DiGraph) -> str:

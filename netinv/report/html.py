@@ -219,8 +219,8 @@ def build_report(file: str | Path, config: ReportConfig) -> dict:
     """Everything the page shows, as plain values plus a list of :class:`Figure` under ``figures``."""
     from netinv.network import load
     from netinv.network.compile import compile_network
-    from netinv.network.io import supply_subgraph
     from netinv.network.summary import echelons, summarize
+    from netinv.network.validate import supply_subgraph
 
     start = time.perf_counter()
     graph = load(file)

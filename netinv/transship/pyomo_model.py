@@ -21,10 +21,10 @@ def build_stocking_model(problem: TransshipmentProblem, demand: np.ndarray):
     """A Pyomo ``ConcreteModel`` of the sample-average stocking problem over ``demand`` (K, L)."""
     import pyomo.environ as pyo
 
-    from netinv.transship.saa import _as_demand
+    from netinv.transship.saa import as_demand
 
     start = time.perf_counter()
-    d = _as_demand(problem, demand)
+    d = as_demand(problem, demand)
     K = d.shape[0]
     names = problem.locations
     m = pyo.ConcreteModel(name=f"transshipment stocking of {problem.name}")

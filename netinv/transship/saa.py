@@ -83,7 +83,7 @@ def solve_stocking(problem: TransshipmentProblem, demand: np.ndarray, *, pooling
     ``bundle`` sets its tolerance) or ``"extensive"`` (the whole LP to HiGHS with ``solver``). With the
     decomposition, ``solution.objective`` / ``solution.bound`` are its upper / lower bound.
     """
-    demand = _as_demand(problem, demand)
+    demand = as_demand(problem, demand)
     if _method(method) == "extensive":
         return _solve(problem, demand, pooling=pooling, levels=None, solver=solver)
     return _decompose(problem, demand, pooling=pooling, levels=None, bundle=bundle)
@@ -93,7 +93,7 @@ def evaluate_levels(problem: TransshipmentProblem, levels, demand: np.ndarray, *
                     solver: SolverOptions = IPM, method: str = "decomposition") -> StockingResult:
     """The sample-average cost of given levels (a mapping location -> level, or an (L,) array) with the
     best transshipments in every sample: the out-of-sample cost when ``demand`` is a fresh sample."""
-    demand, levels = _as_demand(problem, demand), _as_levels(problem, levels)
+    demand, levels = as_demand(problem, demand), _as_levels(problem, levels)
     if _method(method) == "extensive":
         return _solve(problem, demand, pooling=False, levels=levels, solver=solver)
     return _decompose(problem, demand, pooling=False, levels=levels, bundle=BundleOptions())
@@ -153,7 +153,9 @@ def _result(problem: TransshipmentProblem, level_values: np.ndarray, per_sample:
 # --------------------------------------------------------------------------------------------------
 
 
-def _as_demand(problem: TransshipmentProblem, demand) -> np.ndarray:
+def as_demand(problem: TransshipmentProblem, demand) -> np.ndarray:
+    """``demand`` as a float (samples, locations) array; a wrong shape or a negative or non-finite value
+    is an :class:`~netinv.errors.InputError`."""
     d = np.asarray(demand, dtype=np.float64)
     if d.ndim != 2 or d.shape[1] != problem.num_locations or d.shape[0] < 1:
         raise InputError(

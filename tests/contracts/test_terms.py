@@ -88,3 +88,15 @@ def test_bad_terms_are_one_line_errors(make, match):
 def test_contract_errors_are_input_errors():
     assert issubclass(InvalidContractError, InputError)
     assert InvalidContractError("x").exit_code == 2
+
+
+@pytest.mark.parametrize(("contract", "message"), [
+    (lambda: RevenueSharing(wholesale_price=1.0, revenue_share=1.5),
+     "revenue-sharing: revenue_share phi must be in [0, 1], got 1.5"),
+    (lambda: QuantityFlexibility(wholesale_price=6.0, flexibility=1.2),
+     "quantity-flexibility: flexibility delta must be in [0, 1], got 1.2"),
+])
+def test_fractions_must_be_in_the_unit_interval(contract, message):
+    with pytest.raises(InvalidContractError) as error:
+        contract()
+    assert str(error.value) == message

@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 
 from netinv.errors import SolverError
-from netinv.exact import PlanOptions, PlanState, SolverOptions, Status, build_planning_model
+from netinv.exact import PlanOptions, SolverOptions, Status, build_planning_model
 from netinv.exact.fastlp import PlanningLP
 from netinv.exact.planning import sample_demand
 from netinv.exact.pyomo_highs import solve_model
@@ -19,6 +19,7 @@ from netinv.network.generators import generate
 from netinv.policies.rolling import PlannedOrders
 from netinv.sim import SimConfig, simulate
 from tests.conftest import SCENARIOS, network
+from tests.exact.helpers import random_state
 
 PEREZ = SCENARIOS / "perez2021_network.yaml"
 
@@ -114,15 +115,6 @@ def test_perez_oracle_reproduces_all_100_published_profits():
 # one cost model, two implementations: the simulator's accounting of the plan = the LP objective
 
 
-def _random_state(arrays, rng):
-    state = PlanState.initial(arrays)
-    arrivals = state.arrivals.copy()
-    for e in range(arrays.num_edges):
-        for r in range(int(arrays.lead_time[e])):
-            arrivals[e, r] = rng.integers(0, 5)
-    return PlanState(state.on_hand, state.backlog, arrivals, state.components)
-
-
 @pytest.mark.parametrize("kind,seed", [("serial", 1), ("distribution", 2), ("general", 3), ("distribution", 4)])
 def test_simulating_the_plan_reproduces_its_objective(kind, seed):
     graph = generate(kind, 8, seed)
@@ -167,7 +159,7 @@ def test_pyomo_builder_and_fast_path_agree(kind, seed, K):
     arrays = compile_network(graph)
     T = 6
     demand = sample_demand(arrays, 0, T, K, seed)
-    state = _random_state(arrays, rng)
+    state = random_state(arrays, rng)
     fast = PlanningLP(arrays, horizon=T, scenarios=K).solve(demand, state)
     slow = solve_model(build_planning_model(arrays, demand, state))
     assert fast.is_optimal and slow.is_optimal
@@ -178,18 +170,6 @@ def test_pyomo_builder_and_fast_path_agree(kind, seed, K):
     # first-period orders are shared by all scenarios
     orders = fast.decisions["orders"]
     np.testing.assert_allclose(orders[:, 0, :], np.broadcast_to(orders[0, 0, :], orders[:, 0, :].shape))
-
-
-def test_re_solving_in_place_equals_a_fresh_model():
-    arrays = compile_network(generate("general", 12, 5))
-    lp = PlanningLP(arrays, horizon=8, scenarios=3)
-    rng = np.random.default_rng(0)
-    for k in range(3):
-        demand = sample_demand(arrays, 0, 8, 3, k)
-        state = _random_state(arrays, rng)
-        again = lp.solve(demand, state)
-        fresh = PlanningLP(arrays, horizon=8, scenarios=3).solve(demand, state)
-        assert again.objective == pytest.approx(fresh.objective, rel=1e-9, abs=1e-9)
 
 
 def test_user_constraints_on_the_pyomo_model_are_respected():
@@ -268,14 +248,3 @@ def test_lot_sizes_equal_brute_force_enumeration():
     assert solution.objective == pytest.approx(best, abs=1e-6)
     np.testing.assert_allclose(solution.decisions["orders"][0, :, 0] % lot, 0.0, atol=1e-6)
     assert solve_model(build_planning_model(arrays, np.array(demand)[:, None])).objective == pytest.approx(best, abs=1e-6)
-
-
-def test_an_unbounded_model_is_reported_not_read():
-    import pyomo.environ as pyo
-
-    model = pyo.ConcreteModel(name="runaway")
-    model.x = pyo.Var(domain=pyo.NonNegativeReals)
-    model.profit = pyo.Objective(expr=model.x, sense=pyo.maximize)
-    with pytest.raises(SolverError, match="unbounded|infeasible or unbounded"):
-        solve_model(model)
-    assert model.x.value is None  # nothing was loaded from an unsolved model

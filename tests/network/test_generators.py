@@ -12,7 +12,7 @@ from netinv import attrs
 from netinv.errors import InputError
 from netinv.network import load, save, validate
 from netinv.network.generators import MIN_NODES, NetworkKind, distribution_network, generate
-from netinv.network.io import supply_subgraph
+from netinv.network.validate import supply_subgraph
 
 KINDS = [kind.value for kind in NetworkKind]
 # (kind, transshipment): transshipment needs stores that share a supplier.

@@ -11,7 +11,7 @@ from netinv.errors import InputError
 from netinv.network import load, validate
 from netinv.network.compile import compile_network
 from netinv.network.generators import perez_like_network
-from netinv.network.io import supply_subgraph
+from netinv.network.validate import supply_subgraph
 
 from .test_generators import _same_network
 

@@ -168,8 +168,8 @@ def test_impossible_outputs_through_the_command_line(tmp_path, command):
 
 
 def test_yaml_loader_is_safe():
-    from netinv.network import io
+    from netinv.network.formats import yaml_json
 
     with pytest.raises(yaml.constructor.ConstructorError):
-        yaml.load("!!python/object/apply:os.getcwd []", Loader=io._YAML_LOADER)
-    assert sys.modules.get("netinv.network.io") is io
+        yaml.load("!!python/object/apply:os.getcwd []", Loader=yaml_json.YAML_LOADER)
+    assert sys.modules.get("netinv.network.formats.yaml_json") is yaml_json

@@ -22,7 +22,7 @@ the suppliers' values times the quantity), so the GSM objective is the value of 
 with two or more suppliers is an ``assembly`` stage (one unit needs every input); ``shortage_cost``,
 which the schema requires on demand stages, is the placeholder h sl / (1 - sl) with sl = Phi(z).
 
-The document then goes through :func:`netinv.network.io.document_to_graph`, as every format does. A
+The document then goes through :func:`netinv.network.validate.document_to_graph`, as every format does. A
 bad file raises an :class:`~netinv.errors.InputError` with one line ``<file>: line N, stage 'X':
 <column>: <what>``.
 """
@@ -30,7 +30,6 @@ bad file raises an :class:`~netinv.errors.InputError` with one line ``<file>: li
 from __future__ import annotations
 
 import csv
-import difflib
 import math
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -42,7 +41,8 @@ import networkx as nx
 
 from netinv import attrs
 from netinv.errors import InvalidNetworkError, ScenarioFileError, where
-from netinv.network.io import _read_text, document_to_graph
+from netinv.network.formats.common import did_you_mean, read_text
+from netinv.network.validate import document_to_graph
 
 HEADER = (
     "stage_id",
@@ -118,7 +118,7 @@ def read_willems_document(
     """The scenario document (a mapping) of a Willems CSV; every row and link checked, not yet the schema."""
     path = Path(path)
     rounding = LeadTimeRounding(lead_time_rounding)
-    stages = parse_stages(_read_text(path), str(path))  # _read_text: the same file errors as every format
+    stages = parse_stages(read_text(path), str(path))  # read_text: the same file errors as every format
     order = _topological_order(stages, str(path))
     return _document(path.stem, order, rounding)
 
@@ -146,8 +146,7 @@ def parse_stages(text: str, path: str | None = None) -> list[Stage]:
     for stage in stages:
         for supplier, _ in stage.suppliers:
             if supplier not in first_line:
-                close = difflib.get_close_matches(supplier, known, n=1)
-                hint = f" (did you mean '{close[0]}'?)" if close else ""
+                hint = did_you_mean(supplier, known)
                 raise InvalidNetworkError(where(path, _at(stage), f"up_stages: unknown stage '{supplier}'{hint}"))
     return stages
 

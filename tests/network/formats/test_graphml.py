@@ -1,0 +1,56 @@
+"""netinv.network.formats.graphml: GraphML reader and writer."""
+
+from __future__ import annotations
+
+import pytest
+
+from netinv.errors import InvalidNetworkError, ScenarioFileError
+from netinv.network.formats.graphml import read_graphml, write_graphml
+from netinv.network.validate import document_to_graph, graph_to_document
+from tests.network.helpers import tiny
+
+
+def test_round_trip_keeps_mappings(tmp_path):
+    graph = tiny()
+    graph.graph["known"] = {"optimum": 12.5}
+    path = tmp_path / "tiny.graphml"
+    text = write_graphml(graph, str(path))
+    assert '"distribution": "normal"' in text.replace("&quot;", '"')  # demand stored as JSON text
+    path.write_text(text, encoding="utf-8")
+    doc = read_graphml(path)
+    assert doc["known"] == {"optimum": 12.5}
+    assert graph_to_document(document_to_graph(doc)) == graph_to_document(graph)
+
+
+def test_character_xml_cannot_hold():
+    graph = tiny()
+    graph.graph["description"] = "bell\x07"
+    with pytest.raises(ScenarioFileError, match=r"^o\.graphml: description: cannot write GraphML: character U\+0007"):
+        write_graphml(graph, "o.graphml")
+
+
+GRAPHML = """<?xml version="1.0" encoding="utf-8"?>
+<graphml xmlns="http://graphml.graphdrawing.org/xmlns">
+  <key id="d0" for="edge" attr.name="lead_time" attr.type="long"/>
+  <graph edgedefault="directed">
+    <node id="supplier"/><node id="store"/>
+    <edge source="supplier" target="{target}"><data key="d0">{lead}</data></edge>
+  </graph>
+</graphml>
+"""
+
+
+def test_edge_to_an_undeclared_node(tmp_path):
+    path = tmp_path / "g.graphml"
+    path.write_text(GRAPHML.format(target="stor", lead="1"), encoding="utf-8")
+    with pytest.raises(InvalidNetworkError,
+                       match=r"g\.graphml: edge 'supplier' -> 'stor': unknown node 'stor' \(did you mean 'store'\?\)"):
+        read_graphml(path)
+
+
+def test_value_that_does_not_fit_its_type(tmp_path):
+    path = tmp_path / "g.graphml"
+    path.write_text(GRAPHML.format(target="store", lead="two"), encoding="utf-8")
+    with pytest.raises(InvalidNetworkError, match=r"edge 'supplier' -> 'store': lead_time: must be an integer "
+                                                  r"\(GraphML type long\), got 'two'"):
+        read_graphml(path)
