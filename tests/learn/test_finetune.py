@@ -18,7 +18,7 @@ from netinv.learn.checkpoint import load_card, load_model, save_model
 from netinv.learn.diffsim import DiffSim, TwinFeatures
 from netinv.learn.finetune import (
     FinetuneConfig,
-    _Network,
+    TwinNetwork,
     finetune,
     finetune_command,
     normalized_profit,
@@ -66,7 +66,7 @@ def test_a_few_steps_raise_the_profit_the_simulator_measures():
     demand = np.ascontiguousarray(DemandSampler(arrays.demand_specs, seed=3).draw(0, PERIODS, 4))
     features = TwinFeatures(arrays)
     scale = float(features.network.cost_scale * features.network.demand_scale * PERIODS)
-    network = _Network("tiny", {"nodes": arrays.num_nodes}, DiffSim(arrays), features, torch.from_numpy(demand), scale)
+    network = TwinNetwork("tiny", {"nodes": arrays.num_nodes}, DiffSim(arrays), features, torch.from_numpy(demand), scale)
     torch.manual_seed(1)
     model = OrderGNN(ModelConfig(hidden=16, layers=2))
     with torch.no_grad():
@@ -110,7 +110,7 @@ def test_the_priority_head_starts_from_the_parents_orders_and_the_twin_still_equ
     assert any(p.abs().sum() > 0 for p in tuned.priority.out.parameters())
     features = TwinFeatures(arrays)
     scale = float(features.network.cost_scale * features.network.demand_scale * PERIODS)
-    network = _Network("general", {"nodes": arrays.num_nodes}, DiffSim(arrays), features, torch.from_numpy(demand),
+    network = TwinNetwork("general", {"nodes": arrays.num_nodes}, DiffSim(arrays), features, torch.from_numpy(demand),
                        scale)
     with torch.no_grad():
         twin = float(normalized_profit(tuned, network, PERIODS)[0])
