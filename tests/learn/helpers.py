@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import networkx as nx
 import numpy as np
+import pytest
 
 from netinv.network import load
 from netinv.network.compile import compile_network
@@ -84,3 +87,20 @@ def move_state(state: SimState, other_arrays, node_map: np.ndarray, edge_map: np
     out.components[edge_map] = state.components
     out.pipeline[:, edge_map] = state.pipeline
     return out
+
+
+# the reference dataset (the session fixture ``reference`` of conftest.py): 4 networks of 5-8 nodes, one per
+# shard, 3 periods x 2 paths: 24 samples, a few seconds
+ARGS = {"networks": 4, "nodes": (5, 8), "seed": 1000}
+OPTIONS = {"periods": 3, "paths": 2, "networks_per_shard": 1}
+SHARDS = [f"round0-shard{k:05d}.pt" for k in range(4)]
+
+
+def shard_bytes(folder: Path) -> dict[str, bytes]:
+    return {name: (folder / name).read_bytes() for name in SHARDS}
+
+
+def one_line(exc: pytest.ExceptionInfo) -> str:
+    message = str(exc.value)
+    assert "\n" not in message and message
+    return message
