@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 
 import networkx as nx
@@ -104,3 +105,19 @@ def one_line(exc: pytest.ExceptionInfo) -> str:
     message = str(exc.value)
     assert "\n" not in message and message
     return message
+
+
+def run_cli(capsys, monkeypatch, *args: str) -> tuple[int, str, str]:
+    """Run ``netinv ARGS`` in this process as the console script does: (exit code, stdout, stderr). For the
+    cases of a command whose real subprocess is tested once elsewhere (a subprocess imports torch again:
+    seconds each)."""
+    from netinv.cli import main
+
+    monkeypatch.setattr(sys, "argv", ["netinv", *args])
+    try:
+        main()
+        code = 0
+    except SystemExit as exc:
+        code = exc.code if isinstance(exc.code, int) else (0 if exc.code is None else 1)
+    out, err = capsys.readouterr()
+    return code, out, err

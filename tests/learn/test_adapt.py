@@ -28,6 +28,7 @@ from netinv.network import save
 from netinv.network.compile import compile_network
 from netinv.network.generators import generate
 from netinv.sim.simulator import SimConfig, simulate
+from tests.learn.helpers import run_cli
 
 TINY = AdaptConfig(steps=4, lr=1e-2, periods=8, paths=3, validation_paths=6, eval_every=2, save_every=1)
 
@@ -135,33 +136,46 @@ def test_card_and_its_retrain_command_through_the_cli(parent, network_file, tmp_
     assert all(torch.equal(a[k], b[k]) for k in a)
 
 
-def test_simulate_says_when_a_model_was_adapted_to_another_network(parent, network_file, tmp_path):
+def test_simulate_says_when_a_model_was_adapted_to_another_network(parent, network_file, tmp_path, capsys,
+                                                                  monkeypatch):
+    """The network it was adapted to in a real process, another one in this process (the same main())."""
     adapted = tmp_path / "adapted.pt"
     adapt_file(parent, network_file, adapted, dataclasses.replace(TINY, steps=2))
     other = tmp_path / "other.yaml"
     save(generate("serial", 4, 1), other)
     for file, warned in ((network_file, False), (other, True)):
-        done = cli("simulate", str(file), "--policy", "gnn", "--model", str(adapted), "--periods", "4", "--paths", "2",
-                   "--json")
-        assert done.returncode == 0, done.stderr
-        assert json.loads(done.stdout)["model"] == str(adapted)
-        assert (f"warning: {adapted} was adapted to {network_file}, not to {other}" in done.stderr) == warned
-        assert done.stderr.count("\n") <= 1
+        args = ("simulate", str(file), "--policy", "gnn", "--model", str(adapted), "--periods", "4", "--paths", "2",
+                "--json")
+        if warned:
+            code, stdout, stderr = run_cli(capsys, monkeypatch, *args)
+        else:
+            done = cli(*args)
+            code, stdout, stderr = done.returncode, done.stdout, done.stderr
+        assert code == 0, stderr
+        assert json.loads(stdout)["model"] == str(adapted)
+        assert (f"warning: {adapted} was adapted to {network_file}, not to {other}" in stderr) == warned
+        assert stderr.count("\n") <= 1
 
 
-def test_bad_input_is_one_line_and_writes_nothing(parent, network_file, tmp_path):
+def test_bad_input_is_one_line_and_writes_nothing(parent, network_file, tmp_path, capsys, monkeypatch):
+    """The first case in a real process (the console script's exit code and stderr), the others in this
+    one (the same main())."""
     out = tmp_path / "x.pt"
-    for args, message in [
+    for k, (args, message) in enumerate([
         ((str(tmp_path / "nope.yaml"), "--model", str(parent)), f"error: {tmp_path / 'nope.yaml'}: file not found"),
         ((str(network_file), "--model", str(tmp_path / "none.pt")), f"error: {tmp_path / 'none.pt'}: no such checkpoint"),
         ((str(network_file), "--model", str(parent), "--steps=0"), "error: adapt: steps must be an integer >= 1, got 0"),
         ((str(network_file), "--model", str(parent), "--lr=fast"), "error: adapt: lr: cannot read 'fast'"),
-    ]:
-        done = cli("adapt", *args, "--out", str(out))
-        assert done.returncode == 2 and done.stderr.strip() == message, done.stderr
-        assert "Traceback" not in done.stderr and not list(tmp_path.glob("x.*"))
-    done = cli("adapt", str(network_file), "--out", str(out), "--stepz=3")
-    assert done.returncode == 2 and done.stderr.startswith("error: adapt: unknown setting --stepz; known: steps, seed")
+    ]):
+        if k == 0:
+            done = cli("adapt", *args, "--out", str(out))
+            code, stderr = done.returncode, done.stderr
+        else:
+            code, _, stderr = run_cli(capsys, monkeypatch, "adapt", *args, "--out", str(out))
+        assert code == 2 and stderr.strip() == message, stderr
+        assert "Traceback" not in stderr and not list(tmp_path.glob("x.*"))
+    code, _, stderr = run_cli(capsys, monkeypatch, "adapt", str(network_file), "--out", str(out), "--stepz=3")
+    assert code == 2 and stderr.startswith("error: adapt: unknown setting --stepz; known: steps, seed")
     with pytest.raises(InputError, match="adapt: unknown setting 'truncate'"):
         parse_config({"truncate": "5"})
     assert parse_config({"steps": "7", "lr": "0.01", "threads": "none"}) == AdaptConfig(steps=7, lr=0.01, threads=None)
