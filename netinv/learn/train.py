@@ -193,11 +193,11 @@ def run_training(
     out_path = Path(out_path)
     partial = partial_path(out_path)
     name = _dataset_name(dataset)
-    samples = _samples(dataset, name)
+    samples = checked_samples(dataset, name)
     train_idx, val_idx, split = _split(samples, config)
     fingerprint = _fingerprint(samples, config)
     train_samples = [samples[k] for k in train_idx]
-    val_batches = [_collate([samples[k] for k in val_idx[lo:lo + 4 * config.batch_size]])
+    val_batches = [collate_samples([samples[k] for k in val_idx[lo:lo + 4 * config.batch_size]])
                    for lo in range(0, len(val_idx), 4 * config.batch_size)]
     mean_order = float(torch.cat([s["y"] for s in train_samples]).mean())
     baseline = _baseline(val_batches, mean_order, config.huber_delta)
@@ -323,8 +323,10 @@ def _dataset_name(dataset) -> str:
     return str(root) if root is not None else "dataset"
 
 
-def _samples(dataset, name: str) -> list[dict]:
-    """The tensors each sample contributes, checked: x (N, F_node), edge_attr (E, F_edge), y (E,), ..."""
+def checked_samples(dataset, name: str) -> list[dict]:
+    """The tensors each sample of ``dataset`` contributes, checked: x (N, F_node), edge_attr (E, F_edge),
+    y (E,), ... (a one-line InputError naming ``name`` and the sample otherwise); the input of
+    :func:`collate_samples`."""
     count = len(dataset)
     if count == 0:
         raise InputError(f"{name}: no samples")
@@ -377,7 +379,7 @@ def _split(samples: list[dict], config: TrainConfig) -> tuple[np.ndarray, np.nda
     return train_idx, val_idx, split
 
 
-def _collate(samples: list[dict]) -> Data:
+def collate_samples(samples: list[dict]) -> Data:
     """One disjoint graph of ``samples`` (what ``Batch.from_data_list`` builds, with only the fields the
     model and the loss read, several times faster)."""
     offsets = torch.tensor([0] + [s["nodes"] for s in samples[:-1]]).cumsum(0)
@@ -411,7 +413,7 @@ def _train_epoch(model, optimizer, samples, config: TrainConfig, epoch: int, sto
     for lo in range(0, len(order), config.batch_size):
         if stop.is_set():
             return None
-        batch = _collate([samples[k] for k in order[lo:lo + config.batch_size]])
+        batch = collate_samples([samples[k] for k in order[lo:lo + config.batch_size]])
         loss = _huber(model(batch), batch.y, config.huber_delta)
         optimizer.zero_grad(set_to_none=True)
         loss.backward()

@@ -20,7 +20,7 @@ from netinv.demand.distributions import DemandSampler
 from netinv.errors import InputError
 from netinv.learn.adapt import ADAPT_STREAM, AdaptConfig, adapt, adapt_file, parse_config
 from netinv.learn.checkpoint import load_card, load_model, save_model
-from netinv.learn.evaluate import EvaluateConfig, _demand, evaluate, tables
+from netinv.learn.evaluate import EvaluateConfig, demand_paths, evaluate, tables
 from netinv.learn.model import ModelConfig, OrderGNN
 from netinv.learn.policy import GNNPolicy
 from netinv.learn.train import TrainingInterrupted
@@ -96,7 +96,7 @@ def test_its_paths_are_never_those_evaluate_judges_on():
     arrays = compile_network(generate("distribution", 8, 2))
     mine = DemandSampler(arrays.demand_specs, seed=[ADAPT_STREAM, 0, 2]).draw(0, 8, 6)
     for seed in range(0, 7919 * 12, 7919):
-        assert not np.allclose(mine, _demand(arrays, 8, 6, seed))
+        assert not np.allclose(mine, demand_paths(arrays, 8, 6, seed))
 
 
 def test_resume_after_interrupt_equals_an_uninterrupted_run(parent, network_file, tmp_path):
@@ -196,10 +196,10 @@ def test_evaluate_runs_the_adapted_policy_beside_the_trained_one(parent, tmp_pat
     # a run without adaptation keeps the results file's identity of before adaptation existed
     plain = dataclasses.asdict(dataclasses.replace(config, adapt_steps=0))
     assert "adapt_steps" in plain
-    from netinv.learn.evaluate import _config_key
+    from netinv.learn.evaluate import config_key
 
-    assert "adapt_steps" not in _config_key(dataclasses.replace(config, adapt_steps=0))
-    assert _config_key(config)["adapt_steps"] == 2
+    assert "adapt_steps" not in config_key(dataclasses.replace(config, adapt_steps=0))
+    assert config_key(config)["adapt_steps"] == 2
 
 
 def test_every_setting_is_listed_in_the_commands_help():
