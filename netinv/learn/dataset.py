@@ -30,23 +30,8 @@ refuses smaller ones). **Held-out evaluation networks use seeds < 1000**: draw t
 :func:`sample_network` (same distribution, disjoint seeds), so no evaluation network is ever trained on.
 A network's global id is ``seed * 1_000_000 + i`` (:func:`network_id`).
 
-Networks (:func:`~netinv.learn.sampling.sample_network`)
----------------------------------------------------------
-nodes uniform in ``nodes`` (sources included); kind uniform among serial, assembly, distribution and
-general (those that exist at that size: general needs 8 nodes, distribution 4); then, on the
-generator's network (:mod:`netinv.network.generators`: lead times 0-4, costs, plant capacities, normal
-or Poisson demand):
-
-- costs and prices times 10^U(-1, 1) (features and objectives are normalized by the cost scale);
-- volume times 10^U(-1, 1.5): demand mean and std, capacities and initial inventory;
-- initial inventory times 10^U(-0.5, 1.3), i.e. 0.3 to 20 (some networks start short, some hold stock
-  for dozens of periods, as the published 9-node network does);
-- supply lead times times 1, 2 or 3 (probabilities 0.5, 0.25, 0.25; so 0 to 12 periods);
-- in 30% of networks unfilled orders on supply edges are lost (edge ``backlog: false``) rather than owed;
-- lost sales: each demand node loses unmet demand with probability 0, 0.5 or 1 (chosen per network with
-  probabilities 0.6, 0.2, 0.2);
-- edge capacities: in 40% of networks, each supply edge gets, with probability 0.3, a capacity of
-  U(1.1, 2.0) times its mean flow per period.
+Networks: drawn by :func:`~netinv.learn.sampling.sample_network` (sizes, kinds, costs, volumes, lead
+times, lost sales and capacities: see :mod:`netinv.learn.sampling`).
 
 Episodes: for half of the networks (:data:`FINITE_EPISODES`) the teacher plans for an episode that ends
 with the simulation (its window cut at period ``periods``; the ``periods_left`` feature counts down), for
@@ -333,14 +318,7 @@ def generate_dataset(
     interrupted = False
     with SigtermAsInterrupt():
         try:
-            if not jobs:
-                pass
-            elif backend == "ray":
-                run_ray(jobs, shard_task, finish, address, workers)
-            elif workers == 1 or len(jobs) == 1:
-                run_here(jobs, shard_task, finish)
-            else:
-                run_pool(jobs, shard_task, finish, workers)
+            _make_shards(jobs, finish, backend, address, workers)
         except KeyboardInterrupt:
             interrupted = True
             try:  # a shard written just before the interrupt, its manifest entry not: enter it now
@@ -348,18 +326,37 @@ def generate_dataset(
                 write_manifest(folder, manifest, config)
             except KeyboardInterrupt:
                 pass
+    return _summary(folder, config, run, len(done), time.perf_counter() - start, interrupted)
+
+
+def _make_shards(jobs: list[ShardJob], finish, backend: str, address: str | None, workers: int) -> None:
+    """The jobs on the executor of ``backend`` (:mod:`netinv.learn.executors`); ``finish`` gets each shard."""
+    if not jobs:
+        return
+    if backend == "ray":
+        run_ray(jobs, shard_task, finish, address, workers)
+    elif workers == 1 or len(jobs) == 1:
+        run_here(jobs, shard_task, finish)
+    else:
+        run_pool(jobs, shard_task, finish, workers)
+
+
+def _summary(folder: Path, config: DatasetConfig, run: dict, done_before: int, seconds: float,
+             interrupted: bool) -> dict:
+    """What :func:`generate_dataset` returns (see there); ``run``: the round's manifest entry."""
+    total = config.shards
     on_disk = sum((folder / config.shard_name(shard)).exists() for shard in range(total))
     return {
         "out": str(folder),
         "round": config.round,
         "shards": total,
         "shards_done": on_disk,
-        "shards_made": on_disk - len(done),
+        "shards_made": on_disk - done_before,
         "samples": run.get("samples", 0),
         "networks_failed": sum("error" in network for entry in run["shards"].values()
                                for network in entry["networks"]),
         "networks": config.networks,
-        "seconds": float(f"{time.perf_counter() - start:.3f}"),
+        "seconds": float(f"{seconds:.3f}"),
         "interrupted": interrupted,
     }
 

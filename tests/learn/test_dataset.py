@@ -25,12 +25,11 @@ from netinv.learn.dataset import (
     network_id,
     network_run,
     parse_nodes,
-    sample_network,
 )
 from netinv.learn.features import EDGE_FEATURES, NODE_FEATURES, network_features, path_graphs, state_graph
 from netinv.learn.model import ModelConfig, OrderGNN
 from netinv.learn.policy import GNNPolicy
-from netinv.learn.teacher import Recorder, make_teacher, planning_horizon
+from netinv.learn.teacher import Recorder, make_teacher
 from netinv.network.compile import compile_network
 from netinv.sim import SimConfig, SimState, simulate
 from tests.conftest import restore_sigint
@@ -149,20 +148,6 @@ def one_path(state: SimState, b: int | slice, periods: int | None = None) -> Sim
     paths = b if isinstance(b, slice) else slice(b, b + 1)
     return SimState(state.arrays, state.t, *(getattr(state, key)[..., paths].copy() for key in STATE_ARRAYS),
                     periods=periods)
-
-
-def test_the_planning_horizon_is_the_longest_supply_path_plus_slack():
-    graph, _ = sample_network(1000, 3, (6, 6))
-    arrays = compile_network(graph)
-    # brute force over all source-to-sink paths
-    import networkx as nx
-
-    g = nx.DiGraph()
-    g.add_edges_from((int(s), int(t), {"w": int(lead) + 1})
-                     for s, t, lead in zip(arrays.edge_source, arrays.edge_target, arrays.lead_time))
-    longest = max(sum(g.edges[u, v]["w"] for u, v in zip(path, path[1:]))
-                  for s in g for t in g for path in nx.all_simple_paths(g, s, t))
-    assert planning_horizon(arrays, slack=4) == longest + 4
 
 
 # --------------------------------------------------------------------------------------------------
