@@ -85,7 +85,7 @@ def main() -> None:
     started = time.perf_counter()
 
     def compare(label, arrays, demand, extra="", key=None):
-        profits = {name: ev._profits(arrays, ev._gnn(m), demand) for name, m in models.items()}
+        profits = {name: ev.path_profits(arrays, ev.gnn_policy(m), demand) for name, m in models.items()}
         known = reference.get(key, {})
         if "teacher" in known:
             teacher = known["teacher"]
@@ -97,7 +97,7 @@ def main() -> None:
             base = known["base_stock"]
             tuned_mean = profits["fine-tuned"].mean()
             extra = f"tuned base-stock {base:.4g}: fine-tuned {'beats' if tuned_mean > base else 'LOSES TO'} it"
-        paired = ev._paired(profits["fine-tuned"], profits["parent"])
+        paired = ev.paired_difference(profits["fine-tuned"], profits["parent"])
         parent, tuned = profits["parent"].mean(), profits["fine-tuned"].mean()
         change = (tuned - parent) / abs(parent) if parent else float("nan")
         rows.append([label, arrays.num_nodes, f"{parent:.5g}", f"{tuned:.5g}",
@@ -108,7 +108,7 @@ def main() -> None:
     for k in range(args.held_out):
         graph, info = sample_network(config.held_out_seed, k, config.nodes)
         arrays = compile_network(graph)
-        compare(info["name"], arrays, ev._demand(arrays, config.periods, args.paths, config.seed + 7919 * k),
+        compare(info["name"], arrays, ev.demand_paths(arrays, config.periods, args.paths, config.seed + 7919 * k),
                 key=f"held-out/{config.held_out_seed}/{k}")
 
     arrays = compile_network(load(ev.SCENARIOS / "perez2021_network.yaml"))
@@ -119,10 +119,10 @@ def main() -> None:
 
     for n in [int(x) for x in args.sizes.split(",") if x]:
         arrays = compile_network(generate(config.scale_kind, n, config.scale_seed))
-        demand = ev._demand(arrays, config.scale_periods, config.scale_paths, config.seed + n)
+        demand = ev.demand_paths(arrays, config.scale_periods, config.scale_paths, config.seed + n)
         extra = ""
         if args.base_stock:
-            base = ev._profits(arrays, ev._tuned_base_stock(arrays, groups="echelon", seed=config.seed), demand)
+            base = ev.path_profits(arrays, ev.tuned_base_stock(arrays, groups="echelon", seed=config.seed), demand)
             extra = f"tuned base-stock {base.mean():.4g}"
         compare(f"distribution_{n}_seed{config.scale_seed}", arrays, demand, extra, key=f"scale/{n}")
 
@@ -234,7 +234,7 @@ def timing(parent: str, model: str, sizes: list[int]) -> None:
         times = {name: [] for name in models}
         for _ in range(3):
             for name, m in models.items():
-                times[name].append(1e3 * ev._decision_seconds(arrays, ev._gnn(m), 7))
+                times[name].append(1e3 * ev.decision_seconds(arrays, ev.gnn_policy(m), 7))
         goal = ev.SCALE_GOALS_MS.get(n)
         rows.append([n, *(f"{min(v):.1f}" for v in times.values()), "-" if goal is None else f"{goal:g}"])
         print(rows[-1], flush=True)

@@ -127,15 +127,15 @@ def adapt(model, graph, config: AdaptConfig = AdaptConfig(), *, name: str | None
 
 def _adapt(model, graph, config: AdaptConfig, name, progress, partial_path, fingerprint) -> dict:
     from netinv.demand.distributions import DemandSampler
-    from netinv.learn.finetune import _run_steps, _twin_network, validate
-    from netinv.learn.train import _copy_state, _restore
+    from netinv.learn.finetune import run_steps, twin_network, validate
+    from netinv.learn.loop import copy_state, restore
 
     started = time.perf_counter()
     model = copy.deepcopy(model)
     for p in model.parameters():
         p.requires_grad_(True)
-    base = _twin_network(config, graph, name or str(graph.graph.get("name", "network")),
-                         {"nodes": graph.number_of_nodes()}, 1, [ADAPT_STREAM, config.seed, 0])
+    base = twin_network(config, graph, name or str(graph.graph.get("name", "network")),
+                        {"nodes": graph.number_of_nodes()}, 1, [ADAPT_STREAM, config.seed, 0])
     specs = base.sim.arrays.demand_specs
 
     def with_demand(seed, paths):
@@ -145,11 +145,11 @@ def _adapt(model, graph, config: AdaptConfig, name, progress, partial_path, fing
     validation = [with_demand([ADAPT_STREAM, config.seed, 2], config.validation_paths)]
     optimizer = torch.optim.Adam(model.parameters(), lr=config.lr)
     history: list[dict] = []
-    best = {"step": 0, "profit": -math.inf, "state": _copy_state(model), "parent": None}
+    best = {"step": 0, "profit": -math.inf, "state": copy_state(model), "parent": None}
     fingerprint = {**(fingerprint or {}), **dataclasses.asdict(config)}
     resumed_from = None
     if partial_path is not None and partial_path.exists():
-        resumed_from = _restore(partial_path, fingerprint, model, optimizer, history, best, format=PARTIAL_FORMAT,
+        resumed_from = restore(partial_path, fingerprint, model, optimizer, history, best, format=PARTIAL_FORMAT,
                                 what="adaptation")
     if best["parent"] is None:  # normalized profits, as the loop compares them
         best["parent"] = best["profit"] = validate(model, validation, config.periods)
@@ -157,8 +157,8 @@ def _adapt(model, graph, config: AdaptConfig, name, progress, partial_path, fing
     def networks_of(step):
         return [with_demand([ADAPT_STREAM, config.seed, 1, step], config.paths)]
 
-    _run_steps(model, None, optimizer, config, validation, None, history, best, partial_path, fingerprint,
-               progress, None, networks_of, partial_format=PARTIAL_FORMAT, what="adaptation")
+    run_steps(model, None, optimizer, config, validation, None, history, best, partial_path, fingerprint,
+              progress, None, networks_of, partial_format=PARTIAL_FORMAT, what="adaptation")
     model.load_state_dict(best["state"])
     model.eval()
     money = base.scale  # normalized profit -> mean profit per path over the horizon
@@ -174,6 +174,7 @@ def adapt_file(model_path: str | Path, network_path: str | Path, out_path: str |
     a model card beside it (resumable: ``OUT.partial``). Returns what :func:`adapt` returns, less the model,
     plus ``checkpoint`` and ``card`` (paths)."""
     from netinv.learn.checkpoint import card_path, load_model, save_model
+    from netinv.learn.loop import partial_path
     from netinv.network import load
 
     model_path, network_path, out_path = Path(model_path), Path(network_path), Path(out_path)
@@ -183,7 +184,7 @@ def adapt_file(model_path: str | Path, network_path: str | Path, out_path: str |
     parent = load_model(model_path)
     parent_sha = hashlib.sha256(model_path.read_bytes()).hexdigest()
     network_sha = hashlib.sha256(network_path.read_bytes()).hexdigest()
-    partial = out_path.with_name(out_path.name + ".partial")
+    partial = partial_path(out_path)
     if not resume:
         partial.unlink(missing_ok=True)
     result = adapt(parent, graph, config, name=network_path.stem, progress=progress, partial_path=partial,
@@ -234,6 +235,6 @@ def adapt_command(model_path, network_path, out_path, config: AdaptConfig) -> st
 def parse_config(values: dict) -> AdaptConfig:
     """An :class:`AdaptConfig` from command-line values (name with dashes or underscores -> text; threads
     ``"none"`` for None); a bad value is a one-line InputError naming it."""
-    from netinv.learn.finetune import parse_settings
+    from netinv.learn.loop import parse_settings
 
     return parse_settings(AdaptConfig, values, "adapt")

@@ -142,7 +142,7 @@ def evaluate(model_path: str | Path, out_dir: str | Path, config: EvaluateConfig
     model = load_model(model_path)
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
-    store = _Store(out / "results.json", {"model": str(model_path), "config": _config_key(config)})
+    store = _Store(out / "results.json", {"model": str(model_path), "config": config_key(config)})
     result = Evaluation(model=str(model_path), config=asdict(config))
     for suite in config.suites:
         run = {"held-out": _held_out, "perez": _perez, "scale": _scale}[suite]
@@ -166,12 +166,12 @@ def _held_out(model, cfg: EvaluateConfig, store, suite, progress) -> list[dict]:
             graph, info = sample_network(cfg.held_out_seed, k, cfg.nodes)
             arrays = compile_network(graph)
             seed = cfg.seed + 7919 * k
-            demand = _demand(arrays, cfg.periods, cfg.paths, seed)
+            demand = demand_paths(arrays, cfg.periods, cfg.paths, seed)
             profits = {
-                "gnn": _profits(arrays, _gnn(model), demand),
-                "teacher": _profits(arrays, _teacher(arrays, cfg, cfg.periods), demand),
-                "oracle": _oracle_profits(arrays, demand),
-                "base_stock": _profits(arrays, _tuned_base_stock(arrays, groups="node", seed=seed), demand),
+                "gnn": path_profits(arrays, gnn_policy(model), demand),
+                "teacher": path_profits(arrays, teacher_policy(arrays, cfg, cfg.periods), demand),
+                "oracle": oracle_profits(arrays, demand),
+                "base_stock": path_profits(arrays, tuned_base_stock(arrays, groups="node", seed=seed), demand),
             }
             means = {k: float(v.mean()) for k, v in profits.items()}
             row = {
@@ -180,15 +180,15 @@ def _held_out(model, cfg: EvaluateConfig, store, suite, progress) -> list[dict]:
                 "gap_to_teacher": _gap(means["teacher"], means["gnn"]),
                 "gap_to_oracle": _gap(means["oracle"], means["gnn"]),
                 "gap_base_stock_to_teacher": _gap(means["teacher"], means["base_stock"]),
-                "paired_gnn_minus_teacher": _paired(profits["gnn"], profits["teacher"]),
+                "paired_gnn_minus_teacher": paired_difference(profits["gnn"], profits["teacher"]),
             }
             store.put(key, row)
         if cfg.adapt_steps and "gnn_adapted" not in row["mean_profit"]:
             graph, _ = sample_network(cfg.held_out_seed, k, cfg.nodes)
             arrays = compile_network(graph)
-            demand = _demand(arrays, cfg.periods, cfg.paths, cfg.seed + 7919 * k)
+            demand = demand_paths(arrays, cfg.periods, cfg.paths, cfg.seed + 7919 * k)
             adapted, seconds = _adapted(model, graph, cfg, cfg.periods)
-            gnn_adapted = float(_profits(arrays, _gnn(adapted), demand).mean())
+            gnn_adapted = float(path_profits(arrays, gnn_policy(adapted), demand).mean())
             row = {**row, "mean_profit": {**row["mean_profit"], "gnn_adapted": gnn_adapted},
                    "gap_adapted_to_teacher": _gap(row["mean_profit"]["teacher"], gnn_adapted),
                    "gap_adapted_to_oracle": _gap(row["mean_profit"]["oracle"], gnn_adapted),
@@ -218,17 +218,17 @@ def _perez(model, cfg: EvaluateConfig, store, suite, progress) -> list[dict]:
     paths = read_demand_paths(SCENARIOS / "perez2021_demand_paths_backlog.csv", arrays.node_ids[arrays.demand_slice])
     demand = np.transpose(paths, (1, 2, 0))  # (T, D, B)
     periods = demand.shape[0]
-    runs = [("gnn", lambda: _profits(arrays, _gnn(model), demand))]
+    runs = [("gnn", lambda: path_profits(arrays, gnn_policy(model), demand))]
     if cfg.adapt_steps:
         def adapted():
             policy, _ = _adapted(model, graph, cfg, periods)
-            return _profits(arrays, _gnn(policy), demand)
+            return path_profits(arrays, gnn_policy(policy), demand)
 
         runs.append((f"gnn adapted ({cfg.adapt_steps} steps)", adapted))
     stochastic = RollingHorizonConfig(stochastic=True, horizon=None, periods=periods, scenarios=20, seed=cfg.seed)
     runs.append(("netinv stochastic (shrinking, K=20)",
-                 lambda: _profits(arrays, RollingHorizon(stochastic), demand)))
-    runs.append(("netinv oracle", lambda: _oracle_profits(arrays, demand)))
+                 lambda: path_profits(arrays, RollingHorizon(stochastic), demand)))
+    runs.append(("netinv oracle", lambda: oracle_profits(arrays, demand)))
     rows = []
     gnn = None
     for i, (name, run) in enumerate(runs):
@@ -238,14 +238,14 @@ def _perez(model, cfg: EvaluateConfig, store, suite, progress) -> list[dict]:
             gnn = profits
         rows.append({"policy": name, "mean_profit": float(profits.mean()),
                      "ci95": _ci(profits), "seconds": time.perf_counter() - started,
-                     "paired_gnn_minus_this": _paired(gnn, profits), "source": "measured"})
+                     "paired_gnn_minus_this": paired_difference(gnn, profits), "source": "measured"})
         if progress:
             progress(suite, i + 1, len(runs) + 1, f"{name}: {profits.mean():.1f}")
     published = _published_perez()
     for name, value in PUBLISHED_PEREZ.items():
         per_path = published.get(name)
         row = {"policy": f"published {name}", "mean_profit": value, "ci95": None, "seconds": None,
-               "paired_gnn_minus_this": _paired(gnn, per_path) if per_path is not None else None,
+               "paired_gnn_minus_this": paired_difference(gnn, per_path) if per_path is not None else None,
                "source": "Perez et al. 2021"}
         rows.append(row)
     store.put(suite, rows)
@@ -288,13 +288,13 @@ def _scale(model, cfg: EvaluateConfig, store, suite, progress) -> list[dict]:
         row = store.get(key)
         if row is None:
             arrays = compile_network(generate(cfg.scale_kind, n, cfg.scale_seed))
-            demand = _demand(arrays, cfg.scale_periods, cfg.scale_paths, cfg.seed + n)
+            demand = demand_paths(arrays, cfg.scale_periods, cfg.scale_paths, cfg.seed + n)
             row = {"nodes": arrays.num_nodes, "edges": arrays.num_edges}
-            row["gnn_ms"] = 1e3 * _decision_seconds(arrays, _gnn(model), cfg.timing_repeats)
-            gnn = _profits(arrays, _gnn(model), demand)
-            base = _profits(arrays, _tuned_base_stock(arrays, groups="echelon", seed=cfg.seed), demand)
+            row["gnn_ms"] = 1e3 * decision_seconds(arrays, gnn_policy(model), cfg.timing_repeats)
+            gnn = path_profits(arrays, gnn_policy(model), demand)
+            base = path_profits(arrays, tuned_base_stock(arrays, groups="echelon", seed=cfg.seed), demand)
             row["gnn_profit"], row["base_stock_profit"] = float(gnn.mean()), float(base.mean())
-            row["gnn_vs_base_stock"] = _paired(gnn, base)
+            row["gnn_vs_base_stock"] = paired_difference(gnn, base)
             row["gnn_beats_base_stock"] = bool(gnn.mean() > base.mean())
             row["exact_stochastic_ms"] = row["deterministic_profit"] = None
             row["exact_note"] = f"not run above {cfg.exact_max_nodes} nodes"
@@ -303,12 +303,12 @@ def _scale(model, cfg: EvaluateConfig, store, suite, progress) -> list[dict]:
 
                 row["exact_note"] = ""
                 try:
-                    teacher = _teacher(arrays, cfg, cfg.scale_periods, time_limit=cfg.exact_time_limit)
-                    row["exact_stochastic_ms"] = 1e3 * _decision_seconds(arrays, teacher, 1)
+                    teacher = teacher_policy(arrays, cfg, cfg.scale_periods, time_limit=cfg.exact_time_limit)
+                    row["exact_stochastic_ms"] = 1e3 * decision_seconds(arrays, teacher, 1)
                 except SolverError as exc:
                     row["exact_note"] = f"stochastic: {exc}"
                 try:
-                    per_decision = _decision_seconds(arrays, _rolling(arrays, cfg, stochastic=False), 1)
+                    per_decision = decision_seconds(arrays, _rolling(arrays, cfg, stochastic=False), 1)
                     budget = per_decision * cfg.scale_periods * cfg.scale_paths
                     if budget > cfg.exact_budget:
                         row["exact_note"] += (f"{'; ' if row['exact_note'] else ''}deterministic: {per_decision:.1f} s "
@@ -316,7 +316,7 @@ def _scale(model, cfg: EvaluateConfig, store, suite, progress) -> list[dict]:
                                               f"{cfg.exact_budget:.0f} s): not simulated")
                     else:
                         det = _rolling(arrays, cfg, stochastic=False)
-                        row["deterministic_profit"] = float(_profits(arrays, det, demand).mean())
+                        row["deterministic_profit"] = float(path_profits(arrays, det, demand).mean())
                 except SolverError as exc:
                     row["exact_note"] += f"{'; ' if row['exact_note'] else ''}deterministic: {exc}"
             store.put(key, row)
@@ -329,7 +329,8 @@ def _scale(model, cfg: EvaluateConfig, store, suite, progress) -> list[dict]:
 # ---- pieces ----------------------------------------------------------------------------------------
 
 
-def _gnn(model):
+def gnn_policy(model):
+    """The GNN policy of ``model`` (imported here: torch only when a GNN runs)."""
     from netinv.learn.policy import GNNPolicy
 
     return GNNPolicy(model)
@@ -343,7 +344,7 @@ def _adapted(model, graph, cfg: EvaluateConfig, periods: int):
     return result["model"], result["seconds"]
 
 
-def _teacher(arrays, cfg: EvaluateConfig, periods: int, time_limit: float | None = None):
+def teacher_policy(arrays, cfg: EvaluateConfig, periods: int, time_limit: float | None = None):
     """The teacher of the training data (same settings unless the configuration overrides them)."""
     from dataclasses import replace
 
@@ -373,7 +374,9 @@ def _rolling(arrays, cfg: EvaluateConfig, *, stochastic: bool):
                                                solver=SolverOptions(time_limit=cfg.exact_time_limit)))
 
 
-def _tuned_base_stock(arrays, *, groups: str, seed: int):
+def tuned_base_stock(arrays, *, groups: str, seed: int):
+    """Installation base-stock levels found by :func:`netinv.policies.levels.search_levels` (one level per
+    ``groups``: node or echelon), the classic benchmark beside the GNN."""
     from netinv.policies.basestock import InstallationBaseStock
     from netinv.policies.levels import search_levels
 
@@ -382,14 +385,14 @@ def _tuned_base_stock(arrays, *, groups: str, seed: int):
     return InstallationBaseStock(found.levels)
 
 
-def _demand(arrays, periods: int, paths: int, seed: int) -> np.ndarray:
+def demand_paths(arrays, periods: int, paths: int, seed: int) -> np.ndarray:
     """(T, D, B) demand drawn once for every policy of a network."""
     from netinv.demand.distributions import DemandSampler
 
     return np.ascontiguousarray(DemandSampler(arrays.demand_specs, seed=seed).draw(0, periods, paths))
 
 
-def _profits(arrays, policy, demand: np.ndarray) -> np.ndarray:
+def path_profits(arrays, policy, demand: np.ndarray) -> np.ndarray:
     """Total profit over the horizon of each path (B,), no warm-up: every policy starts from the
     scenario's initial state."""
     from netinv.sim.simulator import SimConfig, simulate
@@ -402,17 +405,19 @@ def _profits(arrays, policy, demand: np.ndarray) -> np.ndarray:
     return np.asarray(result.path_profits, dtype=float) * periods
 
 
-def _oracle_profits(arrays, demand: np.ndarray) -> np.ndarray:
+def oracle_profits(arrays, demand: np.ndarray) -> np.ndarray:
+    """Total profit of each path (B,) under the perfect-information oracle: one planning LP per path that
+    knows the path's whole demand; no policy can beat it on that path."""
     from netinv.exact.fastlp import PlanningLP
     from netinv.policies.rolling import PlannedOrders
 
     periods = demand.shape[0]
     lp = PlanningLP(arrays, periods)
     plans = np.stack([lp.solve(demand[:, :, b]).decisions["orders"][0] for b in range(demand.shape[2])])
-    return _profits(arrays, PlannedOrders(plans, name="oracle"), demand)
+    return path_profits(arrays, PlannedOrders(plans, name="oracle"), demand)
 
 
-def _decision_seconds(arrays, policy, repeats: int) -> float:
+def decision_seconds(arrays, policy, repeats: int) -> float:
     """Median seconds of one ``orders`` call for one path at the start of a period (after the policy's
     ``prepare``), on the initial state."""
     from netinv.sim.state import SimState
@@ -437,7 +442,7 @@ def _ci(values: np.ndarray) -> list[float]:
     return [float(values.mean() - half), float(values.mean() + half)]
 
 
-def _paired(a: np.ndarray | None, b: np.ndarray | None) -> dict | None:
+def paired_difference(a: np.ndarray | None, b: np.ndarray | None) -> dict | None:
     """Mean of a - b over paths with its 95% half-width."""
     if a is None or b is None or len(a) != len(b):
         return None
@@ -446,7 +451,9 @@ def _paired(a: np.ndarray | None, b: np.ndarray | None) -> dict | None:
     return {"mean": float(d.mean()), "half_width": float(half)}
 
 
-def _config_key(config: EvaluateConfig) -> dict:
+def config_key(config: EvaluateConfig) -> dict:
+    """The identity of a results file: the configuration less the suites (and less ``adapt_steps`` when
+    zero, so results of runs from before adaptation existed stay readable)."""
     key = asdict(config)
     key.pop("suites")
     if not key["adapt_steps"]:  # results of runs from before adaptation existed stay readable

@@ -209,10 +209,7 @@ def network_features(arrays: NetworkArrays) -> NetworkFeatures:
     down_weight = 1.0 / np.maximum(suppliers[dst], 1.0)
 
     lead = lead_to_demand(arrays)
-    costs = np.concatenate([arrays.shortage_cost, arrays.price])
-    cost_scale = float(costs.max()) if costs.size and costs.max() > 0 else 0.0
-    if cost_scale <= 0:
-        cost_scale = float(arrays.holding_cost.max()) if n and arrays.holding_cost.max() > 0 else 1.0
+    cost_scale = _cost_scale(arrays)
 
     is_demand = np.zeros(n, dtype=bool)
     is_demand[demand_nodes] = True
@@ -260,11 +257,7 @@ def network_features(arrays: NetworkArrays) -> NetworkFeatures:
         np.minimum(reach, REACH_CAP) / LEAD_TIME_SCALE,
     ], axis=1).astype(np.float32).reshape(e, len(EDGE_STATIC))
 
-    series = [j for j, spec in enumerate(specs) if isinstance(spec, Series)]
-    lengths = np.array([len(specs[j].values) for j in series], dtype=np.int64)
-    values = np.zeros((len(series), int(lengths.max()) if series else 0))
-    for row, j in enumerate(series):  # once per network, over the series-demand nodes only
-        values[row, : lengths[row]] = specs[j].values
+    series, values, lengths = _series_table(specs)
     return NetworkFeatures(
         arrays=arrays,
         demand_scale=demand_scale,
@@ -284,6 +277,25 @@ def network_features(arrays: NetworkArrays) -> NetworkFeatures:
         lead_to_demand=lead,
         reach_time=reach.astype(np.float64),
     )
+
+
+def _cost_scale(arrays: NetworkArrays) -> float:
+    """The network's money unit: its largest shortage cost or price, else its largest holding cost, else 1."""
+    costs = np.concatenate([arrays.shortage_cost, arrays.price])
+    cost_scale = float(costs.max()) if costs.size and costs.max() > 0 else 0.0
+    if cost_scale <= 0:
+        cost_scale = float(arrays.holding_cost.max()) if arrays.num_nodes and arrays.holding_cost.max() > 0 else 1.0
+    return cost_scale
+
+
+def _series_table(specs) -> tuple[list[int], np.ndarray, np.ndarray]:
+    """The demand nodes with a series (their rows), their values padded into one table, and their lengths."""
+    series = [j for j, spec in enumerate(specs) if isinstance(spec, Series)]
+    lengths = np.array([len(specs[j].values) for j in series], dtype=np.int64)
+    values = np.zeros((len(series), int(lengths.max()) if series else 0))
+    for row, j in enumerate(series):  # once per network, over the series-demand nodes only
+        values[row, : lengths[row]] = specs[j].values
+    return series, values, lengths
 
 
 def lead_to_demand(arrays: NetworkArrays) -> np.ndarray:

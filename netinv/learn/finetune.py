@@ -58,15 +58,17 @@ from netinv.learn.checkpoint import (
     versions,
 )
 from netinv.learn.diffsim import DiffSim, TwinFeatures, TwinGNNPolicy
-from netinv.learn.model import OrderGNN
-from netinv.learn.train import (
-    TrainingInterrupted,
-    _copy_state,
-    _interrupted_message,
-    _restore,
-    _save_partial,
-    _StopOnSignal,
+from netinv.learn.loop import (
+    StopOnSignal,
+    copy_state,
+    interrupted_message,
+    parse_settings,
+    partial_path,
+    restore,
+    save_partial,
 )
+from netinv.learn.model import OrderGNN
+from netinv.learn.train import TrainingInterrupted
 
 PARTIAL_FORMAT = "netinv-finetune-state-2"
 LOSSES = ("scale", "relative")
@@ -224,7 +226,10 @@ class StepMetrics:
 
 
 @dataclass
-class _Network:
+class TwinNetwork:
+    """One network of a fine-tuning or adaptation step: its differentiable twin ``sim``, its ``features``,
+    demand paths ``demand`` (T, D, B) and the ``scale`` that normalizes its profit in the loss."""
+
     name: str
     info: dict
     sim: DiffSim
@@ -235,7 +240,7 @@ class _Network:
 
 
 def training_network(config: FinetuneConfig, seed_base: int, index: int, large: bool, paths: int,
-                     demand_seed) -> _Network:
+                     demand_seed) -> TwinNetwork:
     """Network ``index`` of base seed ``seed_base`` (small or large, see :class:`FinetuneConfig`) with
     ``paths`` demand paths drawn from ``demand_seed``."""
     from netinv.learn.dataset import KINDS, sample_network
@@ -262,26 +267,28 @@ def training_network(config: FinetuneConfig, seed_base: int, index: int, large: 
             if data.get(attrs.SHORTAGE_COST) is not None:
                 data[attrs.SHORTAGE_COST] = data[attrs.SHORTAGE_COST] * factor
         info = {**info, "shortage_factor": float(factor)}
-    return _twin_network(config, graph, info["name"],
+    return twin_network(config, graph, info["name"],
                          {"seed": seed_base, "index": index, "nodes": info["nodes"], "kind": info["kind"]},
                          paths, demand_seed)
 
 
 def perez_like_training_network(config: FinetuneConfig, seed_base: int, index: int, paths: int,
-                                demand_seed) -> _Network:
+                                demand_seed) -> TwinNetwork:
     """Network ``index`` of the Perez et al. (2021) family for base seed ``seed_base`` (generator seed
     ``seed_base * 100_000 + index``, >= 1000 like every training seed) with ``paths`` demand paths."""
     from netinv.network.generators import perez_like_network
 
     graph = perez_like_network(seed_base * 100_000 + index)
     info = {"seed": seed_base, "index": index, "nodes": graph.number_of_nodes(), "kind": "perez-like"}
-    return _twin_network(config, graph, graph.graph[attrs.NAME], info, paths, demand_seed,
+    return twin_network(config, graph, graph.graph[attrs.NAME], info, paths, demand_seed,
                          weight=config.perez_like_weight)
 
 
-def _twin_network(config: FinetuneConfig, graph, name: str, info: dict, paths: int, demand_seed,
-                  weight: float = 1.0) -> _Network:
-    """A compiled network, its twin and features, ``paths`` demand paths and its loss scale."""
+def twin_network(config: FinetuneConfig, graph, name: str, info: dict, paths: int, demand_seed,
+                 weight: float = 1.0) -> TwinNetwork:
+    """The :class:`TwinNetwork` of ``graph``: compiled, its twin and features, ``paths`` demand paths of
+    ``config.periods`` periods drawn from ``demand_seed``, and its loss scale (cost scale x demand scale x
+    periods). Fine-tuning's training networks and test-time adaptation's one network are made here."""
     from netinv.demand.distributions import DemandSampler
     from netinv.network.compile import compile_network
 
@@ -291,11 +298,11 @@ def _twin_network(config: FinetuneConfig, graph, name: str, info: dict, paths: i
     demand = DemandSampler(arrays.demand_specs, seed=demand_seed).draw(0, config.periods, paths)
     net = features.network
     scale = float(net.cost_scale * max(net.demand_scale, 1e-9) * config.periods)
-    return _Network(name, info, sim, features, torch.from_numpy(np.ascontiguousarray(demand)), scale,
+    return TwinNetwork(name, info, sim, features, torch.from_numpy(np.ascontiguousarray(demand)), scale,
                     weight)
 
 
-def step_networks(config: FinetuneConfig, step: int) -> list[_Network]:
+def step_networks(config: FinetuneConfig, step: int) -> list[TwinNetwork]:
     """The networks and demand paths of step ``step`` (a pure function of the configuration)."""
     return [step_network(config, step, k) for k in range(networks_per_step(config))]
 
@@ -304,7 +311,7 @@ def networks_per_step(config: FinetuneConfig) -> int:
     return config.small_per_step + config.large_per_step + config.perez_like_per_step
 
 
-def step_network(config: FinetuneConfig, step: int, k: int) -> _Network:
+def step_network(config: FinetuneConfig, step: int, k: int) -> TwinNetwork:
     """Network ``k`` of step ``step``: the small ones first, then the large, then the perez-like."""
     seeds = np.random.default_rng([config.seed, step]).integers(2**31, size=config.small_per_step + config.large_per_step)
     if k < config.small_per_step:
@@ -321,7 +328,7 @@ def step_network(config: FinetuneConfig, step: int, k: int) -> _Network:
                                        config.perez_like_paths, int(perez_seeds[k]))
 
 
-def network_gradient(model, network: _Network, config: FinetuneConfig, count: int, parent=None) -> tuple[float, float]:
+def network_gradient(model, network: TwinNetwork, config: FinetuneConfig, count: int, parent=None) -> tuple[float, float]:
     """Backpropagate one network's share of the step's loss into ``model``'s gradients (added to what
     they hold); returns (normalized profit, loss)."""
     profit, distance, gross = normalized_profit(model, network, config.periods, parent=parent,
@@ -402,7 +409,7 @@ def _worker_network(task):
     return grads, profit, loss, [network.name, network.info["nodes"]]
 
 
-def validation_networks(config: FinetuneConfig) -> list[_Network]:
+def validation_networks(config: FinetuneConfig) -> list[TwinNetwork]:
     """The fixed validation set (networks never trained on, fixed paths)."""
     out = [training_network(config, config.validation_seed, k, False, config.validation_paths, [config.validation_seed, k])
            for k in range(config.validation_networks)]
@@ -413,7 +420,7 @@ def validation_networks(config: FinetuneConfig) -> list[_Network]:
     return out
 
 
-def normalized_profit(model, network: _Network, periods: int, *, parent=None, truncate: int | None = None):
+def normalized_profit(model, network: TwinNetwork, periods: int, *, parent=None, truncate: int | None = None):
     """(normalized profit, Huber distance to the parent's orders or None, normalized revenue + costs) of
     ``model`` on ``network`` (the third a plain float)."""
     policy = TwinGNNPolicy(model, network.sim, network.features, periods=periods)
@@ -442,7 +449,7 @@ def relative_magnitude(profit: float, gross: float, floor: float) -> float:
 
 
 @torch.no_grad()
-def validate(model, networks: list[_Network], periods: int, magnitudes: list[float] | None = None) -> float:
+def validate(model, networks: list[TwinNetwork], periods: int, magnitudes: list[float] | None = None) -> float:
     """Mean normalized profit of ``model`` on ``networks``, weighted by their ``weight`` (the twin; equal
     to the simulator's); with ``magnitudes`` (one per network), each profit divided by its magnitude."""
     model.eval()
@@ -453,7 +460,7 @@ def validate(model, networks: list[_Network], periods: int, magnitudes: list[flo
 
 
 @torch.no_grad()
-def parent_validation(model, networks: list[_Network], config: FinetuneConfig) -> tuple[list[float] | None, float]:
+def parent_validation(model, networks: list[TwinNetwork], config: FinetuneConfig) -> tuple[list[float] | None, float]:
     """``(magnitudes, score)`` of ``model`` (the parent) from one rollout per validation network: under
     ``loss="relative"`` the magnitude of its profit on each network (:func:`relative_magnitude`, else
     None), and its validation score (what :func:`validate` gives it with those magnitudes)."""
@@ -469,7 +476,7 @@ def parent_validation(model, networks: list[_Network], config: FinetuneConfig) -
     return magnitudes, float(np.average(scores, weights=[n.weight for n in networks]))
 
 
-def validation_magnitudes(model, networks: list[_Network], config: FinetuneConfig) -> list[float] | None:
+def validation_magnitudes(model, networks: list[TwinNetwork], config: FinetuneConfig) -> list[float] | None:
     """Under ``loss="relative"``, the magnitude of ``model``'s (the parent's) profit on each validation
     network (:func:`relative_magnitude`); else None."""
     return parent_validation(model, networks, config)[0]
@@ -509,24 +516,24 @@ def finetune(model_path: str | Path, out_path: str | Path, config: FinetuneConfi
         parent = load_model(model_path)
         for p in parent.parameters():
             p.requires_grad_(False)
-    partial_path = out_path.with_name(out_path.name + ".partial")
+    partial = partial_path(out_path)
     fingerprint = {"parent_sha256": parent_sha,
                    **{k: v for k, v in _plain(dataclasses.asdict(config)).items() if k not in ("threads", "workers")}}
     optimizer = torch.optim.Adam(model.parameters(), lr=config.lr)
     validation = validation_networks(config)
     magnitudes, parent_score = parent_validation(model, validation, config)
     history: list[dict] = []
-    best = {"step": 0, "profit": -math.inf, "state": _copy_state(model), "parent": None}
+    best = {"step": 0, "profit": -math.inf, "state": copy_state(model), "parent": None}
     resumed_from = None
-    if resume and partial_path.exists():
-        resumed_from = _restore(partial_path, fingerprint, model, optimizer, history, best, format=PARTIAL_FORMAT,
+    if resume and partial.exists():
+        resumed_from = restore(partial, fingerprint, model, optimizer, history, best, format=PARTIAL_FORMAT,
                                 what="fine-tuning")
     if best["parent"] is None:
         best["parent"] = best["profit"] = parent_score
 
     pool = _StepPool(model, config, model_path) if config.workers > 1 else None
     try:
-        _run_steps(model, parent, optimizer, config, validation, magnitudes, history, best, partial_path,
+        run_steps(model, parent, optimizer, config, validation, magnitudes, history, best, partial,
                    fingerprint, progress, pool)
     finally:
         if pool is not None:
@@ -536,27 +543,36 @@ def finetune(model_path: str | Path, out_path: str | Path, config: FinetuneConfi
     seconds = time.perf_counter() - started
     card = _card(config, model_path, parent_sha, out_path, validation, history, best, seconds)
     save_model(model, out_path, card)
-    partial_path.unlink(missing_ok=True)
+    partial.unlink(missing_ok=True)
     return {"checkpoint": str(out_path), "card": str(card_path(out_path)), "best_step": best["step"],
             "validation": {"parent": best["parent"], "best": best["profit"]}, "steps_run": len(history),
             "resumed_from": resumed_from, "history": history, "seconds": seconds}
 
 
-def _run_steps(model, parent, optimizer, config: FinetuneConfig, validation, magnitudes, history: list, best: dict,
-               partial_path: Path | None, fingerprint: dict, progress, pool: _StepPool | None,
-               networks_of: Callable[[int], list[_Network]] | None = None, *, partial_format: str = PARTIAL_FORMAT,
-               what: str = "fine-tuning") -> None:
-    """The steps after those in ``history`` (see :func:`finetune`). ``networks_of(step)``: the networks of
-    a step (default: :func:`step_networks`). Without a ``partial_path`` nothing is saved and Ctrl-C raises
-    KeyboardInterrupt after the current step; with one, the state is saved in ``partial_format``."""
-    with _StopOnSignal() as stop:
+def run_steps(model, parent, optimizer, config: FinetuneConfig, validation, magnitudes, history: list, best: dict,
+              partial: Path | None, fingerprint: dict, progress, pool: _StepPool | None,
+              networks_of: Callable[[int], list[TwinNetwork]] | None = None, *, partial_format: str = PARTIAL_FORMAT,
+              what: str = "fine-tuning") -> None:
+    """The gradient steps after those in ``history``: the loop that fine-tuning (:func:`finetune`) and
+    test-time adaptation (:func:`netinv.learn.adapt.adapt`) share.
+
+    Each step: the gradient of ``network_gradient`` summed over the step's networks (``networks_of(step)``,
+    default :func:`step_networks`; or ``pool``'s workers), clipped to ``config.grad_clip``, an Adam step at
+    :func:`learning_rate`; every ``config.eval_every`` steps :func:`validate` on ``validation``, keeping
+    the best weights in ``best`` (see :mod:`netinv.learn.loop`). Appends one :class:`StepMetrics` dict per
+    step to ``history`` and calls ``progress(metrics, config.steps)``.
+
+    Without ``partial`` nothing is saved and Ctrl-C raises KeyboardInterrupt after the current step; with
+    one, the state is saved there in ``partial_format`` every ``config.save_every`` steps and on Ctrl-C,
+    which then raises :class:`~netinv.learn.train.TrainingInterrupted` (``what``: the loop's name in it)."""
+    with StopOnSignal() as stop:
         step = len(history)
         while step < config.steps:
             if stop.is_set():
-                if partial_path is None:
+                if partial is None:
                     raise KeyboardInterrupt
-                _save_partial(partial_path, fingerprint, model, optimizer, history, best, format=partial_format)
-                raise TrainingInterrupted(_interrupted_message(step, config.steps, partial_path, what=what,
+                save_partial(partial, fingerprint, model, optimizer, history, best, format=partial_format)
+                raise TrainingInterrupted(interrupted_message(step, config.steps, partial, what=what,
                                                               unit="step"))
             step += 1
             tick = time.perf_counter()
@@ -581,13 +597,13 @@ def _run_steps(model, parent, optimizer, config: FinetuneConfig, validation, mag
             if step % config.eval_every == 0 or step == config.steps:
                 score = validate(model, validation, config.periods, magnitudes)
                 if score > best["profit"]:
-                    best.update(step=step, profit=score, state=_copy_state(model))
+                    best.update(step=step, profit=score, state=copy_state(model))
             metrics = StepMetrics(step=step, lr=learning_rate(config, step), loss=float(np.mean(losses)), profit=float(np.mean(profits)),
                                   grad_norm=grad_norm, networks=names,
                                   validation=score, best_step=best["step"], seconds=time.perf_counter() - tick)
             history.append(metrics.to_dict())
-            if partial_path is not None and step % config.save_every == 0 and step < config.steps:
-                _save_partial(partial_path, fingerprint, model, optimizer, history, best, format=partial_format)
+            if partial is not None and step % config.save_every == 0 and step < config.steps:
+                save_partial(partial, fingerprint, model, optimizer, history, best, format=partial_format)
             if progress is not None:
                 progress(metrics, config.steps)
 
@@ -597,45 +613,6 @@ def parse_config(values: dict) -> FinetuneConfig:
     an already typed value); ranges and lists as ``"50,1000"`` or ``"50-1000"``, ``truncate`` / ``threads``
     ``"none"`` for None. Fields not given keep their defaults; a bad value raises an InputError naming it."""
     return parse_settings(FinetuneConfig, values, "finetune")
-
-
-def parse_settings(config_class, values: dict, command: str):
-    """A ``config_class`` (a dataclass of defaults) from command-line values, as :func:`parse_config`
-    describes; errors name ``command``."""
-    fields = {f.name: f for f in dataclasses.fields(config_class)}
-    default = config_class()
-    out = {}
-    for raw_name, value in values.items():
-        name = raw_name.replace("-", "_")
-        if name not in fields:
-            raise InputError(f"{command}: unknown setting {raw_name!r}; known: {', '.join(sorted(fields))}")
-        current = getattr(default, name)
-        try:
-            if not isinstance(value, str):
-                out[name] = tuple(value) if isinstance(current, tuple) else value
-            elif name in ("truncate", "threads") and value.lower() == "none":
-                out[name] = None
-            elif isinstance(current, tuple):
-                parts = [p.strip() for p in (value.split(",") if "," in value else _range_parts(value))]
-                kind = str if name == "large_kinds" else type(current[0])
-                out[name] = tuple(kind(p) for p in parts)
-            elif isinstance(current, bool):
-                out[name] = value.lower() in ("1", "true", "yes")
-            elif isinstance(current, str):
-                out[name] = value
-            elif isinstance(current, int) or name in ("truncate", "threads"):
-                out[name] = int(value)
-            else:
-                out[name] = float(value)
-        except ValueError:
-            raise InputError(f"{command}: {raw_name}: cannot read {value!r}") from None
-    return config_class(**out)
-
-
-def _range_parts(text: str) -> list[str]:
-    """``"50-1000"`` -> ["50", "1000"]; a leading minus sign belongs to the first number."""
-    head, sep, tail = text[1:].partition("-")
-    return [text[0] + head, tail] if sep else [text]
 
 
 def learning_rate(config: FinetuneConfig, step: int) -> float:

@@ -46,8 +46,6 @@ import hashlib
 import json
 import math
 import shlex
-import signal
-import threading
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -58,8 +56,16 @@ import torch
 from torch_geometric.data import Data
 
 from netinv.errors import InputError, NetinvError
-from netinv.learn.checkpoint import card_path, load_checkpoint, save_checkpoint, save_model, versions
+from netinv.learn.checkpoint import card_path, save_model, versions
 from netinv.learn.features import EDGE_FEATURES, NODE_FEATURES
+from netinv.learn.loop import (
+    StopOnSignal,
+    copy_state,
+    interrupted_message,
+    partial_path,
+    restore,
+    save_partial,
+)
 from netinv.learn.model import ModelConfig, OrderGNN
 
 PARTIAL_FORMAT = "netinv-training-state-2"
@@ -185,13 +191,13 @@ def run_training(
     ordering the mean training order), ``history`` (per-epoch metrics), ``split`` and ``seconds``."""
     started = time.perf_counter()
     out_path = Path(out_path)
-    partial_path = out_path.with_name(out_path.name + ".partial")
+    partial = partial_path(out_path)
     name = _dataset_name(dataset)
-    samples = _samples(dataset, name)
+    samples = checked_samples(dataset, name)
     train_idx, val_idx, split = _split(samples, config)
     fingerprint = _fingerprint(samples, config)
     train_samples = [samples[k] for k in train_idx]
-    val_batches = [_collate([samples[k] for k in val_idx[lo:lo + 4 * config.batch_size]])
+    val_batches = [collate_samples([samples[k] for k in val_idx[lo:lo + 4 * config.batch_size]])
                    for lo in range(0, len(val_idx), 4 * config.batch_size)]
     mean_order = float(torch.cat([s["y"] for s in train_samples]).mean())
     baseline = _baseline(val_batches, mean_order, config.huber_delta)
@@ -200,13 +206,13 @@ def run_training(
     model = OrderGNN(config.model_config())
     optimizer = torch.optim.Adam(model.parameters(), lr=config.lr, weight_decay=config.weight_decay)
     history: list[dict] = []
-    best = {"epoch": 0, "loss": math.inf, "state": _copy_state(model)}
+    best = {"epoch": 0, "loss": math.inf, "state": copy_state(model)}
     resumed_from = None
-    if resume and partial_path.exists():
-        resumed_from = _restore(partial_path, fingerprint, model, optimizer, history, best)
+    if resume and partial.exists():
+        resumed_from = restore(partial, fingerprint, model, optimizer, history, best, format=PARTIAL_FORMAT)
 
     stopped = "epochs"
-    with _StopOnSignal() as stop:
+    with StopOnSignal() as stop:
         epoch = len(history)
         while epoch < config.epochs:
             if epoch - best["epoch"] >= config.patience and history:
@@ -216,19 +222,19 @@ def run_training(
             tick = time.perf_counter()
             train_loss = _train_epoch(model, optimizer, train_samples, config, epoch, stop)
             if train_loss is None:
-                raise TrainingInterrupted(_interrupted_message(len(history), config.epochs, partial_path))
+                raise TrainingInterrupted(interrupted_message(len(history), config.epochs, partial))
             val = _evaluate(model, val_batches, config.huber_delta)
             if val["loss"] < best["loss"]:
-                best.update(epoch=epoch, loss=val["loss"], state=_copy_state(model))
+                best.update(epoch=epoch, loss=val["loss"], state=copy_state(model))
             metrics = EpochMetrics(epoch=epoch, train_loss=train_loss, val_loss=val["loss"], val_mae=val["mae"],
                                    val_relative_mae=val["relative_mae"], val_r2=val["r2"],
                                    best_epoch=best["epoch"], seconds=time.perf_counter() - tick)
             history.append(metrics.to_dict())
-            _save_partial(partial_path, fingerprint, model, optimizer, history, best)
+            save_partial(partial, fingerprint, model, optimizer, history, best, format=PARTIAL_FORMAT)
             if progress is not None:
                 progress(metrics, config.epochs)
             if stop.is_set():
-                raise TrainingInterrupted(_interrupted_message(len(history), config.epochs, partial_path))
+                raise TrainingInterrupted(interrupted_message(len(history), config.epochs, partial))
 
     if best["epoch"] == 0:
         raise InputError(f"{name}: training diverged: the validation loss is not finite (try a lower lr)")
@@ -237,7 +243,7 @@ def run_training(
     card = _card(config, out_path, source if source is not None else describe_dataset(dataset), samples,
                  split, fingerprint, history, best["epoch"], baseline, stopped, seconds)
     save_model(model, out_path, card)
-    partial_path.unlink(missing_ok=True)
+    partial.unlink(missing_ok=True)
     best_metrics = next(h for h in history if h["epoch"] == best["epoch"])
     return {"checkpoint": str(out_path), "card": str(card_path(out_path)), "best_epoch": best["epoch"],
             "epochs_run": len(history), "stopped": stopped, "resumed_from": resumed_from, "best": best_metrics,
@@ -317,8 +323,10 @@ def _dataset_name(dataset) -> str:
     return str(root) if root is not None else "dataset"
 
 
-def _samples(dataset, name: str) -> list[dict]:
-    """The tensors each sample contributes, checked: x (N, F_node), edge_attr (E, F_edge), y (E,), ..."""
+def checked_samples(dataset, name: str) -> list[dict]:
+    """The tensors each sample of ``dataset`` contributes, checked: x (N, F_node), edge_attr (E, F_edge),
+    y (E,), ... (a one-line InputError naming ``name`` and the sample otherwise); the input of
+    :func:`collate_samples`."""
     count = len(dataset)
     if count == 0:
         raise InputError(f"{name}: no samples")
@@ -371,7 +379,7 @@ def _split(samples: list[dict], config: TrainConfig) -> tuple[np.ndarray, np.nda
     return train_idx, val_idx, split
 
 
-def _collate(samples: list[dict]) -> Data:
+def collate_samples(samples: list[dict]) -> Data:
     """One disjoint graph of ``samples`` (what ``Batch.from_data_list`` builds, with only the fields the
     model and the loss read, several times faster)."""
     offsets = torch.tensor([0] + [s["nodes"] for s in samples[:-1]]).cumsum(0)
@@ -405,7 +413,7 @@ def _train_epoch(model, optimizer, samples, config: TrainConfig, epoch: int, sto
     for lo in range(0, len(order), config.batch_size):
         if stop.is_set():
             return None
-        batch = _collate([samples[k] for k in order[lo:lo + config.batch_size]])
+        batch = collate_samples([samples[k] for k in order[lo:lo + config.batch_size]])
         loss = _huber(model(batch), batch.y, config.huber_delta)
         optimizer.zero_grad(set_to_none=True)
         loss.backward()
@@ -452,83 +460,6 @@ def _baseline(batches: list[Data], mean_order: float, delta: float) -> dict:
 
 # ------------------------------------------------------------------------------------------------
 # resumable state
-
-
-def _copy_state(model) -> dict:
-    return {key: value.detach().clone() for key, value in model.state_dict().items()}
-
-
-def _save_partial(path: Path, fingerprint, model, optimizer, history, best, *, format: str = PARTIAL_FORMAT) -> None:
-    """The state of an interrupted run (training or fine-tuning), read back by :func:`_restore`: the model,
-    the optimizer, the finished epochs / steps (``history``) and ``best`` (its ``state`` holds weights)."""
-    save_checkpoint({"format": format, "fingerprint": fingerprint, "model": _copy_state(model),
-                     "optimizer": optimizer.state_dict(), "history": history,
-                     "best": {key: value for key, value in best.items() if key != "state"},
-                     "best_state": best["state"]}, path)
-
-
-def _restore(path: Path, fingerprint, model, optimizer, history, best, *, format: str = PARTIAL_FORMAT,
-             what: str = "training") -> int:
-    """Load what :func:`_save_partial` kept into ``model``, ``optimizer``, ``history`` and ``best``; the
-    number of finished epochs / steps. A state of another kind or of a run with other settings (any
-    ``fingerprint`` key differs) is a one-line InputError."""
-    state = load_checkpoint(path)
-    if state.get("format") != format:
-        raise InputError(f"{path}: not a netinv {what} state; delete it to start afresh")
-    saved = state.get("fingerprint")
-    if not isinstance(saved, dict):
-        raise InputError(f"{path}: {what} state without a fingerprint; delete it to start afresh")
-    differ = [key for key in fingerprint if saved.get(key) != fingerprint[key]]
-    if differ:
-        key = differ[0]
-        raise InputError(f"{path}: left by a run with other data, model or settings ({key}: {saved.get(key)!r} "
-                         f"then, {fingerprint[key]!r} now); delete it, or run without resuming, to start afresh")
-    try:
-        model.load_state_dict(state["model"])
-        optimizer.load_state_dict(state["optimizer"])
-        history.extend(state["history"])
-        best.update(state["best"], state={k: v.clone() for k, v in state["best_state"].items()})
-    except (KeyError, TypeError, ValueError, RuntimeError, AttributeError) as exc:
-        raise InputError(f"{path}: damaged {what} state ({type(exc).__name__}); delete it to start "
-                         "afresh") from None
-    return len(history)
-
-
-def _interrupted_message(finished: int, total: int, partial: Path, *, what: str = "training",
-                         unit: str = "epoch") -> str:
-    if finished == 0:
-        return f"{what} interrupted before the first {unit} finished; nothing to resume from"
-    return f"{what} interrupted after {unit} {finished} of {total}; the same command resumes from {partial}"
-
-
-class _StopOnSignal:
-    """Within the block, the first SIGINT or SIGTERM sets a flag (the loop stops after its batch); a
-    second SIGINT raises KeyboardInterrupt. Outside the main thread signals cannot be caught: no-op."""
-
-    SIGNALS = (signal.SIGINT, signal.SIGTERM)
-
-    def __init__(self):
-        self.flag = threading.Event()
-        self.previous: dict = {}
-
-    def is_set(self) -> bool:
-        return self.flag.is_set()
-
-    def _handle(self, signum, frame):
-        if self.flag.is_set() and signum == signal.SIGINT:
-            raise KeyboardInterrupt
-        self.flag.set()
-
-    def __enter__(self):
-        if threading.current_thread() is threading.main_thread():
-            for sig in self.SIGNALS:
-                self.previous[sig] = signal.signal(sig, self._handle)
-        return self
-
-    def __exit__(self, *exc):
-        for sig, handler in self.previous.items():
-            signal.signal(sig, handler)
-        return False
 
 
 # ------------------------------------------------------------------------------------------------

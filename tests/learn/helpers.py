@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+import sys
+from pathlib import Path
+
 import networkx as nx
 import numpy as np
+import pytest
 
 from netinv.network import load
 from netinv.network.compile import compile_network
@@ -84,3 +88,36 @@ def move_state(state: SimState, other_arrays, node_map: np.ndarray, edge_map: np
     out.components[edge_map] = state.components
     out.pipeline[:, edge_map] = state.pipeline
     return out
+
+
+# the reference dataset (the session fixture ``reference`` of conftest.py): 4 networks of 5-8 nodes, one per
+# shard, 3 periods x 2 paths: 24 samples, a few seconds
+ARGS = {"networks": 4, "nodes": (5, 8), "seed": 1000}
+OPTIONS = {"periods": 3, "paths": 2, "networks_per_shard": 1}
+SHARDS = [f"round0-shard{k:05d}.pt" for k in range(4)]
+
+
+def shard_bytes(folder: Path) -> dict[str, bytes]:
+    return {name: (folder / name).read_bytes() for name in SHARDS}
+
+
+def one_line(exc: pytest.ExceptionInfo) -> str:
+    message = str(exc.value)
+    assert "\n" not in message and message
+    return message
+
+
+def run_cli(capsys, monkeypatch, *args: str) -> tuple[int, str, str]:
+    """Run ``netinv ARGS`` in this process as the console script does: (exit code, stdout, stderr). For the
+    cases of a command whose real subprocess is tested once elsewhere (a subprocess imports torch again:
+    seconds each)."""
+    from netinv.cli import main
+
+    monkeypatch.setattr(sys, "argv", ["netinv", *args])
+    try:
+        main()
+        code = 0
+    except SystemExit as exc:
+        code = exc.code if isinstance(exc.code, int) else (0 if exc.code is None else 1)
+    out, err = capsys.readouterr()
+    return code, out, err

@@ -20,7 +20,7 @@ from netinv.demand.distributions import DemandSampler
 from netinv.errors import InputError
 from netinv.learn.adapt import ADAPT_STREAM, AdaptConfig, adapt, adapt_file, parse_config
 from netinv.learn.checkpoint import load_card, load_model, save_model
-from netinv.learn.evaluate import EvaluateConfig, _demand, evaluate, tables
+from netinv.learn.evaluate import EvaluateConfig, demand_paths, evaluate, tables
 from netinv.learn.model import ModelConfig, OrderGNN
 from netinv.learn.policy import GNNPolicy
 from netinv.learn.train import TrainingInterrupted
@@ -28,6 +28,7 @@ from netinv.network import save
 from netinv.network.compile import compile_network
 from netinv.network.generators import generate
 from netinv.sim.simulator import SimConfig, simulate
+from tests.learn.helpers import run_cli
 
 TINY = AdaptConfig(steps=4, lr=1e-2, periods=8, paths=3, validation_paths=6, eval_every=2, save_every=1)
 
@@ -95,7 +96,7 @@ def test_its_paths_are_never_those_evaluate_judges_on():
     arrays = compile_network(generate("distribution", 8, 2))
     mine = DemandSampler(arrays.demand_specs, seed=[ADAPT_STREAM, 0, 2]).draw(0, 8, 6)
     for seed in range(0, 7919 * 12, 7919):
-        assert not np.allclose(mine, _demand(arrays, 8, 6, seed))
+        assert not np.allclose(mine, demand_paths(arrays, 8, 6, seed))
 
 
 def test_resume_after_interrupt_equals_an_uninterrupted_run(parent, network_file, tmp_path):
@@ -135,33 +136,46 @@ def test_card_and_its_retrain_command_through_the_cli(parent, network_file, tmp_
     assert all(torch.equal(a[k], b[k]) for k in a)
 
 
-def test_simulate_says_when_a_model_was_adapted_to_another_network(parent, network_file, tmp_path):
+def test_simulate_says_when_a_model_was_adapted_to_another_network(parent, network_file, tmp_path, capsys,
+                                                                  monkeypatch):
+    """The network it was adapted to in a real process, another one in this process (the same main())."""
     adapted = tmp_path / "adapted.pt"
     adapt_file(parent, network_file, adapted, dataclasses.replace(TINY, steps=2))
     other = tmp_path / "other.yaml"
     save(generate("serial", 4, 1), other)
     for file, warned in ((network_file, False), (other, True)):
-        done = cli("simulate", str(file), "--policy", "gnn", "--model", str(adapted), "--periods", "4", "--paths", "2",
-                   "--json")
-        assert done.returncode == 0, done.stderr
-        assert json.loads(done.stdout)["model"] == str(adapted)
-        assert (f"warning: {adapted} was adapted to {network_file}, not to {other}" in done.stderr) == warned
-        assert done.stderr.count("\n") <= 1
+        args = ("simulate", str(file), "--policy", "gnn", "--model", str(adapted), "--periods", "4", "--paths", "2",
+                "--json")
+        if warned:
+            code, stdout, stderr = run_cli(capsys, monkeypatch, *args)
+        else:
+            done = cli(*args)
+            code, stdout, stderr = done.returncode, done.stdout, done.stderr
+        assert code == 0, stderr
+        assert json.loads(stdout)["model"] == str(adapted)
+        assert (f"warning: {adapted} was adapted to {network_file}, not to {other}" in stderr) == warned
+        assert stderr.count("\n") <= 1
 
 
-def test_bad_input_is_one_line_and_writes_nothing(parent, network_file, tmp_path):
+def test_bad_input_is_one_line_and_writes_nothing(parent, network_file, tmp_path, capsys, monkeypatch):
+    """The first case in a real process (the console script's exit code and stderr), the others in this
+    one (the same main())."""
     out = tmp_path / "x.pt"
-    for args, message in [
+    for k, (args, message) in enumerate([
         ((str(tmp_path / "nope.yaml"), "--model", str(parent)), f"error: {tmp_path / 'nope.yaml'}: file not found"),
         ((str(network_file), "--model", str(tmp_path / "none.pt")), f"error: {tmp_path / 'none.pt'}: no such checkpoint"),
         ((str(network_file), "--model", str(parent), "--steps=0"), "error: adapt: steps must be an integer >= 1, got 0"),
         ((str(network_file), "--model", str(parent), "--lr=fast"), "error: adapt: lr: cannot read 'fast'"),
-    ]:
-        done = cli("adapt", *args, "--out", str(out))
-        assert done.returncode == 2 and done.stderr.strip() == message, done.stderr
-        assert "Traceback" not in done.stderr and not list(tmp_path.glob("x.*"))
-    done = cli("adapt", str(network_file), "--out", str(out), "--stepz=3")
-    assert done.returncode == 2 and done.stderr.startswith("error: adapt: unknown setting --stepz; known: steps, seed")
+    ]):
+        if k == 0:
+            done = cli("adapt", *args, "--out", str(out))
+            code, stderr = done.returncode, done.stderr
+        else:
+            code, _, stderr = run_cli(capsys, monkeypatch, "adapt", *args, "--out", str(out))
+        assert code == 2 and stderr.strip() == message, stderr
+        assert "Traceback" not in stderr and not list(tmp_path.glob("x.*"))
+    code, _, stderr = run_cli(capsys, monkeypatch, "adapt", str(network_file), "--out", str(out), "--stepz=3")
+    assert code == 2 and stderr.startswith("error: adapt: unknown setting --stepz; known: steps, seed")
     with pytest.raises(InputError, match="adapt: unknown setting 'truncate'"):
         parse_config({"truncate": "5"})
     assert parse_config({"steps": "7", "lr": "0.01", "threads": "none"}) == AdaptConfig(steps=7, lr=0.01, threads=None)
@@ -182,10 +196,10 @@ def test_evaluate_runs_the_adapted_policy_beside_the_trained_one(parent, tmp_pat
     # a run without adaptation keeps the results file's identity of before adaptation existed
     plain = dataclasses.asdict(dataclasses.replace(config, adapt_steps=0))
     assert "adapt_steps" in plain
-    from netinv.learn.evaluate import _config_key
+    from netinv.learn.evaluate import config_key
 
-    assert "adapt_steps" not in _config_key(dataclasses.replace(config, adapt_steps=0))
-    assert _config_key(config)["adapt_steps"] == 2
+    assert "adapt_steps" not in config_key(dataclasses.replace(config, adapt_steps=0))
+    assert config_key(config)["adapt_steps"] == 2
 
 
 def test_every_setting_is_listed_in_the_commands_help():

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import os
 import shutil
 import signal
 import subprocess
@@ -26,42 +25,18 @@ from netinv.learn.dataset import (
     network_id,
     network_run,
     parse_nodes,
-    sample_network,
 )
 from netinv.learn.features import EDGE_FEATURES, NODE_FEATURES, network_features, path_graphs, state_graph
 from netinv.learn.model import ModelConfig, OrderGNN
 from netinv.learn.policy import GNNPolicy
-from netinv.learn.teacher import Recorder, make_teacher, planning_horizon
+from netinv.learn.teacher import Recorder, make_teacher
 from netinv.network.compile import compile_network
 from netinv.sim import SimConfig, SimState, simulate
 from tests.conftest import restore_sigint
+from tests.learn.helpers import ARGS, OPTIONS, SHARDS, one_line, shard_bytes
 
 ROOT = Path(__file__).resolve().parents[2]
-
-# 4 networks of 5-8 nodes, one per shard, 3 periods x 2 paths: 24 samples, a few seconds
-ARGS = {"networks": 4, "nodes": (5, 8), "seed": 1000}
-OPTIONS = {"periods": 3, "paths": 2, "networks_per_shard": 1}
 CONFIG = DatasetConfig(**ARGS, **OPTIONS)
-SHARDS = [CONFIG.shard_name(k) for k in range(CONFIG.shards)]
-
-
-@pytest.fixture(scope="module")
-def reference(tmp_path_factory) -> Path:
-    """An uninterrupted run in this process (workers=1)."""
-    out = tmp_path_factory.mktemp("reference") / "data"
-    result = generate_dataset(out, **ARGS, workers=1, **OPTIONS)
-    assert result["shards_made"] == CONFIG.shards and not result["interrupted"]
-    return out
-
-
-def shard_bytes(folder: Path) -> dict[str, bytes]:
-    return {name: (folder / name).read_bytes() for name in SHARDS}
-
-
-def one_line(exc: pytest.ExceptionInfo) -> str:
-    message = str(exc.value)
-    assert "\n" not in message and message
-    return message
 
 
 def untrained_model(seed: int = 0) -> OrderGNN:
@@ -175,30 +150,6 @@ def one_path(state: SimState, b: int | slice, periods: int | None = None) -> Sim
                     periods=periods)
 
 
-def test_the_planning_horizon_is_the_longest_supply_path_plus_slack():
-    graph, _ = sample_network(1000, 3, (6, 6))
-    arrays = compile_network(graph)
-    # brute force over all source-to-sink paths
-    import networkx as nx
-
-    g = nx.DiGraph()
-    g.add_edges_from((int(s), int(t), {"w": int(lead) + 1})
-                     for s, t, lead in zip(arrays.edge_source, arrays.edge_target, arrays.lead_time))
-    longest = max(sum(g.edges[u, v]["w"] for u, v in zip(path, path[1:]))
-                  for s in g for t in g for path in nx.all_simple_paths(g, s, t))
-    assert planning_horizon(arrays, slack=4) == longest + 4
-
-
-def test_networks_depend_only_on_seed_and_index():
-    a, info_a = sample_network(1000, 7)
-    b, info_b = sample_network(1000, 7)
-    assert info_a == info_b and list(a.nodes(data=True)) == list(b.nodes(data=True))
-    assert list(a.edges(data=True)) == list(b.edges(data=True))
-    kinds = {sample_network(1000, i)[1]["kind"] for i in range(40)}
-    assert kinds == {"serial", "assembly", "distribution", "general"}
-    assert all(5 <= sample_network(1000, i)[1]["nodes"] <= 30 for i in range(40))
-
-
 # --------------------------------------------------------------------------------------------------
 # resume, determinism, backends
 
@@ -267,49 +218,6 @@ def test_interrupted_generation_resumes_to_the_uninterrupted_result(reference, t
     assert shard_bytes(out) == shard_bytes(reference)
 
 
-def test_worker_processes_give_the_same_shards_as_one_process(reference, tmp_path):
-    out = tmp_path / "data"
-    calls = []
-    generate_dataset(out, **ARGS, workers=2, **OPTIONS, progress=lambda done, total: calls.append((done, total)))
-    assert shard_bytes(out) == shard_bytes(reference)
-    assert calls[0] == (0, CONFIG.shards) and calls[-1] == (CONFIG.shards, CONFIG.shards)
-    assert [done for done, _ in calls] == list(range(CONFIG.shards + 1))
-
-
-@pytest.mark.slow
-def test_sigterm_stops_worker_processes_and_the_run_resumes(reference, tmp_path):
-    out = tmp_path / "data"
-    # once its first shard is entered the parent waits (so the signal always lands mid-run, however fast the
-    # machine): the other worker may be busy or idle, or have a finished shard in its pipe
-    code = ("import json, sys, time; from netinv.learn.dataset import generate_dataset; "
-            "r = generate_dataset(sys.argv[1], networks=4, nodes=(5, 8), seed=1000, workers=2, periods=3, "
-            "paths=2, networks_per_shard=1, progress=lambda done, total: done == 1 and time.sleep(120)); "
-            "print(json.dumps(r))")
-    proc = subprocess.Popen([sys.executable, "-c", code, str(out)], cwd=ROOT, stdout=subprocess.PIPE,
-                            stderr=subprocess.PIPE, text=True, preexec_fn=restore_sigint)
-    deadline = time.monotonic() + 300
-    while not any((out / name).exists() for name in SHARDS):
-        assert proc.poll() is None and time.monotonic() < deadline
-        time.sleep(0.02)
-    proc.send_signal(signal.SIGTERM)
-    stdout, stderr = proc.communicate(timeout=60)
-    assert proc.returncode == 0, stderr
-    first = json.loads(stdout.strip().splitlines()[-1])
-    assert first["interrupted"] and first["shards_done"] == 1
-    assert not [p for p in out.iterdir() if p.name.endswith(".tmp")]
-    generate_dataset(out, **ARGS, workers=2, **OPTIONS)
-    assert shard_bytes(out) == shard_bytes(reference)
-
-
-@pytest.mark.slow
-def test_ray_backend_gives_the_same_shards_as_local(reference, tmp_path):
-    pytest.importorskip("ray")
-    out = tmp_path / "data"
-    result = generate_dataset(out, **ARGS, backend="ray", workers=2, **OPTIONS)
-    assert result["shards_made"] == CONFIG.shards
-    assert shard_bytes(out) == shard_bytes(reference)
-
-
 # --------------------------------------------------------------------------------------------------
 # DAgger
 
@@ -352,35 +260,6 @@ def test_dagger_with_beta_one_executes_the_teacher(reference, tmp_path):
 
 # --------------------------------------------------------------------------------------------------
 # bad input
-
-
-def test_a_corrupt_shard_is_a_one_line_error_naming_it(reference, tmp_path):
-    out = tmp_path / "data"
-    shutil.copytree(reference, out)
-    content = (out / SHARDS[1]).read_bytes()
-    (out / SHARDS[1]).write_bytes(content[: len(content) // 2])
-    with pytest.raises(InputError) as exc:
-        NetinvDataset(out)
-    assert SHARDS[1] in one_line(exc)
-
-
-def test_a_shard_with_a_pickled_payload_is_refused_without_running_it(reference, tmp_path):
-    out = tmp_path / "data"
-    shutil.copytree(reference, out)
-    marker = tmp_path / "ran"
-    torch.save({"format": "netinv-samples", "payload": Payload(str(marker))}, out / SHARDS[0])
-    with pytest.raises(InputError) as exc:
-        NetinvDataset(out)
-    assert SHARDS[0] in one_line(exc)
-    assert not marker.exists()
-
-
-class Payload:
-    def __init__(self, path: str):
-        self.path = path
-
-    def __reduce__(self):
-        return (os.mkdir, (self.path,))
 
 
 def test_foreign_files_and_missing_manifests_are_one_line_errors(reference, tmp_path):

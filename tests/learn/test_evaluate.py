@@ -14,10 +14,10 @@ from netinv.learn.checkpoint import save_model
 from netinv.learn.evaluate import (
     EvaluateConfig,
     Evaluation,
-    _demand,
-    _oracle_profits,
-    _profits,
+    demand_paths,
     evaluate,
+    oracle_profits,
+    path_profits,
     plot,
     tables,
 )
@@ -55,13 +55,13 @@ def test_rows_and_the_oracle_bounds_every_policy(evaluation):
 
 def test_oracle_profit_per_path_bounds_the_teacher():
     from netinv.learn.dataset import sample_network
-    from netinv.learn.evaluate import _teacher
+    from netinv.learn.evaluate import teacher_policy
     from netinv.network.compile import compile_network
 
     arrays = compile_network(sample_network(0, 3, (5, 7))[0])
-    demand = _demand(arrays, 6, 4, seed=5)
-    oracle = _oracle_profits(arrays, demand)
-    teacher = _profits(arrays, _teacher(arrays, TINY, 6), demand)
+    demand = demand_paths(arrays, 6, 4, seed=5)
+    oracle = oracle_profits(arrays, demand)
+    teacher = path_profits(arrays, teacher_policy(arrays, TINY, 6), demand)
     assert oracle.shape == teacher.shape == (4,)
     assert np.all(teacher <= oracle + 1e-6 * np.abs(oracle) + 1e-6)
 

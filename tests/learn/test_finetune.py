@@ -18,7 +18,7 @@ from netinv.learn.checkpoint import load_card, load_model, save_model
 from netinv.learn.diffsim import DiffSim, TwinFeatures
 from netinv.learn.finetune import (
     FinetuneConfig,
-    _Network,
+    TwinNetwork,
     finetune,
     finetune_command,
     normalized_profit,
@@ -34,6 +34,7 @@ from netinv.learn.train import TrainingInterrupted
 from netinv.network.compile import compile_network
 from netinv.network.generators import generate
 from netinv.sim.simulator import SimConfig, simulate
+from tests.learn.helpers import run_cli
 
 PERIODS = 10
 
@@ -66,7 +67,7 @@ def test_a_few_steps_raise_the_profit_the_simulator_measures():
     demand = np.ascontiguousarray(DemandSampler(arrays.demand_specs, seed=3).draw(0, PERIODS, 4))
     features = TwinFeatures(arrays)
     scale = float(features.network.cost_scale * features.network.demand_scale * PERIODS)
-    network = _Network("tiny", {"nodes": arrays.num_nodes}, DiffSim(arrays), features, torch.from_numpy(demand), scale)
+    network = TwinNetwork("tiny", {"nodes": arrays.num_nodes}, DiffSim(arrays), features, torch.from_numpy(demand), scale)
     torch.manual_seed(1)
     model = OrderGNN(ModelConfig(hidden=16, layers=2))
     with torch.no_grad():
@@ -110,7 +111,7 @@ def test_the_priority_head_starts_from_the_parents_orders_and_the_twin_still_equ
     assert any(p.abs().sum() > 0 for p in tuned.priority.out.parameters())
     features = TwinFeatures(arrays)
     scale = float(features.network.cost_scale * features.network.demand_scale * PERIODS)
-    network = _Network("general", {"nodes": arrays.num_nodes}, DiffSim(arrays), features, torch.from_numpy(demand),
+    network = TwinNetwork("general", {"nodes": arrays.num_nodes}, DiffSim(arrays), features, torch.from_numpy(demand),
                        scale)
     with torch.no_grad():
         twin = float(normalized_profit(tuned, network, PERIODS)[0])
@@ -196,8 +197,9 @@ def test_retrain_command_reads_back_as_the_same_configuration():
         parse_config({"epochs": "3"})
 
 
-def test_the_cards_retrain_command_through_the_cli_gives_the_same_weights(parent, tmp_path):
-    """`netinv finetune` (the command the card records) reproduces a fine-tuning done in Python."""
+def test_the_cards_retrain_command_through_the_cli_gives_the_same_weights(parent, tmp_path, capsys, monkeypatch):
+    """`netinv finetune` (the command the card records, in a real process) reproduces a fine-tuning done in
+    Python; a bad setting is one line (the same main(), in this process)."""
     import shlex
     import subprocess
     import sys
@@ -212,10 +214,9 @@ def test_the_cards_retrain_command_through_the_cli_gives_the_same_weights(parent
     assert done.returncode == 0, done.stderr
     a, b = load_model(first).state_dict(), load_model(tmp_path / "again.pt").state_dict()
     assert all(torch.equal(a[k], b[k]) for k in a)
-    bad = subprocess.run([sys.executable, "-c", "from netinv.cli import main; main()", "finetune", "--model",
-                          str(parent), "--out", str(tmp_path / "x.pt"), "--steps=many"],
-                         capture_output=True, text=True, timeout=600)
-    assert bad.returncode == 2 and bad.stderr.strip() == "error: finetune: steps: cannot read 'many'"
+    code, _, stderr = run_cli(capsys, monkeypatch, "finetune", "--model", str(parent), "--out", str(tmp_path / "x.pt"),
+                              "--steps=many")
+    assert code == 2 and stderr.strip() == "error: finetune: steps: cannot read 'many'"
 
 
 def test_perez_like_networks_join_steps_and_validation_with_their_weight():

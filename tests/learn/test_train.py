@@ -223,12 +223,12 @@ def test_collate_agrees_with_pyg_batch(small):
     from torch_geometric.data import Batch
 
     from netinv.learn.model import ModelConfig, OrderGNN
-    from netinv.learn.train import _collate, _samples
+    from netinv.learn.train import checked_samples, collate_samples
 
     torch.manual_seed(0)
     model = OrderGNN(ModelConfig(hidden=8, layers=2)).eval()
     with torch.no_grad():
-        ours = model(_collate(_samples(small[:20], "dataset")))
+        ours = model(collate_samples(checked_samples(small[:20], "dataset")))
         theirs = model(Batch.from_data_list(small[:20]))
     assert torch.equal(ours, theirs)
 
