@@ -305,6 +305,25 @@ def check_history(
     ``demand_nodes`` (the nodes whose demand this history gives), nodes are checked both ways."""
     findings: list[Finding] = []
     cleaning: list[str] = []
+    by_key = _readable_quantities(raw, findings, cleaning)
+    keep_nodes = _check_nodes(raw, network_nodes, demand_nodes, findings, cleaning)
+    values = _combine_repeated(by_key, keep_nodes, config, findings, cleaning)
+    step = _grid_step(values)
+    series, missing_total = _series_on_grid(raw.nodes, values, step, findings)
+    seasonal = _flag_outliers(series, step, config, findings)
+    if missing_total:
+        cleaning.append(f"{missing_total} missing date(s) left out of the fit (not read as zero demand)")
+    outliers = [f for f in findings if f.kind == "outlier"]
+    if outliers:
+        verb = "left out of the fit" if config.outliers == "drop" else "kept (flagged only)"
+        cleaning.append(f"{len(outliers)} outlier(s) {verb}")
+    order = {kind: k for k, kind in enumerate(FINDING_KINDS)}
+    findings.sort(key=lambda f: (order[f.kind], f.node, f.dates[:1]))
+    return QualityReport(raw.path, findings, cleaning, step, series, seasonal)
+
+
+def _readable_quantities(raw: RawHistory, findings: list[Finding], cleaning: list[str]):
+    """{(node, date): [(line, quantity)]} of the rows whose quantity is a number >= 0; the others are findings."""
     by_key: dict[tuple[str, dt.date], list[tuple[int, float]]] = defaultdict(list)
     bad_number, negative = [], []
     for r in raw.records:
@@ -326,34 +345,43 @@ def check_history(
         cleaning.append(f"left out {len(bad_number)} row(s) whose quantity is not a number ({_lines(bad_number)})")
     if negative:
         cleaning.append(f"left out {len(negative)} row(s) with a negative quantity ({_lines(negative)})")
+    return by_key
 
-    # nodes, both ways
+
+def _check_nodes(raw: RawHistory, network_nodes, demand_nodes, findings: list[Finding],
+                 cleaning: list[str]) -> set[str]:
+    """The history's nodes to keep; nodes checked both ways against the network when it is given."""
     history_nodes = raw.nodes
     keep_nodes = set(history_nodes)
+    if network_nodes is None:
+        return keep_nodes
     all_dates = sorted({r.date for r in raw.records})
-    if network_nodes is not None:
-        network_nodes = {str(n) for n in network_nodes}
-        wanted = set(network_nodes if demand_nodes is None else (str(n) for n in demand_nodes))
-        for node in history_nodes:
-            rows = [r for r in raw.records if r.node == node]
-            dates = tuple(sorted({r.date for r in rows}))
-            if node not in network_nodes:
-                findings.append(Finding("unknown_node", node, dates, f"{len(rows)} row(s) for a node that is not in "
-                                        f"the network (first at line {rows[0].line})", (rows[0].line,)))
-                keep_nodes.discard(node)
-                cleaning.append(f"left out {len(rows)} row(s) of node '{node}', which is not in the network")
-            elif node not in wanted:
-                findings.append(Finding("not_a_demand_node", node, dates, f"{len(rows)} row(s) for a node whose "
-                                        "demand is not read from this history", (rows[0].line,)))
-                keep_nodes.discard(node)
-                cleaning.append(f"left out {len(rows)} row(s) of node '{node}', whose demand is not read from "
-                                "this history")
-        for node in sorted(wanted - set(history_nodes)):
-            span = (all_dates[0], all_dates[-1]) if all_dates else ()
-            findings.append(Finding("no_history", node, span, "a demand node of the network has no row in the "
-                                    "history"))
+    network_nodes = {str(n) for n in network_nodes}
+    wanted = set(network_nodes if demand_nodes is None else (str(n) for n in demand_nodes))
+    for node in history_nodes:
+        rows = [r for r in raw.records if r.node == node]
+        dates = tuple(sorted({r.date for r in rows}))
+        if node not in network_nodes:
+            findings.append(Finding("unknown_node", node, dates, f"{len(rows)} row(s) for a node that is not in "
+                                    f"the network (first at line {rows[0].line})", (rows[0].line,)))
+            keep_nodes.discard(node)
+            cleaning.append(f"left out {len(rows)} row(s) of node '{node}', which is not in the network")
+        elif node not in wanted:
+            findings.append(Finding("not_a_demand_node", node, dates, f"{len(rows)} row(s) for a node whose "
+                                    "demand is not read from this history", (rows[0].line,)))
+            keep_nodes.discard(node)
+            cleaning.append(f"left out {len(rows)} row(s) of node '{node}', whose demand is not read from "
+                            "this history")
+    for node in sorted(wanted - set(history_nodes)):
+        span = (all_dates[0], all_dates[-1]) if all_dates else ()
+        findings.append(Finding("no_history", node, span, "a demand node of the network has no row in the "
+                                "history"))
+    return keep_nodes
 
-    # duplicates and repeated dates
+
+def _combine_repeated(by_key, keep_nodes: set[str], config: QualityConfig, findings: list[Finding],
+                      cleaning: list[str]) -> dict[str, dict[dt.date, float]]:
+    """{node: {date: quantity}}: one value per node and date (duplicates and repeated dates combined)."""
     values: dict[str, dict[dt.date, float]] = defaultdict(dict)
     for (node, date), rows in sorted(by_key.items(), key=lambda kv: (kv[0][0], kv[0][1])):
         if node not in keep_nodes:
@@ -381,16 +409,22 @@ def check_history(
     if multi:
         cleaning.append(f"{'summed' if config.repeated == 'sum' else 'kept the last of'} the records of "
                         f"{len(multi)} node-date(s) with several different quantities")
+    return values
 
-    # the grid: the most common number of days between consecutive dates of a node
+
+def _grid_step(values: dict[str, dict[dt.date, float]]) -> int:
+    """The grid: the most common number of days between consecutive dates of a node (ties: the shortest)."""
     gaps: Counter = Counter()
     for node in values:
         ds = sorted(values[node])
         gaps.update((b - a).days for a, b in zip(ds, ds[1:]))
-    step = min((g for g, c in gaps.items() if c == max(gaps.values())), default=1) if gaps else 1
+    return min((g for g, c in gaps.items() if c == max(gaps.values())), default=1) if gaps else 1
 
+
+def _series_on_grid(history_nodes, values, step: int, findings: list[Finding]) -> tuple[dict[str, NodeSeries], int]:
+    """Each node's values on the grid (NaN where no record) and the number of missing grid dates;
+    every run of missing dates is a finding."""
     series: dict[str, NodeSeries] = {}
-    seasonal: dict[str, int | None] = {}
     missing_total = 0
     for node in [n for n in history_nodes if n in values]:
         ds = sorted(values[node])
@@ -402,7 +436,6 @@ def check_history(
             if offset % step == 0:
                 arr[offset // step] = x
         series[node] = NodeSeries(node, start, step, arr)
-        # missing: runs of grid dates with no record
         missing = np.flatnonzero(np.isnan(arr))
         if missing.size:
             runs = np.split(missing, np.flatnonzero(np.diff(missing) > 1) + 1)
@@ -411,7 +444,14 @@ def check_history(
                 findings.append(Finding("missing", node, dates, f"no record for {len(dates)} date(s) of the "
                                         f"history's grid (one record every {step} day(s))"))
             missing_total += missing.size
-    # outliers: the family-wise level is shared by the nodes judged (those with 8 records or more)
+    return series, missing_total
+
+
+def _flag_outliers(series: dict[str, NodeSeries], step: int, config: QualityConfig,
+                   findings: list[Finding]) -> dict[str, int | None]:
+    """Flag (and with ``outliers="drop"`` blank out) outliers; return each node's season length or None.
+    The family-wise level is shared by the nodes judged (those with 8 records or more)."""
+    seasonal: dict[str, int | None] = {}
     judged = [node for node, s in series.items() if np.isfinite(s.values).sum() >= 8]
     node_alpha = sidak(config.outlier_alpha, len(judged))
     period = season_length(step)
@@ -431,12 +471,4 @@ def check_history(
                                     f"n = {n} records here)"))
             if config.outliers == "drop":
                 arr[k] = np.nan
-    if missing_total:
-        cleaning.append(f"{missing_total} missing date(s) left out of the fit (not read as zero demand)")
-    outliers = [f for f in findings if f.kind == "outlier"]
-    if outliers:
-        verb = "left out of the fit" if config.outliers == "drop" else "kept (flagged only)"
-        cleaning.append(f"{len(outliers)} outlier(s) {verb}")
-    order = {kind: k for k, kind in enumerate(FINDING_KINDS)}
-    findings.sort(key=lambda f: (order[f.kind], f.node, f.dates[:1]))
-    return QualityReport(raw.path, findings, cleaning, step, series, seasonal)
+    return seasonal
