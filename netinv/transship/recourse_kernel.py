@@ -34,19 +34,7 @@ def dual_simplex(levels, num_locations, col_start, col_row, col_value, full_cost
             basic[i] = total
         count = 0
         while True:
-            row = -1
-            if count < bland_after:  # the most infeasible basic variable leaves
-                worst = -primal_tolerance
-                for i in range(m):
-                    if basic[i] < worst:
-                        worst = basic[i]
-                        row = i
-            else:  # Bland: the infeasible basic variable of smallest index leaves
-                smallest = width
-                for i in range(m):
-                    if basic[i] < -primal_tolerance and basis[k, i] < smallest:
-                        smallest = basis[k, i]
-                        row = i
+            row = _leaving_row(basic, basis[k], count < bland_after, primal_tolerance, width)
             if row < 0:
                 break
             for j in range(width):
@@ -92,30 +80,64 @@ def dual_simplex(levels, num_locations, col_start, col_row, col_value, full_cost
         if count == 0:
             continue
         moved[k] = True
-        # recompute the sample's duals, reduced costs and fixed parts exactly from its basis inverse
-        for t in range(m):
-            total = 0.0
-            for i in range(m):
-                total += full_cost[basis[k, i]] * inverse[k, i, t]
-            duals[k, t] = total
-        for j in range(width):
-            total = full_cost[j]
-            for e in range(col_start[j], col_start[j + 1]):
-                total -= duals[k, col_row[e]] * col_value[e]
-            reduced[k, j] = total
-            if total < -10 * dual_tolerance:
-                return NO_CERTIFICATE, pivots, k
-        value = 0.0
-        for t in range(m - L):
-            value += duals[k, L + t] * fixed_rhs[k, t]
-        fixed_value[k] = value
-        for i in range(m):
-            total = 0.0
-            for t in range(m - L):
-                total += inverse[k, i, L + t] * fixed_rhs[k, t]
-            fixed_basic[k, i] = total
-            for j in range(L):
-                total += inverse[k, i, j] * levels[j]
-            if total < -10 * primal_tolerance:
-                return NO_CERTIFICATE, pivots, k
+        if not _refresh_sample(k, levels, num_locations, col_start, col_row, col_value, full_cost, basis, inverse,
+                               reduced, duals, fixed_basic, fixed_value, fixed_rhs, primal_tolerance,
+                               dual_tolerance):
+            return NO_CERTIFICATE, pivots, k
     return OK, pivots, -1
+
+
+@njit(cache=True)
+def _leaving_row(basic, sample_basis, most_infeasible, primal_tolerance, width):
+    """The row whose basic variable leaves, or -1 when the sample is primal feasible: the most infeasible
+    one, or (Bland's rule, against cycling) the infeasible one of smallest variable index."""
+    row = -1
+    if most_infeasible:
+        worst = -primal_tolerance
+        for i in range(basic.size):
+            if basic[i] < worst:
+                worst = basic[i]
+                row = i
+    else:
+        smallest = width
+        for i in range(basic.size):
+            if basic[i] < -primal_tolerance and sample_basis[i] < smallest:
+                smallest = sample_basis[i]
+                row = i
+    return row
+
+
+@njit(cache=True)
+def _refresh_sample(k, levels, num_locations, col_start, col_row, col_value, full_cost, basis, inverse, reduced,
+                    duals, fixed_basic, fixed_value, fixed_rhs, primal_tolerance, dual_tolerance):
+    """Recompute sample ``k``'s duals, reduced costs and fixed parts exactly from its basis inverse; False
+    when the result is no optimality certificate (a reduced cost or a basic value clearly negative)."""
+    K, m = basis.shape
+    width = col_start.size - 1
+    L = num_locations
+    for t in range(m):
+        total = 0.0
+        for i in range(m):
+            total += full_cost[basis[k, i]] * inverse[k, i, t]
+        duals[k, t] = total
+    for j in range(width):
+        total = full_cost[j]
+        for e in range(col_start[j], col_start[j + 1]):
+            total -= duals[k, col_row[e]] * col_value[e]
+        reduced[k, j] = total
+        if total < -10 * dual_tolerance:
+            return False
+    value = 0.0
+    for t in range(m - L):
+        value += duals[k, L + t] * fixed_rhs[k, t]
+    fixed_value[k] = value
+    for i in range(m):
+        total = 0.0
+        for t in range(m - L):
+            total += inverse[k, i, L + t] * fixed_rhs[k, t]
+        fixed_basic[k, i] = total
+        for j in range(L):
+            total += inverse[k, i, j] * levels[j]
+        if total < -10 * primal_tolerance:
+            return False
+    return True
