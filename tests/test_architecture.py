@@ -5,7 +5,8 @@
 - The import graph of ``netinv`` has no cycle. Imports inside functions count as much as those at the top:
   a cycle that only a function-local import hides is still a cycle of the design.
 - ``netinv --help`` and loading a scenario import neither torch, PyTorch Geometric nor Pyomo.
-- Every module of ``netinv`` has its test file at the mirrored path (``tests/<pkg>/test_<module>.py``).
+- Every module of ``netinv`` has its test file at the mirrored path (``tests/<pkg>/test_<module>.py``),
+  and no function is over 100 lines (a long function is a set of steps that want names).
 
 The graph is built with :mod:`ast` from the files, so these tests run nothing of the package itself.
 """
@@ -112,3 +113,29 @@ def test_help_and_loading_a_scenario_import_no_heavy_package():
     run = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT)
     assert run.returncode == 0, run.stderr[-2000:]
     assert "simulate" in run.stdout  # the help really printed
+
+
+def test_every_module_has_its_mirrored_test_file():
+    missing = []
+    for name, path in modules().items():
+        if path.name in ("__init__.py", "__main__.py"):
+            continue
+        relative = path.relative_to(PACKAGE)
+        mirror = ROOT / "tests" / relative.parent / f"test_{relative.name}"
+        if not mirror.exists():
+            missing.append(f"{name}: no {mirror.relative_to(ROOT)}")
+    assert missing == [], "\n".join(missing)
+
+
+MAX_FUNCTION_LINES = 100
+
+
+def test_no_function_is_longer_than_a_screenful_or_two():
+    long = []
+    for name, path in modules().items():
+        for node in ast.walk(ast.parse(path.read_text(), str(path))):
+            if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef):
+                lines = node.end_lineno - node.lineno + 1
+                if lines > MAX_FUNCTION_LINES:
+                    long.append(f"{path.relative_to(ROOT)}:{node.lineno} {node.name}: {lines} lines")
+    assert long == [], "\n".join(long)
