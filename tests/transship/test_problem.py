@@ -7,8 +7,9 @@ import numpy as np
 import pytest
 
 from netinv.errors import InputError, InvalidNetworkError
+from netinv.network import load
 from netinv.transship import sample_demand, transshipment_problem
-from tests.transship.conftest import stores_network
+from tests.transship.conftest import DATA, stores_network
 
 NORMAL = {"distribution": "normal", "mean": 100, "std": 30}
 POISSON = {"distribution": "poisson", "mean": 20}
@@ -105,3 +106,21 @@ def test_a_matrix_that_is_not_positive_semidefinite_is_refused():
     bad = np.array([[1.0, 0.9, -0.9], [0.9, 1.0, 0.9], [-0.9, 0.9, 1.0]])
     with pytest.raises(InputError, match="must be positive semi-definite"):
         sample_demand(problem, 10, 0, correlation=bad)
+
+
+def test_bad_graph_built_in_python_is_caught_too():
+    graph = stores_network([{"distribution": "poisson", "mean": 5}] * 2, [1, 1], [4, 4], [(0, 1, 0.5)])
+    graph.edges["s0", "s1"]["unit_cost"] = -1.0  # past the loader
+    with pytest.raises(InvalidNetworkError, match="edge 's0' -> 's1': unit_cost must be a finite number >= 0"):
+        transshipment_problem(graph)
+    graph.edges["s0", "s1"]["unit_cost"] = 1.0
+    graph.nodes["s1"]["holding_cost"] = -2.0
+    with pytest.raises(InvalidNetworkError, match="node 's1': holding_cost must be a finite number >= 0"):
+        transshipment_problem(graph)
+
+
+def test_edge_into_an_external_supply_is_named():
+    graph = load(DATA / "two_stores.yaml")
+    graph.add_edge("store_a", "supplier", kind="transshipment", unit_cost=0.1)
+    with pytest.raises(InvalidNetworkError, match="'supplier' holds no stock \\(an external supply\\)"):
+        transshipment_problem(graph)
