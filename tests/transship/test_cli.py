@@ -6,11 +6,9 @@ import json
 
 import pytest
 
-from netinv.errors import InputError, InvalidNetworkError
-from netinv.network import load
-from netinv.transship import transshipment_problem
+from netinv.errors import InputError
 from netinv.transship.cli import transship_command
-from tests.transship.conftest import DATA, stores_network
+from tests.transship.conftest import DATA
 
 
 def test_json_has_the_keys_of_the_issue():
@@ -39,24 +37,6 @@ def test_bad_input_is_a_one_line_error(file, expected):
     assert "\n" not in message
     for part in expected:
         assert part in message, message
-
-
-def test_bad_graph_built_in_python_is_caught_too():
-    graph = stores_network([{"distribution": "poisson", "mean": 5}] * 2, [1, 1], [4, 4], [(0, 1, 0.5)])
-    graph.edges["s0", "s1"]["unit_cost"] = -1.0  # past the loader
-    with pytest.raises(InvalidNetworkError, match="edge 's0' -> 's1': unit_cost must be a finite number >= 0"):
-        transshipment_problem(graph)
-    graph.edges["s0", "s1"]["unit_cost"] = 1.0
-    graph.nodes["s1"]["holding_cost"] = -2.0
-    with pytest.raises(InvalidNetworkError, match="node 's1': holding_cost must be a finite number >= 0"):
-        transshipment_problem(graph)
-
-
-def test_edge_into_an_external_supply_is_named():
-    graph = load(DATA / "two_stores.yaml")
-    graph.add_edge("store_a", "supplier", kind="transshipment", unit_cost=0.1)
-    with pytest.raises(InvalidNetworkError, match="'supplier' holds no stock \\(an external supply\\)"):
-        transshipment_problem(graph)
 
 
 def test_bad_samples_argument():
