@@ -26,10 +26,9 @@ from netinv.contracts.terms import (
     CONTRACTS,
     Contract,
     CoordinatingDiscount,
-    InvalidContractError,
     QuantityDiscount,
 )
-from netinv.errors import InputError
+from netinv.errors import InputError, InvalidContractError
 
 INTEGRATED = "integrated"
 EXAMPLES = "e.g. wholesale:w=6, buyback:w=6,b=4, revenue-sharing:w=1,phi=0.3, options:reserve=1,exercise=5"

@@ -50,7 +50,7 @@ import numpy as np
 import torch
 
 from netinv import attrs
-from netinv.errors import InputError
+from netinv.errors import InputError, TrainingInterrupted
 from netinv.learn.checkpoint import (
     card_path,
     load_model,
@@ -60,7 +60,6 @@ from netinv.learn.checkpoint import (
 from netinv.learn.diffsim import DiffSim, TwinFeatures, TwinGNNPolicy
 from netinv.learn.model import OrderGNN
 from netinv.learn.train import (
-    TrainingInterrupted,
     _copy_state,
     _interrupted_message,
     _restore,
