@@ -261,10 +261,8 @@ def build_report(file: str | Path, config: ReportConfig) -> dict:
 
     value_of = {r["node"]: r["safety_stock"] if targets is not None else r["mean_on_hand"] for r in rows}
     trans_edges = [(u, v) for u, v in arrays.trans_keys]
-    draw = supply.copy()
-    draw.add_edges_from(trans_edges)
     figures.append(Figure("network", "The network by echelon", F.png_bytes(F.network_figure(
-        draw, ech, value_of, trans_edges=trans_edges,
+        supply, ech, value_of, trans_edges=trans_edges,
         title=f"{info['name']}: " + ("safety stock per node (units)" if targets is not None else
                                      "mean stock on hand per node (units, GNN policy)"),
         value_label="safety stock (units)" if targets is not None else "mean on hand (units)"))))
