@@ -25,7 +25,6 @@ from __future__ import annotations
 
 import base64
 import html
-import os
 import tempfile
 import time
 from dataclasses import dataclass, field
@@ -36,6 +35,7 @@ import numpy as np
 
 from netinv import attrs
 from netinv.errors import InputError
+from netinv.fileio import atomic_write_bytes, check_output
 from netinv.report.figures import png_size
 
 METHODS = ("auto", "exact", "gnn")
@@ -117,14 +117,12 @@ def report_command(file: str | Path, method: str = "auto", out: str | Path = "re
     """Build the report of scenario ``file`` and write it to ``out`` (atomically); with ``png_dir`` every
     figure is also written there as ``NAME.png``. Returns a JSON-ready summary: the method used and why,
     the files written, each figure's size, and the numbers shown on the page."""
-    out = Path(out)
-    if out.suffix.lower() not in (".html", ".htm"):
-        raise InputError(f"{out}: the report is an HTML page; use a .html file name")
+    out = check_output(out, (".html", ".htm"), "the report is an HTML page")
     config = ReportConfig(method=method, seed=seed, paths=paths, periods=periods, time_budget=time_budget,
                           model=Path(model), contracts=tuple(contracts))
     report = build_report(file, config)
     page = render_html(report)
-    _write_atomic(out, page.encode("utf-8"))
+    atomic_write_bytes(out, page.encode("utf-8"))
     written = {}
     if png_dir is not None:
         folder = Path(png_dir)
@@ -134,7 +132,7 @@ def report_command(file: str | Path, method: str = "auto", out: str | Path = "re
             raise InputError(f"{folder}: cannot create the folder: {exc.strerror or exc}") from None
         for fig in report["figures"]:
             path = folder / f"{fig.name}.png"
-            _write_atomic(path, fig.png)
+            atomic_write_bytes(path, fig.png)
             written[fig.name] = str(path)
     summary = {k: v for k, v in report.items() if k != "figures"}
     summary["out"] = str(out)
@@ -142,18 +140,6 @@ def report_command(file: str | Path, method: str = "auto", out: str | Path = "re
     summary["figures"] = {f.name: {"title": f.title, "width": f.size[0], "height": f.size[1],
                                    "png": written.get(f.name)} for f in report["figures"]}
     return summary
-
-
-def _write_atomic(path: Path, data: bytes) -> None:
-    """Write ``data`` to a temporary file beside ``path``, then rename it over ``path``: a reader sees the
-    old file or the new one, never half of one."""
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    try:
-        tmp.write_bytes(data)
-        os.replace(tmp, path)
-    except OSError as exc:
-        tmp.unlink(missing_ok=True)
-        raise InputError(f"{path}: cannot write: {exc.strerror or exc}") from None
 
 
 # --------------------------------------------------------------------------------------------------
@@ -303,24 +289,22 @@ def _has_service_levels(graph: nx.DiGraph) -> bool:
 
 def _exact_targets(graph, arrays, config: ReportConfig):
     """The base-stock policy of the best levels method, and per node its level and cover."""
-    from netinv.policies.levels import best_levels
+    from netinv.sim.run import auto_levels
 
-    found = best_levels(graph, "auto", seed=config.seed + 1)
+    found = auto_levels(graph, config.seed)
     info = {"method": found.method, "kind": found.kind, "note": found.note, "expected_cost": found.expected_cost}
     return found.policy(), {"kind": found.kind, "levels": found.levels,
                             "local_levels": found.details.get("local_levels")}, info
 
 
 def _gnn_policy(config: ReportConfig):
-    """The GNN policy of ``config.model``; a missing file is a one-line error naming it."""
-    path = Path(config.model)
-    if not path.is_file():
-        raise InputError(f"{path}: GNN model not found (train one, give another with --model, or use "
-                         "--method exact)")
-    from netinv.learn.checkpoint import load_model  # torch: only on this branch
-    from netinv.learn.policy import GNNPolicy
+    """The GNN policy of ``config.model`` (torch: only on this branch); a missing file is a one-line
+    error naming it."""
+    from netinv.sim.run import gnn_policy
 
-    return GNNPolicy(load_model(path), name=f"gnn ({path.name})")
+    path = Path(config.model)
+    return gnn_policy(path, name=f"gnn ({path.name})",
+                      hint="train one, give another with --model, or use --method exact")
 
 
 def _placement(graph, config: ReportConfig, notes: list) -> dict | None:

@@ -299,7 +299,7 @@ def test_relative_loss_gives_each_network_the_gradient_of_its_log_profit(parent,
 def test_every_setting_is_accepted_on_the_command_line_and_listed_in_its_help():
     import dataclasses
 
-    from netinv import cli
+    from netinv.cli import learn as cli
     from netinv.learn.finetune import FinetuneConfig
 
     fields = {f.name.replace("_", "-") for f in dataclasses.fields(FinetuneConfig)}
