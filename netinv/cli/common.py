@@ -38,11 +38,12 @@ def without_timings(value):
 
 
 def json_default(value):
-    """JSON of a numpy scalar (``.item()``) or array (``.tolist()``)."""
-    if hasattr(value, "item"):
-        return value.item()
+    """JSON of a numpy scalar or array (``.tolist()``: a number, or nested lists); ``.item()`` for other
+    scalar types."""
     if hasattr(value, "tolist"):
         return value.tolist()
+    if hasattr(value, "item"):
+        return value.item()
     raise TypeError(type(value).__name__)
 
 
