@@ -215,19 +215,6 @@ def test_renders_in_headless_chromium(retail, tmp_path):
     assert png_size(shot.read_bytes()) == (1280, 4000)
 
 
-def test_large_networks_go_to_the_gnn_or_are_refused():
-    from netinv.network.compile import compile_network
-    from netinv.network.generators import generate
-    from netinv.report.html import ReportConfig, choose_method
-
-    graph = generate("distribution", 20_000, 0)
-    arrays = compile_network(graph)
-    method, reason, _ = choose_method(graph, arrays, ReportConfig(method="auto"))
-    assert method == "gnn" and "ExactLimits.max_gsm_stages" in reason
-    with pytest.raises(InputError, match=r"20,000 stages, over the limit .* use --method gnn$"):
-        choose_method(graph, arrays, ReportConfig(method="exact"))
-
-
 TWO_STORES_BOTH_WAYS = """\
 name: two_stores_both_ways
 nodes:
