@@ -39,10 +39,20 @@ class InvalidDemandError(InvalidNetworkError):
     """A demand specification is unknown or has invalid parameters."""
 
 
+class InvalidContractError(InputError):
+    """Contract terms that are not numbers, negative, out of range, or below cost."""
+
+
 class SolverError(NetinvError):
     """An optimization model could not be solved to a usable answer. CLI exit code 3."""
 
     exit_code = 3
+
+
+class TrainingInterrupted(NetinvError):
+    """Training stopped by Ctrl-C or SIGTERM; the finished epochs are kept for a resumed run. CLI exit code 130."""
+
+    exit_code = 130
 
 
 # C0 and C1 control characters (tab kept), the Unicode line / paragraph separators and lone surrogates

@@ -1,9 +1,20 @@
-"""Writing files atomically: a temporary file beside the target, then a rename, so that a crash or a
-Ctrl-C never leaves a truncated file under the final name."""
+"""Files netinv writes, and how a run stops: one place for each.
+
+- :func:`atomic_write_bytes` / :func:`atomic_write_text`: a temporary file beside the target, then a
+  rename, so that a crash or a Ctrl-C never leaves a truncated file under the final name;
+- :func:`check_output`: an output file name has the suffix of what is written there, checked before any
+  work starts;
+- :func:`sigterm_as_interrupt`: SIGTERM stops a run the way Ctrl-C does (``KeyboardInterrupt``), so that
+  finished work is kept and files stay whole.
+"""
 
 from __future__ import annotations
 
 import os
+import signal
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 from netinv.errors import InputError
@@ -31,3 +42,30 @@ def atomic_write_bytes(path: str | Path, data: bytes) -> Path:
 def atomic_write_text(path: str | Path, text: str) -> Path:
     """Write ``text`` (UTF-8) to ``path`` atomically (see :func:`atomic_write_bytes`)."""
     return atomic_write_bytes(path, text.encode("utf-8"))
+
+
+def check_output(path: str | Path, suffixes: tuple[str, ...], what: str) -> Path:
+    """``path`` as a Path when its suffix (any case) is one of ``suffixes``; else the one-line error
+    ``<path>: <what>; use a <first suffix> file name``."""
+    path = Path(path)
+    if path.suffix.lower() not in suffixes:
+        raise InputError(f"{path}: {what}; use a {suffixes[0]} file name")
+    return path
+
+
+@contextmanager
+def sigterm_as_interrupt() -> Iterator[None]:
+    """Within the block, SIGTERM raises ``KeyboardInterrupt`` (in the main thread; elsewhere signals cannot
+    be handled and nothing changes); the previous handler is restored at the end."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+
+    def interrupt(signum, frame):
+        raise KeyboardInterrupt
+
+    previous = signal.signal(signal.SIGTERM, interrupt)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)

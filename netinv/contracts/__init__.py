@@ -25,7 +25,6 @@ from netinv.contracts.terms import (
     Buyback,
     Contract,
     CoordinatingDiscount,
-    InvalidContractError,
     Options,
     QuantityDiscount,
     QuantityFlexibility,
@@ -36,6 +35,6 @@ from netinv.contracts.terms import (
 
 __all__ = [
     "CONTRACTS", "Buyback", "Contract", "ContractOutcome", "CoordinatingDiscount", "Demand", "Estimate",
-    "IntegratedOutcome", "InvalidContractError", "Market", "Options", "QuantityDiscount", "QuantityFlexibility",
+    "IntegratedOutcome", "Market", "Options", "QuantityDiscount", "QuantityFlexibility",
     "RevenueSharing", "SalesRebate", "WholesalePrice", "coordinates", "coordinating", "evaluate", "integrated",
 ]

@@ -1,6 +1,6 @@
 """Command-line logic of ``netinv contracts``: parse the options, call the library, return plain dicts.
 
-``netinv/cli.py`` stays thin: it turns its options into a :class:`~netinv.contracts.Market` with
+``netinv/cli/analyses.py`` stays thin: it turns its options into a :class:`~netinv.contracts.Market` with
 :func:`market_from_options` and calls :func:`evaluate_command` / :func:`compare_command` /
 :func:`network_command`, printing the dict as JSON or :func:`format_table` as text. Contract strings::
 
@@ -26,10 +26,9 @@ from netinv.contracts.terms import (
     CONTRACTS,
     Contract,
     CoordinatingDiscount,
-    InvalidContractError,
     QuantityDiscount,
 )
-from netinv.errors import InputError
+from netinv.errors import InputError, InvalidContractError
 
 INTEGRATED = "integrated"
 EXAMPLES = "e.g. wholesale:w=6, buyback:w=6,b=4, revenue-sharing:w=1,phi=0.3, options:reserve=1,exercise=5"

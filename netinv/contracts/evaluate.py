@@ -31,14 +31,13 @@ from netinv.contracts.terms import (
     Buyback,
     Contract,
     CoordinatingDiscount,
-    InvalidContractError,
     Options,
     QuantityFlexibility,
     RevenueSharing,
     SalesRebate,
     WholesalePrice,
 )
-from netinv.errors import InputError
+from netinv.errors import InputError, InvalidContractError
 
 GRID_POINTS = 4001
 COORDINATION_TOLERANCE = 1e-7  # relative channel-profit loss still called coordination

@@ -28,11 +28,7 @@ from typing import ClassVar
 
 import numpy as np
 
-from netinv.errors import InputError
-
-
-class InvalidContractError(InputError):
-    """Contract terms that are not numbers, negative, out of range, or below cost."""
+from netinv.errors import InvalidContractError
 
 
 class Contract:

@@ -108,7 +108,7 @@ def adapt(model, graph, config: AdaptConfig = AdaptConfig(), *, name: str | None
 
     ``progress(metrics, steps)`` is called after every step (:class:`netinv.learn.finetune.StepMetrics`).
     With ``partial_path`` the run is resumable: its state is written there every ``save_every`` steps and
-    on Ctrl-C / SIGTERM (:class:`netinv.learn.train.TrainingInterrupted`), and a call with the same
+    on Ctrl-C / SIGTERM (:class:`netinv.errors.TrainingInterrupted`), and a call with the same
     ``fingerprint`` resumes from it; without one, Ctrl-C raises KeyboardInterrupt and nothing is kept.
 
     Returns ``model`` (the best-validating weights), ``best_step`` (0: the parent's), ``validation``

@@ -50,7 +50,7 @@ import numpy as np
 import torch
 
 from netinv import attrs
-from netinv.errors import InputError
+from netinv.errors import InputError, TrainingInterrupted
 from netinv.learn.checkpoint import (
     card_path,
     load_model,
@@ -68,7 +68,6 @@ from netinv.learn.loop import (
     save_partial,
 )
 from netinv.learn.model import OrderGNN
-from netinv.learn.train import TrainingInterrupted
 
 PARTIAL_FORMAT = "netinv-finetune-state-2"
 LOSSES = ("scale", "relative")
@@ -564,7 +563,7 @@ def run_steps(model, parent, optimizer, config: FinetuneConfig, validation, magn
 
     Without ``partial`` nothing is saved and Ctrl-C raises KeyboardInterrupt after the current step; with
     one, the state is saved there in ``partial_format`` every ``config.save_every`` steps and on Ctrl-C,
-    which then raises :class:`~netinv.learn.train.TrainingInterrupted` (``what``: the loop's name in it)."""
+    which then raises :class:`~netinv.errors.TrainingInterrupted` (``what``: the loop's name in it)."""
     with StopOnSignal() as stop:
         step = len(history)
         while step < config.steps:

@@ -13,7 +13,7 @@ Resumable state
     :func:`restore` reads them back into a fresh model and optimizer. A ``format`` string names the kind
     of loop (``netinv-training-state-2``, ...) and a ``fingerprint`` dict the data and settings of the
     run: a state of another kind or of a run with other settings is refused in one line.
-    :func:`interrupted_message` is the line a loop raises :class:`~netinv.learn.train.TrainingInterrupted`
+    :func:`interrupted_message` is the line a loop raises :class:`~netinv.errors.TrainingInterrupted`
     with.
 
 Best weights

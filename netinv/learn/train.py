@@ -55,7 +55,7 @@ import numpy as np
 import torch
 from torch_geometric.data import Data
 
-from netinv.errors import InputError, NetinvError
+from netinv.errors import InputError, TrainingInterrupted
 from netinv.learn.checkpoint import card_path, save_model, versions
 from netinv.learn.features import EDGE_FEATURES, NODE_FEATURES
 from netinv.learn.loop import (
@@ -142,12 +142,6 @@ class EpochMetrics:
 
     def to_dict(self) -> dict:
         return dataclasses.asdict(self)
-
-
-class TrainingInterrupted(NetinvError):
-    """Training stopped by Ctrl-C or SIGTERM; the finished epochs are kept for a resumed run."""
-
-    exit_code = 130
 
 
 def train(

@@ -58,8 +58,9 @@ def echelon_layout(supply: nx.DiGraph, echelon: dict) -> dict:
 
 def network_figure(supply: nx.DiGraph, echelon: dict, value: dict, *, title: str, value_label: str,
                    trans_edges: list | None = None):
-    """The network drawn by echelon; each node sized and coloured by ``value[node]``; transshipment links
-    dashed. Labels are shown up to 60 nodes."""
+    """The network drawn by echelon: ``supply`` holds the supply edges only (it is laid out in topological
+    order, so it must be acyclic); ``trans_edges`` (links between stores, often both ways) are drawn dashed
+    over it. Each node is sized and coloured by ``value[node]``; labels are shown up to 60 nodes."""
     plt = _pyplot()
     pos = echelon_layout(supply, echelon)
     top = max(echelon.values(), default=1)

@@ -25,10 +25,10 @@ def transship_command(path: str | Path, samples: int = 10_000, seed: int = 0, pl
     Raises netinv's own errors (:class:`~netinv.errors.InputError` for a bad file or argument,
     :class:`~netinv.errors.SolverError`), each with a one-line message.
     """
-    from netinv.errors import InputError
+    from netinv.report import check_png
 
-    if plot is not None and Path(plot).suffix.lower() != ".png":
-        raise InputError(f"{plot}: the picture is written as PNG; use a .png file name")
+    if plot is not None:
+        check_png(plot)
     graph = load(path)
     analysis = analyze_transshipment(graph, TransshipConfig(samples=samples, seed=seed, method=method))
     out = analysis.to_dict()

@@ -10,7 +10,6 @@ from netinv.contracts import (
     Buyback,
     CoordinatingDiscount,
     Demand,
-    InvalidContractError,
     Market,
     Options,
     QuantityDiscount,
@@ -20,7 +19,7 @@ from netinv.contracts import (
     WholesalePrice,
     evaluate,
 )
-from netinv.errors import InputError
+from netinv.errors import InputError, InvalidContractError
 
 MARKET = Market(price=10, supplier_cost=3, retailer_cost=0.5, salvage=1, demand=Demand.gamma(100, 30))
 P, V = MARKET.price, MARKET.salvage

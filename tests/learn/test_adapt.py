@@ -17,13 +17,12 @@ import pytest
 import torch
 
 from netinv.demand.distributions import DemandSampler
-from netinv.errors import InputError
+from netinv.errors import InputError, TrainingInterrupted
 from netinv.learn.adapt import ADAPT_STREAM, AdaptConfig, adapt, adapt_file, parse_config
 from netinv.learn.checkpoint import load_card, load_model, save_model
 from netinv.learn.evaluate import EvaluateConfig, demand_paths, evaluate, tables
 from netinv.learn.model import ModelConfig, OrderGNN
 from netinv.learn.policy import GNNPolicy
-from netinv.learn.train import TrainingInterrupted
 from netinv.network import save
 from netinv.network.compile import compile_network
 from netinv.network.generators import generate

@@ -13,7 +13,7 @@ import pytest
 import torch
 
 from netinv.demand.distributions import DemandSampler
-from netinv.errors import InputError
+from netinv.errors import InputError, TrainingInterrupted
 from netinv.learn.checkpoint import load_card, load_model, save_model
 from netinv.learn.diffsim import DiffSim, TwinFeatures
 from netinv.learn.finetune import (
@@ -30,7 +30,6 @@ from netinv.learn.finetune import (
 )
 from netinv.learn.model import ModelConfig, OrderGNN
 from netinv.learn.policy import GNNPolicy
-from netinv.learn.train import TrainingInterrupted
 from netinv.network.compile import compile_network
 from netinv.network.generators import generate
 from netinv.sim.simulator import SimConfig, simulate
@@ -301,7 +300,7 @@ def test_relative_loss_gives_each_network_the_gradient_of_its_log_profit(parent,
 def test_every_setting_is_accepted_on_the_command_line_and_listed_in_its_help():
     import dataclasses
 
-    from netinv import cli
+    from netinv.cli import learn as cli
     from netinv.learn.finetune import FinetuneConfig
 
     fields = {f.name.replace("_", "-") for f in dataclasses.fields(FinetuneConfig)}

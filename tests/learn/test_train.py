@@ -16,9 +16,9 @@ import numpy as np
 import pytest
 import torch
 
-from netinv.errors import InputError
+from netinv.errors import InputError, TrainingInterrupted
 from netinv.learn.checkpoint import load_card, load_model
-from netinv.learn.train import TrainConfig, TrainingInterrupted, train
+from netinv.learn.train import TrainConfig, train
 from tests.learn.base_stock_samples import base_stock_samples
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -142,7 +142,8 @@ CHILD = """
 import sys, torch
 torch.set_num_threads(1)
 from tests.learn.base_stock_samples import base_stock_samples
-from netinv.learn.train import TrainingInterrupted, train
+from netinv.errors import TrainingInterrupted
+from netinv.learn.train import train
 samples = base_stock_samples(6, periods=8, paths=4)
 try:
     train(samples, sys.argv[1], epochs=12, seed=5, hidden=8, layers=1, batch_size=16, patience=20,

@@ -264,7 +264,7 @@ def _generated_names() -> list[str]:
 
 
 ALL_NAMES = [*CASES, *_generated_names()]
-# one input of each format also runs as a real subprocess in the default suite; all of them in `slow`
+# one input of each format also runs as a real subprocess; with it, one case of every (command, kind) below
 SAMPLE = ["yaml-python-object-tag", "yaml-newline-in-id", "json-lone-surrogate-id", "node-link-graph-is-list",
           "graphml-entity-expansion", "willems-infinite-lead-time", "paths-huge-demand", "paths-plan-ragged-row",
           "contract-nan", "demand-one-parameter", "yaml-deep-flow-nesting", "paths-huge-field",
@@ -308,9 +308,20 @@ def test_sample_through_the_command_line(tmp_path, generated):
     assert list(tmp_path.iterdir()) == []
 
 
-@pytest.mark.slow
-def test_whole_corpus_through_the_command_line(tmp_path, generated):
-    cases = {**CASES, **generated}
+def one_per_command_and_kind(cases: dict[str, Case]) -> list[str]:
+    """The first case of each (command, kind of input): the real command line runs each pair once; every
+    case runs in-process (:func:`test_malformed_input_in_process`), with the same assertions."""
+    chosen: dict[tuple[str, str], str] = {}
+    for name, case in cases.items():
+        chosen.setdefault((case.args[0], name.split("-")[0]), name)
+    return list(chosen.values())
+
+
+def test_every_command_and_kind_through_the_command_line(tmp_path, generated):
+    every = {**CASES, **generated}
+    cases = {name: every[name] for name in one_per_command_and_kind(every) if name not in SAMPLE}
+    assert {(case.args[0], name.split("-")[0]) for name, case in {**cases, **{n: every[n] for n in SAMPLE}}.items()} \
+        == {(case.args[0], name.split("-")[0]) for name, case in every.items()}
     procs = run_all(cases, tmp_path)
     failures = []
     for name, case in cases.items():
@@ -334,11 +345,14 @@ OLD_SCENARIOS = sorted(p for p in (DATA / "bad").iterdir() if p.is_file() and p.
 OLD_WILLEMS = sorted(p for p in (DATA / "bad_willems").iterdir() if p.is_file())
 
 
-@pytest.mark.slow
 def test_older_corpora_through_the_command_line(tmp_path):
+    """One file of each format as a real subprocess; every file of these corpora runs in-process with
+    stricter checks (tests/test_bad_input.py, tests/test_bad_willems.py)."""
     files = [*OLD_SCENARIOS, *OLD_WILLEMS]
     assert len(files) >= 80
-    cases = {str(p): Case(("validate", str(p)), str(p), ()) for p in files}
+    one_per_format = {p.suffix: p for p in reversed(files)}
+    assert set(one_per_format) == {".yaml", ".json", ".graphml", ".txt", ".csv"}
+    cases = {str(p): Case(("validate", str(p)), str(p), ()) for p in one_per_format.values()}
     procs = run_all(cases, tmp_path)
     for name, case in cases.items():
         assert_one_line_error(procs[name], case.subject, case.expected)

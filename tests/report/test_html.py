@@ -215,14 +215,25 @@ def test_renders_in_headless_chromium(retail, tmp_path):
     assert png_size(shot.read_bytes()) == (1280, 4000)
 
 
-def test_large_networks_go_to_the_gnn_or_are_refused():
-    from netinv.network.compile import compile_network
-    from netinv.network.generators import generate
-    from netinv.report.html import ReportConfig, choose_method
+TWO_STORES_BOTH_WAYS = """\
+name: two_stores_both_ways
+nodes:
+  - {id: dc, holding_cost: 0.5, initial_inventory: 40}
+  - {id: a, holding_cost: 1.0, initial_inventory: 15, demand: {distribution: normal, mean: 10, std: 2}, shortage_cost: 9.0}
+  - {id: b, holding_cost: 1.0, initial_inventory: 15, demand: {distribution: normal, mean: 12, std: 3}, shortage_cost: 9.0}
+edges:
+  - {source: dc, target: a, lead_time: 1}
+  - {source: dc, target: b, lead_time: 1}
+  - {source: a, target: b, kind: transshipment, unit_cost: 0.5}
+  - {source: b, target: a, kind: transshipment, unit_cost: 0.5}
+"""
 
-    graph = generate("distribution", 20_000, 0)
-    arrays = compile_network(graph)
-    method, reason, _ = choose_method(graph, arrays, ReportConfig(method="auto"))
-    assert method == "gnn" and "ExactLimits.max_gsm_stages" in reason
-    with pytest.raises(InputError, match=r"20,000 stages, over the limit .* use --method gnn$"):
-        choose_method(graph, arrays, ReportConfig(method="exact"))
+
+def test_stores_linked_both_ways_by_transshipment_draw_without_a_cycle_error(tmp_path):
+    """The drawing lays out the supply edges only: two stores linked both ways are no cycle."""
+    file = tmp_path / "both_ways.yaml"
+    file.write_text(TWO_STORES_BOTH_WAYS, encoding="utf-8")
+    result = report_command(file, method="exact", out=tmp_path / "r.html", paths=20, periods=22, seed=0)
+    assert result["summary"]["transshipment_edges"] == 2
+    assert "network" in result["figures"] and "transshipment" in result
+    assert (tmp_path / "r.html").read_text(encoding="utf-8").count("<img") == len(result["figures"])

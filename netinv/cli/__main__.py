@@ -1,0 +1,5 @@
+"""``python -m netinv.cli``: the same as the ``netinv`` console script."""
+
+from netinv.cli import main
+
+main()

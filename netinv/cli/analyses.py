@@ -1,0 +1,255 @@
+"""``netinv contracts | transship | data | risk | report``: analyses of a network for a planner."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from netinv.cli.common import FileArg, JsonOpt, new_console, print_json
+
+
+class TransshipMethod(StrEnum):
+    decomposition = "decomposition"
+    extensive = "extensive"
+
+
+contracts_app = typer.Typer(help="Supply contracts on a supplier-retailer pair or across a network (Cachon 2003).",
+                            no_args_is_help=True)
+
+DemandOpt = Annotated[str, typer.Option("--demand", help="normal:MEAN,STD (untruncated) | normal-censored:MEAN,STD | "
+                                        "poisson:MEAN | uniform:LOW,HIGH | gamma:MEAN,STD | empirical:FILE.csv")]
+PriceOpt = Annotated[float, typer.Option("--price", help="Retail price [p].")]
+CostOpt = Annotated[float, typer.Option("--cost", help="Supplier's production cost per unit [c_s].")]
+RetailerCostOpt = Annotated[float, typer.Option("--retailer-cost", help="Retailer's own cost per unit [c_r].")]
+SalvageOpt = Annotated[float, typer.Option("--salvage", help="Salvage value per leftover unit [v].")]
+GoodwillROpt = Annotated[float, typer.Option("--goodwill-retailer", help="Retailer's goodwill cost per lost sale [g_r].")]
+GoodwillSOpt = Annotated[float, typer.Option("--goodwill-supplier", help="Supplier's goodwill cost per lost sale [g_s].")]
+
+
+@contracts_app.command("evaluate")
+def contracts_evaluate(
+    demand: DemandOpt,
+    price: PriceOpt,
+    cost: CostOpt,
+    contract: Annotated[str, typer.Option("--contract", help="e.g. wholesale:w=6, buyback:w=6,b=2, revenue-sharing:"
+                                          "w=1,phi=0.3, quantity-flexibility:w=..,delta=.., sales-rebate:w=..,r=..,"
+                                          "t=.., options:reserve=..,exercise=.., integrated")],
+    retailer_cost: RetailerCostOpt = 0.0,
+    salvage: SalvageOpt = 0.0,
+    goodwill_retailer: GoodwillROpt = 0.0,
+    goodwill_supplier: GoodwillSOpt = 0.0,
+    monte_carlo: Annotated[int, typer.Option("--monte-carlo", min=0, help="Verification: N simulated seasons "
+                                             "beside every number (estimate and standard error).")] = 0,
+    seed: Annotated[int, typer.Option("--seed", help="Seed of the Monte Carlo check.")] = 0,
+    as_json: JsonOpt = False,
+) -> None:
+    """What the retailer orders under one contract, what each side earns, and the channel's efficiency."""
+    from netinv.contracts.cli import evaluate_command, format_table, market_from_options
+
+    market = market_from_options(demand, price, cost, retailer_cost=retailer_cost, salvage=salvage,
+                                 goodwill_retailer=goodwill_retailer, goodwill_supplier=goodwill_supplier)
+    result = evaluate_command(market, contract, monte_carlo=monte_carlo, seed=seed)
+    if as_json:
+        print_json(result)
+    else:
+        typer.echo(format_table(result))
+
+
+@contracts_app.command("compare")
+def contracts_compare(
+    contract: Annotated[list[str], typer.Option("--contract", help="A contract string; repeat to compare several.")],
+    demand: Annotated[str | None, typer.Option("--demand", help="Demand string (see 'evaluate'); not with --network.")] = None,
+    price: Annotated[float | None, typer.Option("--price", help="Retail price [p].")] = None,
+    cost: Annotated[float | None, typer.Option("--cost", help="Supplier's production cost [c_s].")] = None,
+    retailer_cost: RetailerCostOpt = 0.0,
+    salvage: SalvageOpt = 0.0,
+    goodwill_retailer: GoodwillROpt = 0.0,
+    goodwill_supplier: GoodwillSOpt = 0.0,
+    network: Annotated[Path | None, typer.Option("--network", help="Scenario: apply each contract to every supply "
+                                                 "edge into a demand node and total per party.")] = None,
+    plot: Annotated[Path | None, typer.Option("--plot", help="Picture of the profit split per contract (PNG).")] = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """Compare contract designs: order, retailer, supplier and channel profit, efficiency."""
+    from netinv.contracts.cli import compare_command, format_table, market_from_options, network_command
+    from netinv.errors import InputError
+
+    if network is not None:
+        results = {text: network_command(network, text) for text in contract}
+        print_json(results)  # the same JSON with or without --json
+        return
+    if demand is None or price is None or cost is None:
+        raise InputError("contracts compare: give --demand, --price and --cost (or --network FILE)")
+    market = market_from_options(demand, price, cost, retailer_cost=retailer_cost, salvage=salvage,
+                                 goodwill_retailer=goodwill_retailer, goodwill_supplier=goodwill_supplier)
+    result = compare_command(market, contract, plot=plot)
+    if as_json:
+        print_json(result)
+    else:
+        typer.echo(format_table(result))
+        if plot is not None:
+            typer.echo(f"picture: {plot}")
+
+
+def transship(
+    file: FileArg,
+    samples: Annotated[int, typer.Option("--samples", min=100, max=10_000_000, help="Demand samples of the LP.")] = 10_000,
+    seed: Annotated[int, typer.Option("--seed", help="Seed of the samples (the out-of-sample check uses another).")] = 0,
+    plot: Annotated[Path | None, typer.Option("--plot", help="Picture: levels, edges weighted by flow (PNG).")] = None,
+    method: Annotated[TransshipMethod, typer.Option("--method", help="decomposition: exact level-bundle method with "
+                      "a warm-started recourse oracle (fast); extensive: the whole sample-average LP at once.")
+                      ] = TransshipMethod.decomposition,
+    simulate: Annotated[bool, typer.Option("--simulate", help="Also the value of transshipment from simulation "
+                                           "with optimized base-stock levels.")] = False,
+    periods: Annotated[int, typer.Option("--periods", min=1, help="Periods per simulated path (--simulate).")] = 200,
+    paths: Annotated[int, typer.Option("--paths", min=1, help="Simulated demand paths (--simulate).")] = 200,
+    as_json: JsonOpt = False,
+) -> None:
+    """Stocking levels with lateral transshipment between the demand nodes (two-stage sample-average LP),
+    the transshipped quantities, and the value of transshipment (independent / as given / full pooling)."""
+    from netinv.transship.cli import transship_command
+
+    result = transship_command(file, samples=samples, seed=seed, plot=plot, method=str(method), simulate=simulate,
+                               periods=periods, paths=paths)
+    if as_json:
+        print_json(result)
+        return
+    console = new_console()
+    console.print(f"expected cost {result['expected_cost']:.4f} (+/- {result['stderr']:.4f}), out of sample "
+                  f"{result['out_of_sample_cost']:.4f}")
+    console.print("levels: " + ", ".join(f"{k} {v:.2f}" for k, v in result["levels"].items()))
+    console.print("transshipped per period: " + (", ".join(f"{k} {v:.3f}" for k, v in result["transshipped"].items())
+                                                 or "none"))
+    value = result["value"]
+    console.print(f"value of transshipment: independent {value['independent']:.4f}, with transshipment "
+                  f"{value['with_transshipment']:.4f}, full pooling {value['full_pooling']:.4f}")
+    for setting, row in (result.get("simulated_value") or {}).items():
+        if isinstance(row, dict) and "cost" in row:
+            console.print(f"simulated, {setting}: {row['cost']:.4f} +/- {row.get('stderr', 0.0):.4f} "
+                          f"(sample-average {row.get('saa_cost', float('nan')):.4f})")
+
+
+data_app = typer.Typer(help="Demand history: data-quality checks.", no_args_is_help=True)
+
+
+@data_app.command("check")
+def data_check(
+    file: Annotated[Path, typer.Argument(help="A history CSV (date,node,quantity) or a scenario whose demand "
+                                         "refers to one (demand: {history: FILE}).", show_default=False)],
+    strict: Annotated[bool, typer.Option("--strict", help="Findings are errors (exit code 2).")] = False,
+    network: Annotated[Path | None, typer.Option("--network", help="Scenario to check a history CSV's nodes "
+                                                 "against.")] = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """Data-quality report: missing periods, duplicates, negative or non-numeric quantities, unknown nodes,
+    outliers (with the reason); every finding names the node and the dates; the cleaning steps applied."""
+    from netinv.history.cli import data_check_command
+
+    result = data_check_command(file, strict=strict, network=network)
+    if as_json:
+        print_json(result)
+        return
+    for report in result["files"]:
+        typer.echo(f"{report.get('file', file)}: {'ok' if report['ok'] else 'findings'}")
+        for finding in report.get("findings", []):
+            dates = finding.get("dates") or []
+            span = dates[0] if len(dates) == 1 else f"{dates[0]}..{dates[-1]} ({len(dates)} dates)" if dates else ""
+            typer.echo(f"  {finding.get('kind', '')} at {finding.get('node', '')} {span}: {finding.get('message', '')}")
+        for step in report.get("cleaning", []):
+            typer.echo(f"  cleaning: {step}")
+
+
+def risk(
+    file: FileArg,
+    policy: Annotated[str, typer.Option("--policy", help="Policy simulated from the current state.")] = "base-stock",
+    horizon: Annotated[int, typer.Option("--horizon", min=1, max=10_000, help="Periods ahead.")] = 12,
+    paths: Annotated[int, typer.Option("--paths", min=100, max=10_000_000, help="Simulated demand paths.")] = 2000,
+    seed: Annotated[int, typer.Option("--seed", help="Seed of the paths.")] = 0,
+    period_days: Annotated[int, typer.Option("--period-days", min=1, help="Days per period (days of cover).")] = 1,
+    plot: Annotated[Path | None, typer.Option("--plot", help="Heat map nodes x periods (PNG).")] = None,
+    scenarios: Annotated[int, typer.Option("--scenarios", min=1, max=100_000,
+                                           help="mpc-stochastic: scenarios K per solve.")] = 20,
+    planning_horizon: Annotated[int | None, typer.Option("--planning-horizon", min=1, help="mpc policies: rolling "
+                                                         "window [default: shrinking to --horizon].")] = None,
+    time_limit: Annotated[float | None, typer.Option("--time-limit", min=0.0,
+                                                     help="HiGHS seconds per solve (mpc).")] = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """Stockout-risk warnings: per node the probability of a stockout within the horizon, expected days
+    of cover and excess-stock flags, highest risk first; bullwhip per echelon."""
+    from netinv.history.cli import risk_command
+
+    result = risk_command(file, policy=policy, horizon=horizon, paths=paths, seed=seed, period_days=period_days,
+                          plot=plot, scenarios=scenarios, planning_horizon=planning_horizon, time_limit=time_limit)
+    if as_json:
+        print_json(result)
+        return
+    from rich.table import Table
+
+    table = Table(title=f"stockout risk within {result['horizon']} periods under {result['policy']} "
+                        f"({result['paths']} paths), highest first")
+    for column in ("node", "P(stockout)", "95% CI", "days of cover (expected)", "now", "target", "excess"):
+        table.add_column(column, justify="left" if column == "node" else "right")
+    for row in result["nodes"]:
+        lo, hi = row["ci95"]
+        table.add_row(row["node"], f"{row['stockout_probability']:.3f}", f"[{lo:.3f}, {hi:.3f}]",
+                      _days(row["expected_days_of_cover"]), _days(row["current_days_of_cover"]),
+                      _days(row["target_days_of_cover"]), "yes" if row["excess"] else "")
+    console = new_console()
+    console.print(table)
+    if result.get("bullwhip"):
+        console.print("bullwhip (Var orders / Var demand) by echelon: "
+                      + ", ".join(f"{k}: {v:.2f}" for k, v in result["bullwhip"].items()))
+    if result.get("bullwhip_stage"):
+        console.print("bullwhip per stage (Var orders / Var demand faced) by echelon: "
+                      + ", ".join(f"{k}: {'-' if v is None else f'{v:.2f}'}" for k, v in result["bullwhip_stage"].items()))
+    if result.get("plot"):
+        console.print(f"picture: {result['plot']}")
+
+
+def _days(value) -> str:
+    return "" if value is None else f"{value:.1f}"
+
+
+class ReportMethod(StrEnum):
+    auto = "auto"
+    exact = "exact"
+    gnn = "gnn"
+
+
+def report(
+    file: FileArg,
+    method: Annotated[ReportMethod, typer.Option("--method", help="exact: exact models; gnn: the GNN policy; "
+                      "auto: exact when it fits the time budget, else gnn (the page says which and why).")
+                      ] = ReportMethod.auto,
+    output: Annotated[Path, typer.Option("-o", "--output", help="HTML page to write.")] = Path("report.html"),
+    png: Annotated[Path | None, typer.Option("--png", help="Also write every figure as DIR/NAME.png.")] = None,
+    seed: Annotated[int, typer.Option("--seed", help="Seed of the simulated demand paths.")] = 0,
+    paths: Annotated[int, typer.Option("--paths", min=20, max=1_000_000, help="Simulated demand paths.")] = 200,
+    periods: Annotated[int, typer.Option("--periods", min=22, max=100_000, help="Simulated periods.")] = 120,
+    time_budget: Annotated[float, typer.Option("--time-budget", min=0.001,
+                                               help="auto: seconds the exact models may take.")] = 60.0,
+    model: Annotated[Path, typer.Option("--model", help="GNN checkpoint (method gnn).")] = Path("models/gnn.pt"),
+    contract: Annotated[list[str] | None, typer.Option("--contract", help="Contract to analyse (repeat); "
+                                                       "default: designs derived from the prices.")] = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """One self-contained HTML page: network, targets, costs, service, trajectories, transshipment, contracts."""
+    from netinv.report.html import report_command
+
+    result = report_command(file, method.value, output, png, seed=seed, paths=paths, periods=periods,
+                            time_budget=time_budget, model=model, contracts=tuple(contract or ()))
+    if as_json:
+        print_json(result)
+        return
+    typer.echo(f"wrote {result['out']} ({result['bytes'] / 1e6:.2f} MB); method {result['method']}: "
+               f"{result['method_reason']}")
+    for note in result["notes"]:
+        typer.echo(f"note: {note}")
+    if png is not None:
+        typer.echo(f"figures in {png}: {', '.join(result['figures'])}")
+
+

@@ -1,0 +1,164 @@
+"""``netinv simulate``: a policy on demand paths (the choices are those of :mod:`netinv.sim.run`); its table."""
+
+from __future__ import annotations
+
+import sys
+from enum import StrEnum
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from netinv.cli.common import DEFAULT_MODEL, FileArg, JsonOpt, NoTimingsOpt, new_console, print_json
+
+
+class PolicyName(StrEnum):
+    base_stock = "base-stock"
+    echelon_base_stock = "echelon-base-stock"
+    oracle = "oracle"
+    mpc_deterministic = "mpc-deterministic"
+    mpc_stochastic = "mpc-stochastic"
+    gnn = "gnn"
+
+
+class Sampling(StrEnum):
+    lhs = "lhs"
+    random = "random"
+
+
+class Per(StrEnum):
+    period = "period"
+    horizon = "horizon"
+
+
+def simulate(
+    file: FileArg,
+    policy: Annotated[PolicyName, typer.Option("--policy", help="Policy to simulate.")] = PolicyName.base_stock,
+    levels: Annotated[
+        str, typer.Option("--levels", help="Base-stock policies: LEVELS.json (node -> level) or 'auto'.")
+    ] = "auto",
+    periods: Annotated[
+        int | None, typer.Option("--periods", min=1, max=10_000_000,
+                                 help="Periods per path [default: 200; the file's length with --demand-paths].")
+    ] = None,
+    paths: Annotated[int, typer.Option("--paths", min=1, max=10_000_000, help="Demand paths.")] = 200,
+    seed: Annotated[int, typer.Option("--seed", help="Seed of the demand paths.")] = 0,
+    warmup: Annotated[
+        int | None, typer.Option("--warmup", min=0, help="Periods left out of the KPIs [default: 20; 0 for "
+                                 "oracle / mpc policies and with --demand-paths].")
+    ] = None,
+    demand_paths: Annotated[
+        Path | None, typer.Option("--demand-paths", help="PATHS.csv of explicit demand paths (path,t0,t1,...).")
+    ] = None,
+    horizon: Annotated[
+        int | None, typer.Option("--horizon", min=1, help="mpc policies: rolling window of H periods.")
+    ] = None,
+    shrinking: Annotated[
+        bool, typer.Option("--shrinking", help="mpc policies: plan to the end of the evaluation (the default "
+                           "without --horizon).")
+    ] = False,
+    scenarios: Annotated[
+        int, typer.Option("--scenarios", min=1, max=100_000, help="mpc-stochastic: demand scenarios K per solve.")
+    ] = 20,
+    sampling: Annotated[
+        Sampling | None, typer.Option("--sampling", help="mpc-stochastic: Latin hypercube (lhs) or independent (random) "
+                               "scenario draws.")
+    ] = None,
+    per: Annotated[
+        Per | None, typer.Option("--per", help="Report costs per period or as totals over the horizon per path "
+                                 "[default: horizon for oracle / mpc policies and with --demand-paths, period otherwise].")
+    ] = None,
+    time_limit: Annotated[
+        float | None, typer.Option("--time-limit", min=0.0, help="HiGHS seconds per solve (oracle / mpc).")
+    ] = None,
+    model: Annotated[
+        Path | None, typer.Option("--model", help="--policy gnn: the checkpoint [default: models/gnn.pt, the "
+                                  "shipped model].")
+    ] = None,
+    checkpoint: Annotated[
+        Path | None, typer.Option("--checkpoint", help="Folder keeping finished blocks of paths: an interrupted run "
+                                  "(Ctrl-C, SIGTERM) resumes from it when the same command is run again.")
+    ] = None,
+    as_json: JsonOpt = False,
+    no_timings: NoTimingsOpt = False,
+) -> None:
+    """Simulate a policy on demand paths and report profit or cost, service and bullwhip.
+
+    All policies see the same demand paths for the same seed (or file), so their results are paired.
+    """
+    from netinv.sim.run import RunSpec, prepare_run
+
+    spec = RunSpec(policy=policy.value, levels=levels, periods=periods, paths=paths, seed=seed, warmup=warmup,
+                   demand_paths=demand_paths, horizon=horizon, shrinking=shrinking, scenarios=scenarios,
+                   sampling=None if sampling is None else sampling.value, per=None if per is None else per.value,
+                   time_limit=time_limit, model=model or DEFAULT_MODEL, checkpoint=checkpoint)
+    prepared = prepare_run(file, spec)
+    for warning in prepared.warnings:
+        print(f"warning: {warning}", file=sys.stderr)
+    result, out = _run_with_progress(prepared, quiet=as_json)
+    if as_json:
+        print_json(out, timings=not no_timings)
+    else:
+        print_result(result, prepared.levels, prepared.levels_method, per=prepared.per)
+    if result.interrupted:
+        if prepared.store is not None:
+            typer.echo(f"interrupted: {prepared.store.count()} finished block(s) kept in {checkpoint}; run the same "
+                       "command again to resume", err=True)
+        raise typer.Exit(130)
+
+
+def _run_with_progress(prepared, *, quiet: bool):
+    """``prepared.run()``, with a progress bar for a large run (or a planning policy) unless ``quiet``."""
+    if quiet or not prepared.large:
+        return prepared.run()
+    from rich.progress import Progress
+
+    with Progress(transient=True) as bar:  # with several blocks of paths, progress counts finished blocks
+        task = bar.add_task(f"simulating {prepared.policy.name}", total=prepared.config.periods)
+        return prepared.run(lambda done, total: bar.update(task, completed=done))
+
+
+def print_result(result, levels: dict, method: str | None, per: str = "period") -> None:
+    """The KPI table of a simulation result, its costs (per period or per horizon), bullwhip and how the
+    levels were found (shared with ``netinv demo``)."""
+    from rich.table import Table
+
+    console = new_console()
+    title = f"{result.policy}: {result.paths} paths x {result.periods} periods (warm-up {result.warmup})"
+    if result.interrupted:
+        title += " - interrupted: finished paths only"
+    table = Table(title=title)
+    for column in ("node", "ech.", "level", "on hand", "fill rate", "CSL", "backorders"):
+        table.add_column(column, justify="left" if column == "node" else "right")
+    for node, kpi in result.nodes.items():
+        def fmt(key, pattern="{:.3f}", kpi=kpi):
+            return pattern.format(kpi[key]) if key in kpi else ""
+
+        level = levels.get(node)
+        table.add_row(
+            node, str(int(kpi["echelon"])), f"{level:.2f}" if level is not None else "",
+            fmt("mean_on_hand", "{:.2f}"), fmt("fill_rate"), fmt("cycle_service_level"), fmt("mean_backorders", "{:.2f}"),
+        )
+    console.print(table)
+    scale = (result.periods - result.warmup) if per == "horizon" else 1
+    costs = Table(title="total per path over the horizon" if per == "horizon" else "cost per period", show_header=True)
+    costs.add_column("component")
+    costs.add_column("mean", justify="right")
+    costs.add_column("95% CI", justify="right")
+    for name, value in result.cost_breakdown.items():
+        costs.add_row(name, f"{scale * value['mean']:.3f}",
+                      f"[{scale * value['ci95'][0]:.3f}, {scale * value['ci95'][1]:.3f}]")
+    costs.add_row("total cost", f"{scale * result.mean_cost:.3f}",
+                  f"[{scale * result.ci95[0]:.3f}, {scale * result.ci95[1]:.3f}]")
+    if result.mean_revenue:
+        costs.add_row("revenue", f"{scale * result.mean_revenue:.3f}", "")
+        costs.add_row("profit", f"{scale * result.mean_profit:.3f}",
+                      f"[{scale * result.profit_ci95[0]:.3f}, {scale * result.profit_ci95[1]:.3f}]")
+    console.print(costs)
+    if result.bullwhip:
+        console.print(
+            "bullwhip (Var orders / Var demand) by echelon: "
+            + ", ".join(f"{k}: {v:.2f}" for k, v in result.bullwhip.items())
+        )
+    if method:
+        console.print(f"levels found by: {method}")

@@ -1,0 +1,85 @@
+"""netinv contracts | transship | data | risk, in-process: known numbers, JSON keys, one-line errors."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from tests.cli.conftest import run
+from tests.conftest import SCENARIOS
+
+
+def test_contracts_evaluate_json_keys_and_numbers(monkeypatch, capsys):
+    code, out, _ = run(["contracts", "evaluate", "--demand", "normal:100,30", "--price", "10", "--cost", "3",
+                        "--salvage", "1", "--contract", "wholesale:w=6", "--json"], monkeypatch, capsys)
+    result = json.loads(out)
+    assert code == 0
+    assert {"order", "retailer_profit", "supplier_profit", "channel_profit", "efficiency", "sales", "leftover",
+            "lost_sales", "integrated"} <= set(result)
+    assert result["order"] == pytest.approx(95.809, abs=1e-3)
+    assert result["retailer_profit"] == pytest.approx(293.332, abs=1e-3)
+    assert result["supplier_profit"] == pytest.approx(287.426, abs=1e-3)
+    assert result["efficiency"] == pytest.approx(0.9373, abs=1e-4)
+    assert result["integrated"]["order"] == pytest.approx(122.941, abs=1e-3)
+    assert result["integrated"]["channel_profit"] == pytest.approx(619.594, abs=1e-3)
+
+
+def test_contracts_compare_table_and_plot(tmp_path, monkeypatch, capsys):
+    picture = tmp_path / "split.png"
+    code, out, _ = run(["contracts", "compare", "--demand", "normal:100,30", "--price", "10", "--cost", "3",
+                        "--salvage", "1", "--contract", "wholesale:w=6", "--contract", "buyback:w=6,b=4",
+                        "--plot", picture], monkeypatch, capsys)
+    assert code == 0 and "buyback:w=6,b=4" in out and "integrated channel" in out and picture.stat().st_size > 1000
+
+
+@pytest.mark.parametrize("args, message", [
+    (["--contract", "revenue-sharing:w=1,phi=1.5"], "phi must be in [0, 1]"),
+    (["--contract", "barter:w=2"], "barter"),
+    (["--contract", "wholesale:w="], "wholesale"),
+])
+def test_contracts_bad_input_is_one_line(args, message, monkeypatch, capsys):
+    code, _, err = run(["contracts", "evaluate", "--demand", "normal:100,30", "--price", "10", "--cost", "3", *args],
+                       monkeypatch, capsys)
+    assert code == 2 and message in err and err.count("\n") == 1 and "Traceback" not in err
+
+
+def test_transship_json_keys(tmp_path, monkeypatch, capsys):
+    from netinv.network import save
+    from netinv.network.generators import generate
+
+    file = tmp_path / "net.yaml"
+    save(generate("distribution", 8, 2, transshipment=True), file)
+    picture = tmp_path / "flows.png"
+    code, out, _ = run(["transship", file, "--samples", "500", "--seed", "1", "--plot", picture, "--json"],
+                       monkeypatch, capsys)
+    result = json.loads(out)
+    assert code == 0
+    assert set(result) >= {"levels", "expected_cost", "stderr", "out_of_sample_cost", "transshipped", "value"}
+    value = result["value"]
+    assert value["full_pooling"] <= value["with_transshipment"] + 1e-6 <= value["independent"] + 2e-6
+    assert picture.stat().st_size > 1000 and result["plot"] == str(picture)
+
+
+def test_data_check_reports_and_strict_exits_2(tmp_path, monkeypatch, capsys):
+    history = tmp_path / "history.csv"
+    history.write_text("date,node,quantity\n2026-01-01,store,5\n2026-01-02,store,7\n2026-01-02,store,7\n"
+                       "2026-01-03,store,-2\n2026-01-05,store,6\n")
+    code, out, _ = run(["data", "check", history, "--json"], monkeypatch, capsys)
+    report = json.loads(out)["files"][0]
+    assert code == 0 and not report["ok"]
+    kinds = {f["kind"]: f for f in report["findings"]}
+    assert kinds["negative"]["dates"] == ["2026-01-03"] and kinds["negative"]["node"] == "store"
+    assert "duplicate" in kinds and "missing" in kinds
+    code, _, err = run(["data", "check", history, "--strict"], monkeypatch, capsys)
+    assert code == 2 and err.count("\n") == 1 and "negative" in err
+
+
+def test_risk_json_sorted_by_risk(tmp_path, monkeypatch, capsys):
+    picture = tmp_path / "risk.png"
+    code, out, _ = run(["risk", SCENARIOS / "newsvendor_poisson.yaml", "--horizon", "4", "--paths", "400",
+                        "--plot", picture, "--json"], monkeypatch, capsys)
+    result = json.loads(out)
+    assert code == 0 and picture.stat().st_size > 1000
+    risks = [n["stockout_probability"] for n in result["nodes"]]
+    assert risks == sorted(risks, reverse=True) and "bullwhip" in result

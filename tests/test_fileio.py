@@ -1,0 +1,70 @@
+"""netinv.fileio: atomic writes, the output-name check, SIGTERM as an interrupt."""
+
+from __future__ import annotations
+
+import os
+import signal
+import threading
+
+import pytest
+
+from netinv.errors import InputError
+from netinv.fileio import atomic_write_bytes, atomic_write_text, check_output, sigterm_as_interrupt
+
+
+def test_atomic_write_replaces_the_file_and_leaves_no_temporary(tmp_path):
+    path = tmp_path / "out.txt"
+    path.write_text("old", encoding="utf-8")
+    assert atomic_write_text(path, "new é") == path
+    assert path.read_bytes() == "new é".encode()
+    assert atomic_write_bytes(path, b"\x00\x01") == path and path.read_bytes() == b"\x00\x01"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["out.txt"]
+
+
+def test_atomic_write_failure_is_one_line_and_leaves_nothing(tmp_path):
+    path = tmp_path / "missing" / "out.txt"
+    with pytest.raises(InputError, match=r"out.txt: cannot write: No such file or directory$"):
+        atomic_write_bytes(path, b"x")
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_atomic_write_interrupted_keeps_the_old_file(tmp_path, monkeypatch):
+    path = tmp_path / "out.txt"
+    path.write_text("old", encoding="utf-8")
+
+    def interrupted(*_args):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(os, "replace", interrupted)
+    with pytest.raises(KeyboardInterrupt):
+        atomic_write_text(path, "new")
+    assert path.read_text(encoding="utf-8") == "old" and sorted(p.name for p in tmp_path.iterdir()) == ["out.txt"]
+
+
+def test_check_output_accepts_the_suffixes_in_any_case():
+    assert check_output("a/report.HTML", (".html", ".htm"), "the report is an HTML page").name == "report.HTML"
+    with pytest.raises(InputError, match=r"^a/report.pdf: the report is an HTML page; use a .html file name$"):
+        check_output("a/report.pdf", (".html", ".htm"), "the report is an HTML page")
+
+
+def test_sigterm_raises_keyboard_interrupt_inside_the_block_only():
+    before = signal.getsignal(signal.SIGTERM)
+    with pytest.raises(KeyboardInterrupt), sigterm_as_interrupt():
+        os.kill(os.getpid(), signal.SIGTERM)
+        for _ in range(1000):  # the handler runs between bytecodes
+            pass
+    assert signal.getsignal(signal.SIGTERM) is before
+
+
+def test_sigterm_as_interrupt_outside_the_main_thread_changes_nothing():
+    seen = []
+
+    def worker():
+        with sigterm_as_interrupt():
+            seen.append(signal.getsignal(signal.SIGTERM))
+
+    before = signal.getsignal(signal.SIGTERM)
+    thread = threading.Thread(target=worker)
+    thread.start()
+    thread.join()
+    assert seen == [before]
