@@ -49,12 +49,10 @@ def plan(
     The objective is the total profit over the horizon (or total cost when nothing is sold at a price).
     A solver failure (infeasible, unbounded, time limit without a plan) exits with code 3.
     """
-    import numpy as np
-
     from netinv.errors import InputError
     from netinv.exact.fastlp import PlanningLP
     from netinv.exact.highs import SolverOptions
-    from netinv.exact.planning import PlanOptions, expected_demand, sample_demand
+    from netinv.exact.planning import PlanOptions
     from netinv.network import load
     from netinv.network.compile import compile_network
 
@@ -63,19 +61,7 @@ def plan(
     if expected and scenarios > 1:
         raise InputError("--expected plans on the mean demand: do not combine it with --scenarios")
     arrays = compile_network(load(file))
-    if demand_path is not None:
-        from netinv.demand.paths import read_demand_paths
-
-        paths = read_demand_paths(demand_path, arrays.node_ids[arrays.demand_slice])
-        if path_index >= paths.shape[0]:
-            raise InputError(f"{demand_path}: --path-index {path_index}, but the file has {paths.shape[0]} paths")
-        if paths.shape[1] < horizon:
-            raise InputError(f"{demand_path}: has {paths.shape[1]} periods, --horizon asks for {horizon}")
-        demand, mode = paths[path_index, :horizon][None], "perfect information"
-    elif scenarios > 1:
-        demand, mode = sample_demand(arrays, 0, horizon, scenarios, seed), f"{scenarios} sampled scenarios"
-    else:
-        demand, mode = expected_demand(arrays, 0, horizon)[None], "expected demand"
+    demand, mode = _plan_demand(arrays, horizon, demand_path, path_index, scenarios, seed)
     options = PlanOptions(meet_demand=meet_demand, integer_orders=integer)
     from netinv.exact.limits import check_exact_size
 
@@ -97,6 +83,30 @@ def plan(
     if as_json:
         print_json(out, timings=not no_timings)
         return
+    _print_plan(arrays, solution, horizon, mode)
+
+
+def _plan_demand(arrays, horizon: int, demand_path: Path | None, path_index: int, scenarios: int, seed: int):
+    """(demand of shape (K, T, D), what it is in words): one known path, K sampled scenarios or the mean."""
+    from netinv.errors import InputError
+    from netinv.exact.planning import expected_demand, sample_demand
+
+    if demand_path is not None:
+        from netinv.demand.paths import read_demand_paths
+
+        paths = read_demand_paths(demand_path, arrays.node_ids[arrays.demand_slice])
+        if path_index >= paths.shape[0]:
+            raise InputError(f"{demand_path}: --path-index {path_index}, but the file has {paths.shape[0]} paths")
+        if paths.shape[1] < horizon:
+            raise InputError(f"{demand_path}: has {paths.shape[1]} periods, --horizon asks for {horizon}")
+        return paths[path_index, :horizon][None], "perfect information"
+    if scenarios > 1:
+        return sample_demand(arrays, 0, horizon, scenarios, seed), f"{scenarios} sampled scenarios"
+    return expected_demand(arrays, 0, horizon)[None], "expected demand"
+
+
+def _print_plan(arrays, solution, horizon: int, mode: str) -> None:
+    import numpy as np
     from rich.table import Table
 
     console = new_console()

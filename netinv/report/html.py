@@ -136,7 +136,6 @@ def render_html(report: dict) -> str:
     e = html.escape
     figs = {f.name: f for f in report["figures"]}
     sim = report["simulation"]
-    exact = report["method"] == "exact"
     sections = []
 
     s = report["summary"]
@@ -145,39 +144,7 @@ def render_html(report: dict) -> str:
         f"echelons, {s['demand_nodes']} demand nodes, topology {e(str(s['topology']))}; mean external demand "
         f"{_fmt(s['mean_demand_per_period'])} per period.</p>" + _img(figs["network"]))))
 
-    lv = report["levels"]
-    if exact:
-        intro = (f"<p>Base-stock levels ({e(str(lv['kind']))}) by <b>{e(str(lv['method']))}</b>: {e(str(lv['note']))}."
-                 " Safety stock = level - expected demand over the cover (lead time + 1 periods; for echelon levels "
-                 "the node's and every downstream node's cover). Mean on hand is simulated.</p>")
-        header = ["node", "echelon", "level", "cover (periods)", "expected demand over cover", "safety stock",
-                  "mean on hand"]
-        has_gsm = any("gsm" in r for r in report["targets"])
-        if has_gsm:
-            header += ["GSM service time S", "GSM net time", "GSM safety stock", "GSM base stock"]
-        rows = []
-        for r in report["targets"]:
-            if r.get("external"):
-                continue
-            row = [r["node"], r["echelon"], _fmt(r.get("level")), _fmt(r.get("cover_periods"), "{:g}"),
-                   _fmt(r.get("cycle_stock")), _fmt(r.get("safety_stock")), _fmt(r["mean_on_hand"])]
-            if has_gsm:
-                g = r.get("gsm", {})
-                row += [g.get("service_time", ""), g.get("net_time", ""), _fmt(g.get("safety_stock")),
-                        _fmt(g.get("base_stock"))]
-            rows.append(row)
-    else:
-        intro = (f"<p>The GNN policy ({e(str(lv.get('model')))}) sets no fixed level: the table shows the stock it "
-                 "holds on hand per node in simulation.</p>")
-        header = ["node", "echelon", "mean on hand"]
-        rows = [[r["node"], r["echelon"], _fmt(r["mean_on_hand"])] for r in report["targets"] if not r.get("external")]
-    body = intro + _table(header, rows, numeric_from=1) + _img(figs["targets"])
-    if "placement" in report:
-        p = report["placement"]
-        body += (f"<h3>Guaranteed-service safety-stock placement</h3><p>Status {e(str(p['status']))}, method "
-                 f"{e(str(p['method']))}: safety-stock holding cost {_fmt(p['cost'])} (bound {_fmt(p['bound'])}).</p>"
-                 + _img(figs["placement"]))
-    sections.append(("targets", "Stocking targets and safety stock", body))
+    sections.append(("targets", "Stocking targets and safety stock", _targets_section(report, figs)))
 
     per = sim["cost_breakdown"]
     rows = [[k, _fmt(v["mean"]), _ci(v)] for k, v in per.items()]
@@ -211,6 +178,68 @@ def render_html(report: dict) -> str:
             "amplification).</p>" + _table(["echelon", "Var(orders) / Var(demand)", "95% CI"], rows)
             + _img(figs["bullwhip"]))))
 
+    sections += _analysis_sections(report, figs)
+
+    nav = " ".join(f"<a href='#{key}'>{e(title)}</a>" for key, title, _ in sections)
+    notes = "".join(f"<p class='note'>{e(n)}</p>" for n in report["notes"])
+    body = "\n".join(f"<section id='{key}'><h2>{e(title)}</h2>{content}</section>" for key, title, content in sections)
+    name = e(str(report["name"]))
+    return (
+        "<!DOCTYPE html>\n<html lang='en'><head><meta charset='utf-8'>"
+        "<meta name='viewport' content='width=device-width, initial-scale=1'>"
+        f"<title>netinv report: {name}</title><style>{_CSS}</style></head>\n<body>\n"
+        f"<h1>{name}</h1><p>{e(str(report['description']))}</p>"
+        f"<p class='method' id='method' data-method='{e(report['method'])}'>Method: <b>{e(report['method'])}</b>"
+        f" (asked: {e(report['method_requested'])}): {e(report['method_reason'])}</p>"
+        f"<nav>{nav}</nav>{notes}\n{body}\n"
+        f"<footer><p class='note'>netinv report of {e(report['scenario'])}; seed {report['config']['seed']}.</p>"
+        f"</footer>\n<script>{_SCRIPT}</script>\n</body></html>\n"
+    )
+
+
+def _targets_section(report: dict, figs: dict) -> str:
+    """The levels table (exact method: levels, cover, safety stock, GSM columns; GNN: stock held), the
+    targets figure and the guaranteed-service placement."""
+    e = html.escape
+    lv = report["levels"]
+    if report["method"] == "exact":
+        intro = (f"<p>Base-stock levels ({e(str(lv['kind']))}) by <b>{e(str(lv['method']))}</b>: {e(str(lv['note']))}."
+                 " Safety stock = level - expected demand over the cover (lead time + 1 periods; for echelon levels "
+                 "the node's and every downstream node's cover). Mean on hand is simulated.</p>")
+        header = ["node", "echelon", "level", "cover (periods)", "expected demand over cover", "safety stock",
+                  "mean on hand"]
+        has_gsm = any("gsm" in r for r in report["targets"])
+        if has_gsm:
+            header += ["GSM service time S", "GSM net time", "GSM safety stock", "GSM base stock"]
+        rows = []
+        for r in report["targets"]:
+            if r.get("external"):
+                continue
+            row = [r["node"], r["echelon"], _fmt(r.get("level")), _fmt(r.get("cover_periods"), "{:g}"),
+                   _fmt(r.get("cycle_stock")), _fmt(r.get("safety_stock")), _fmt(r["mean_on_hand"])]
+            if has_gsm:
+                g = r.get("gsm", {})
+                row += [g.get("service_time", ""), g.get("net_time", ""), _fmt(g.get("safety_stock")),
+                        _fmt(g.get("base_stock"))]
+            rows.append(row)
+    else:
+        intro = (f"<p>The GNN policy ({e(str(lv.get('model')))}) sets no fixed level: the table shows the stock it "
+                 "holds on hand per node in simulation.</p>")
+        header = ["node", "echelon", "mean on hand"]
+        rows = [[r["node"], r["echelon"], _fmt(r["mean_on_hand"])] for r in report["targets"] if not r.get("external")]
+    body = intro + _table(header, rows, numeric_from=1) + _img(figs["targets"])
+    if "placement" in report:
+        p = report["placement"]
+        body += (f"<h3>Guaranteed-service safety-stock placement</h3><p>Status {e(str(p['status']))}, method "
+                 f"{e(str(p['method']))}: safety-stock holding cost {_fmt(p['cost'])} (bound {_fmt(p['bound'])}).</p>"
+                 + _img(figs["placement"]))
+    return body
+
+
+def _analysis_sections(report: dict, figs: dict) -> list[tuple[str, str, str]]:
+    """The transshipment and contracts sections, where the report has them."""
+    e = html.escape
+    sections = []
     t = report.get("transshipment")
     if t:
         v = t["value"]
@@ -234,19 +263,4 @@ def render_html(report: dict) -> str:
             f"{_fmt(c['rows'][0]['integrated_profit'])}.</p>"
             + _table(["contract", "retailer profit", "supplier profit", "channel profit", "efficiency"], rows)
             + _img(figs["contracts"]))))
-
-    nav = " ".join(f"<a href='#{key}'>{e(title)}</a>" for key, title, _ in sections)
-    notes = "".join(f"<p class='note'>{e(n)}</p>" for n in report["notes"])
-    body = "\n".join(f"<section id='{key}'><h2>{e(title)}</h2>{content}</section>" for key, title, content in sections)
-    name = e(str(report["name"]))
-    return (
-        "<!DOCTYPE html>\n<html lang='en'><head><meta charset='utf-8'>"
-        "<meta name='viewport' content='width=device-width, initial-scale=1'>"
-        f"<title>netinv report: {name}</title><style>{_CSS}</style></head>\n<body>\n"
-        f"<h1>{name}</h1><p>{e(str(report['description']))}</p>"
-        f"<p class='method' id='method' data-method='{e(report['method'])}'>Method: <b>{e(report['method'])}</b>"
-        f" (asked: {e(report['method_requested'])}): {e(report['method_reason'])}</p>"
-        f"<nav>{nav}</nav>{notes}\n{body}\n"
-        f"<footer><p class='note'>netinv report of {e(report['scenario'])}; seed {report['config']['seed']}.</p>"
-        f"</footer>\n<script>{_SCRIPT}</script>\n</body></html>\n"
-    )
+    return sections
