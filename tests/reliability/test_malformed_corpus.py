@@ -44,17 +44,24 @@ class Case:
     expected: tuple[str | re.Pattern, ...]
 
 
-def scenario(name: str, *expected: str) -> Case:
+def said(pattern: str) -> re.Pattern:
+    """What the line must say, as a pattern: where the words are a parser's (PyYAML, expat, networkx,
+    Python's csv), the test holds the promise (what is wrong, in the parser's words or netinv's), not the
+    exact wording of one release."""
+    return re.compile(pattern, re.IGNORECASE)
+
+
+def scenario(name: str, *expected: str | re.Pattern) -> Case:
     path = str(CORPUS / "scenario" / name)
     return Case(("validate", path), path, expected)
 
 
-def willems(name: str, *expected: str) -> Case:
+def willems(name: str, *expected: str | re.Pattern) -> Case:
     path = str(CORPUS / "willems" / name)
     return Case(("validate", path), path, expected)
 
 
-def demand_paths(name: str, *expected: str, command: str = "simulate") -> Case:
+def demand_paths(name: str, *expected: str | re.Pattern, command: str = "simulate") -> Case:
     path = str(CORPUS / "demand_paths" / name)
     if command == "plan":
         return Case(("plan", str(TINY), "--demand-path", path, "--horizon", "2", "--json"), path, expected)
@@ -73,15 +80,14 @@ def demand(text: str, subject: str, *expected: str) -> Case:
 
 CASES: dict[str, Case] = {
     # --- YAML: untrusted tags, syntax, values -----------------------------------------------------------
-    "yaml-python-object-tag": scenario("python_object_tag.yaml", "line 3, column 5",
-                                       "could not determine a constructor for the tag",
+    "yaml-python-object-tag": scenario("python_object_tag.yaml", "line 3, column 5", "malformed YAML",
                                        "python/object/apply:os.mkdir"),
     "yaml-python-name-tag": scenario("python_name_tag.yaml", "line 1, column 7", "python/name:os.system"),
     "yaml-tab-indentation": scenario("tab_indentation.yaml", "line 3, column 1", "malformed YAML"),
-    "yaml-undefined-alias": scenario("undefined_alias.yaml", "line 2, column 8", "found undefined alias"),
-    "yaml-unhashable-key": scenario("unhashable_key.yaml", "line 3, column 19", "found unhashable key"),
-    "yaml-two-documents": scenario("two_documents.yaml", "line 3, column 1", "another document"),
-    "yaml-nul-byte": scenario("nul_byte.yaml", "malformed YAML", "#x0000"),
+    "yaml-undefined-alias": scenario("undefined_alias.yaml", "line 2, column 8", "malformed YAML", said(r"alias")),
+    "yaml-unhashable-key": scenario("unhashable_key.yaml", "line 3, column 19", "malformed YAML", said(r"key")),
+    "yaml-two-documents": scenario("two_documents.yaml", "line 3, column 1", "malformed YAML", said(r"document")),
+    "yaml-nul-byte": scenario("nul_byte.yaml", "malformed YAML", said(r"#x0000|\\x00|\bNUL\b|null char")),
     "yaml-newline-in-id": scenario("newline_in_node_id.yaml", "edge 'plant\\nstore' -> 'store'",
                                    "unknown node 'plant\\nstore'"),
     "yaml-escape-sequence-in-id": scenario("escape_sequence_in_id.yaml", "unknown node '\\x1b[31mplant'",
@@ -112,11 +118,11 @@ CASES: dict[str, Case] = {
                                                 "unknown node 'stor'", "did you mean 'store'?"),
     "graphml-node-without-id": scenario("graphml_node_without_id.graphml", "<node> element without an 'id'"),
     "graphml-entity-expansion": scenario("graphml_entity_expansion.graphml", "line 4", "malformed GraphML",
-                                         "amplification"),
+                                         said(r"amplification|entit|expansion")),
     "graphml-external-entity": scenario("graphml_external_entity.graphml", "line 4", "malformed GraphML",
-                                        "external entity"),
+                                        said(r"external|entit")),
     "graphml-no-graph": scenario("graphml_no_graph.graphml", "malformed GraphML"),
-    "graphml-unknown-data-key": scenario("graphml_unknown_data_key.graphml", "malformed GraphML", "no key d9"),
+    "graphml-unknown-data-key": scenario("graphml_unknown_data_key.graphml", "malformed GraphML", "d9"),
     "graphml-truncated": scenario("graphml_truncated.graphml", "line 5, column 5", "malformed GraphML"),
     "graphml-parallel-edges": scenario("graphml_parallel_edges.graphml", "not a multigraph"),
     # --- Willems supply-chain CSV -------------------------------------------------------------------------
@@ -194,7 +200,7 @@ def generated_cases(folder: Path) -> dict[str, Case]:
     big_paths = folder / "huge_field_paths.csv"
     big_paths.write_text("path,t0\n0," + "1" * 200_000 + "\n")
     # the promise is "too deeply nested", said by netinv's own check or by the parser's (PyYAML >= 6.0.4 has one)
-    too_deep = re.compile(r"nest\w*\b.*\b(deep|depth)", re.IGNORECASE)
+    too_deep = said(r"nest\w*\b.*\b(deep|depth)")
     not_zip = folder / "not_a_checkpoint.pt"
     not_zip.write_text("these are not weights\n")
     payload = folder / "pickled_payload.pt"  # a pickle whose loading would run a command
@@ -213,9 +219,9 @@ def generated_cases(folder: Path) -> dict[str, Case]:
         "graphml-deep-json-attribute": Case(("validate", str(deep_graphml)), str(deep_graphml),
                                             ("node 'a'", "demand:", too_deep)),
         "willems-huge-field": Case(("validate", str(big_willems)), str(big_willems),
-                                   ("line 2", "malformed CSV", "field larger than field limit")),
+                                   ("line 2", "malformed CSV", said(r"field.*(larg|limit|long)"))),
         "paths-huge-field": Case(("simulate", str(TINY), "--demand-paths", str(big_paths), "--json"), str(big_paths),
-                                 ("line 2", "malformed CSV", "field larger than field limit")),
+                                 ("line 2", "malformed CSV", said(r"field.*(larg|limit|long)"))),
         "checkpoint-not-a-zip": Case((*gnn, str(not_zip)), str(not_zip), ("not a torch checkpoint",)),
         "checkpoint-pickled-payload": Case((*gnn, str(payload)), str(payload), ("not a torch checkpoint",)),
         "checkpoint-missing": Case((*gnn, str(folder / "missing.pt")), str(folder / "missing.pt"),
