@@ -8,7 +8,7 @@ from typing import Annotated
 
 import typer
 
-from netinv.cli.common import FileArg, JsonOpt, new_console, print_json
+from netinv.cli.common import FileArg, JsonOpt, TransshipmentOpt, new_console, print_json
 
 
 class TransshipMethod(StrEnum):
@@ -235,13 +235,15 @@ def report(
     model: Annotated[Path, typer.Option("--model", help="GNN checkpoint (method gnn).")] = Path("models/gnn.pt"),
     contract: Annotated[list[str] | None, typer.Option("--contract", help="Contract to analyse (repeat); "
                                                        "default: designs derived from the prices.")] = None,
+    transshipment: TransshipmentOpt = None,
     as_json: JsonOpt = False,
 ) -> None:
     """One self-contained HTML page: network, targets, costs, service, trajectories, transshipment, contracts."""
     from netinv.report.html import report_command
 
     result = report_command(file, method.value, output, png, seed=seed, paths=paths, periods=periods,
-                            time_budget=time_budget, model=model, contracts=tuple(contract or ()))
+                            time_budget=time_budget, model=model, contracts=tuple(contract or ()),
+                            transshipment=None if transshipment is None else transshipment.value)
     if as_json:
         print_json(result)
         return

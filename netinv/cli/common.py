@@ -7,12 +7,25 @@ with ``--json``, else text or a table). Heavy modules are imported inside the co
 from __future__ import annotations
 
 import json
+from enum import StrEnum
 from pathlib import Path
 from typing import Annotated
 
 import typer
 
 FileArg = Annotated[Path, typer.Argument(help="Scenario file (.yaml, .yml, .json, .graphml).", show_default=False)]
+class Transshipment(StrEnum):
+    """The transshipment rules of :data:`netinv.sim.transshipment.TRANSSHIPMENT_RULES`."""
+
+    none = "none"
+    cost_aware = "cost-aware"
+
+
+TransshipmentOpt = Annotated[
+    Transshipment | None, typer.Option("--transshipment", help="Rule moving stock on transshipment edges after demand "
+                                       "(by default cost-aware on a network with transshipment edges, none "
+                                       "without).")
+]
 JsonOpt = Annotated[bool, typer.Option("--json", help="Print JSON instead of tables.")]
 NoTimingsOpt = Annotated[
     bool, typer.Option("--no-timings", help="Leave wall-clock timings out of the JSON, so that the same command "

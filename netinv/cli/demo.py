@@ -27,7 +27,7 @@ def demo(
     from netinv.network.summary import summarize
     from netinv.sim import SimConfig
     from netinv.sim import simulate as run
-    from netinv.sim.run import auto_levels
+    from netinv.sim.run import auto_levels, choose_transshipment
 
     console = new_console()
     graph = load(file)
@@ -40,8 +40,10 @@ def demo(
     found = auto_levels(graph, seed)
     console.print(f"method: {found.method} - {found.note}")
     config = SimConfig(periods=periods, paths=paths, seed=seed, warmup=min(50, periods // 5))
-    result = run(compile_network(graph), found.policy(), config)
-    print_result(result, found.levels, found.method)
+    arrays = compile_network(graph)
+    rule_name, rule = choose_transshipment(arrays)
+    result = run(arrays, found.policy(), config, transshipment=rule)
+    print_result(result, found.levels, found.method, transshipment=rule_name)
     if large:
         _demo_large(console, large, model, seed)
 

@@ -9,7 +9,15 @@ from typing import Annotated
 
 import typer
 
-from netinv.cli.common import DEFAULT_MODEL, FileArg, JsonOpt, NoTimingsOpt, new_console, print_json
+from netinv.cli.common import (
+    DEFAULT_MODEL,
+    FileArg,
+    JsonOpt,
+    NoTimingsOpt,
+    TransshipmentOpt,
+    new_console,
+    print_json,
+)
 
 
 class PolicyName(StrEnum):
@@ -79,6 +87,7 @@ def simulate(
         Path | None, typer.Option("--checkpoint", help="Folder keeping finished blocks of paths: an interrupted run "
                                   "(Ctrl-C, SIGTERM) resumes from it when the same command is run again.")
     ] = None,
+    transshipment: TransshipmentOpt = None,
     as_json: JsonOpt = False,
     no_timings: NoTimingsOpt = False,
 ) -> None:
@@ -91,7 +100,8 @@ def simulate(
     spec = RunSpec(policy=policy.value, levels=levels, periods=periods, paths=paths, seed=seed, warmup=warmup,
                    demand_paths=demand_paths, horizon=horizon, shrinking=shrinking, scenarios=scenarios,
                    sampling=None if sampling is None else sampling.value, per=None if per is None else per.value,
-                   time_limit=time_limit, model=model or DEFAULT_MODEL, checkpoint=checkpoint)
+                   time_limit=time_limit, model=model or DEFAULT_MODEL, checkpoint=checkpoint,
+                   transshipment=None if transshipment is None else transshipment.value)
     prepared = prepare_run(file, spec)
     for warning in prepared.warnings:
         print(f"warning: {warning}", file=sys.stderr)
@@ -99,7 +109,8 @@ def simulate(
     if as_json:
         print_json(out, timings=not no_timings)
     else:
-        print_result(result, prepared.levels, prepared.levels_method, per=prepared.per)
+        print_result(result, prepared.levels, prepared.levels_method, per=prepared.per,
+                     transshipment=prepared.transshipment_rule)
     if result.interrupted:
         if prepared.store is not None:
             typer.echo(f"interrupted: {prepared.store.count()} finished block(s) kept in {checkpoint}; run the same "
@@ -118,9 +129,10 @@ def _run_with_progress(prepared, *, quiet: bool):
         return prepared.run(lambda done, total: bar.update(task, completed=done))
 
 
-def print_result(result, levels: dict, method: str | None, per: str = "period") -> None:
-    """The KPI table of a simulation result, its costs (per period or per horizon), bullwhip and how the
-    levels were found (shared with ``netinv demo``)."""
+def print_result(result, levels: dict, method: str | None, per: str = "period",
+                 transshipment: str | None = None) -> None:
+    """The KPI table of a simulation result, its costs (per period or per horizon), bullwhip, how the
+    levels were found and, with ``transshipment``, the transshipment rule that ran (shared with ``netinv demo``)."""
     from rich.table import Table
 
     console = new_console()
@@ -162,3 +174,6 @@ def print_result(result, levels: dict, method: str | None, per: str = "period") 
         )
     if method:
         console.print(f"levels found by: {method}")
+    if transshipment:
+        moved = ", ".join(f"{edge}: {scale * q:.3f}" for edge, q in result.transshipped.items())
+        console.print(f"transshipment rule: {transshipment}" + (f" (units moved: {moved})" if moved else ""))

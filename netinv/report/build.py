@@ -64,6 +64,8 @@ class ReportConfig:
         syntax); empty = a wholesale-price contract at the midpoint of cost and price, and the buyback
         and revenue-sharing contracts that coordinate the channel at the same retailer share.
     trajectory_nodes: nodes whose inventory trajectories are drawn.
+    transshipment: the transshipment rule of the simulation (:func:`netinv.sim.run.choose_transshipment`;
+        None: cost-aware on a network with transshipment edges, none without).
     """
 
     method: str = "auto"
@@ -77,6 +79,7 @@ class ReportConfig:
     transshipment_samples: int = 1000
     contracts: tuple[str, ...] = ()
     trajectory_nodes: int = 4
+    transshipment: str | None = None
 
     def __post_init__(self):
         if self.method not in METHODS:
@@ -378,7 +381,9 @@ def _batch_ci(values: list[float]) -> dict:
 def _simulate(arrays, policy, config: ReportConfig, trajectory_nodes: np.ndarray) -> dict:
     """``config.replications`` independent simulations of ``config.paths / replications`` paths each."""
     from netinv.sim import SimConfig, simulate
+    from netinv.sim.run import choose_transshipment
 
+    rule_name, rule = choose_transshipment(arrays, config.transshipment)
     R = config.replications
     per = config.paths // R
     results = []
@@ -386,7 +391,7 @@ def _simulate(arrays, policy, config: ReportConfig, trajectory_nodes: np.ndarray
     for r in range(R):
         seed = int(np.random.SeedSequence([config.seed, r]).generate_state(1)[0])
         sim_config = SimConfig(periods=config.periods, paths=per, seed=seed, warmup=config.warmup)
-        results.append(simulate(arrays, recorder if r == 0 else policy, sim_config))
+        results.append(simulate(arrays, recorder if r == 0 else policy, sim_config, transshipment=rule))
     costs = np.concatenate([res.path_costs for res in results])
     profits = np.concatenate([res.path_profits for res in results])
     breakdown = {c: _batch_ci([res.cost_breakdown[c]["mean"] for res in results]) for c in results[0].cost_breakdown}
@@ -409,6 +414,8 @@ def _simulate(arrays, policy, config: ReportConfig, trajectory_nodes: np.ndarray
     half = 1.959964 * float(costs.std(ddof=1)) / np.sqrt(costs.size)
     return {
         "policy": results[0].policy,
+        "transshipment_rule": rule_name,
+        "transshipped": {e: float(np.mean([res.transshipped[e] for res in results])) for e in results[0].transshipped},
         "paths": int(costs.size),
         "replications": R,
         "periods": config.periods,

@@ -29,13 +29,13 @@ MAX_TABLE_ROWS = 200
 def report_command(file: str | Path, method: str = "auto", out: str | Path = "report.html",
                    png_dir: str | Path | None = None, *, seed: int = 0, paths: int = 200, periods: int = 120,
                    time_budget: float = 60.0, model: str | Path = DEFAULT_MODEL,
-                   contracts: tuple[str, ...] | list[str] = ()) -> dict:
+                   contracts: tuple[str, ...] | list[str] = (), transshipment: str | None = None) -> dict:
     """Build the report of scenario ``file`` and write it to ``out`` (atomically); with ``png_dir`` every
     figure is also written there as ``NAME.png``. Returns a JSON-ready summary: the method used and why,
     the files written, each figure's size, and the numbers shown on the page."""
     out = check_output(out, (".html", ".htm"), "the report is an HTML page")
     config = ReportConfig(method=method, seed=seed, paths=paths, periods=periods, time_budget=time_budget,
-                          model=Path(model), contracts=tuple(contracts))
+                          model=Path(model), contracts=tuple(contracts), transshipment=transshipment)
     report = build_report(file, config)
     page = render_html(report)
     atomic_write_bytes(out, page.encode("utf-8"))
@@ -60,6 +60,17 @@ def report_command(file: str | Path, method: str = "auto", out: str | Path = "re
 
 # --------------------------------------------------------------------------------------------------
 # the page
+
+
+def _transshipment_sentence(sim: dict) -> str:
+    """Which transshipment rule the simulation ran, and the units it moved per period."""
+    rule = sim.get("transshipment_rule", "none")
+    moved = sim.get("transshipped") or {}
+    if rule == "none":
+        return "Transshipment rule: none." if moved else ""
+    total = sum(moved.values())
+    return (f"Transshipment rule: {html.escape(rule)} ({_fmt(total)} units per period moved on "
+            f"{len(moved)} transshipment edges).")
 
 _CSS = """
 body { font-family: system-ui, -apple-system, 'Segoe UI', Roboto, sans-serif; margin: 0 auto; max-width: 1100px;
@@ -153,7 +164,8 @@ def render_html(report: dict) -> str:
         rows += [["revenue", _fmt(sim["mean_revenue"]), ""], ["profit", _fmt(sim["mean_profit"]), ""]]
     sections.append(("costs", "Cost breakdown", (
         f"<p>Policy {e(str(sim['policy']))}: {sim['paths']} paths in {sim['replications']} independent replications "
-        f"x {sim['periods']} periods (the first {sim['warmup']} left out). Cost per period.</p>"
+        f"x {sim['periods']} periods (the first {sim['warmup']} left out). Cost per period. "
+        f"{_transshipment_sentence(sim)}</p>"
         + _table(["component", "mean", "95% CI"], rows) + _img(figs["costs"]))))
 
     if sim["service"]:

@@ -9,7 +9,9 @@
 - :meth:`PreparedRun.run`: the simulation itself, its JSON-ready summary;
 - the policies by name: :func:`auto_levels` (the base-stock levels a run of seed ``seed`` uses),
   :func:`read_levels` (``LEVELS.json``), :func:`gnn_policy` (a checkpoint; torch is imported only there),
-  :func:`planning_policy` (oracle and rolling-horizon).
+  :func:`planning_policy` (oracle and rolling-horizon);
+- :func:`choose_transshipment`: the transshipment rule of a run (``cost-aware`` by default on a network with
+  transshipment edges, none without; ``demo`` and the report use it too).
 """
 
 from __future__ import annotations
@@ -37,7 +39,8 @@ class RunSpec:
     ``levels``: base-stock policies: a LEVELS.json file or ``"auto"``. ``horizon``, ``shrinking``,
     ``scenarios``, ``sampling`` (``"lhs"`` or ``"random"``), ``time_limit``: the planning policies. ``model``:
     the GNN checkpoint (policy ``gnn``). ``checkpoint``: a folder keeping finished blocks, so that an interrupted run
-    resumes.
+    resumes. ``transshipment``: a name of :data:`~netinv.sim.transshipment.TRANSSHIPMENT_RULES` [``cost-aware``
+    on a network with transshipment edges, ``none`` without; see :func:`choose_transshipment`].
     """
 
     policy: str = "base-stock"
@@ -55,6 +58,7 @@ class RunSpec:
     time_limit: float | None = None
     model: Path | None = None
     checkpoint: Path | None = None
+    transshipment: str | None = None
 
     @property
     def planning(self) -> bool:
@@ -65,7 +69,8 @@ class RunSpec:
 class PreparedRun:
     """A run ready to simulate: the compiled network, the policy, the simulator's settings, the demand
     (``(T, D, B)`` or None: sampled), the cost basis ``per``, what the summary adds (``extra``), the
-    checkpoint's block store, and ``warnings`` for the user (a GNN adapted to another network)."""
+    checkpoint's block store, ``warnings`` for the user (a GNN adapted to another network), and the
+    transshipment rule (``transshipment``, None: none) and its name (``transshipment_rule``)."""
 
     spec: RunSpec
     arrays: object
@@ -78,6 +83,8 @@ class PreparedRun:
     levels_method: str | None = None
     store: object = None
     warnings: list[str] = field(default_factory=list)
+    transshipment: object = None
+    transshipment_rule: str = "none"
 
     @property
     def large(self) -> bool:
@@ -90,8 +97,9 @@ class PreparedRun:
         from netinv.sim import simulate
 
         result = simulate(self.arrays, self.policy, self.config, demand=self.demand, checkpoint=self.store,
-                          progress=progress)
+                          progress=progress, transshipment=self.transshipment)
         out = result.to_dict(per=self.per)
+        out["transshipment_rule"] = self.transshipment_rule
         out.update(self.extra)
         if self.levels:
             out["levels"] = self.levels
@@ -128,14 +136,33 @@ def prepare_run(file: str | Path, spec: RunSpec) -> PreparedRun:
     prepared = PreparedRun(spec, arrays, None, config, None if demand is None else np.transpose(demand, (1, 2, 0)),
                            per)
     _choose_policy(prepared, graph, file, demand)
+    prepared.transshipment_rule, prepared.transshipment = choose_transshipment(arrays, spec.transshipment)
     if spec.checkpoint is not None:
         from netinv.sim.checkpoint import BlockStore
 
         prepared.store = BlockStore(spec.checkpoint, run_identity(
             file, spec.demand_paths, policy=spec.policy, levels=prepared.levels, config=prepared.extra,
             periods=periods, paths=paths, seed=spec.seed, warmup=config.warmup, block_paths=config.block_paths,
-            sampling=str(spec.sampling), time_limit=spec.time_limit))
+            sampling=str(spec.sampling), time_limit=spec.time_limit, transshipment=prepared.transshipment_rule))
     return prepared
+
+
+def choose_transshipment(arrays, name: str | None = None):
+    """``(name, rule)``: the transshipment rule of a run on ``arrays`` (``rule`` None: none).
+
+    ``name`` None (the default) is ``cost-aware`` on a network with transshipment edges and ``none``
+    without; a name of :data:`~netinv.sim.transshipment.TRANSSHIPMENT_RULES` other than ``none`` on a
+    network without transshipment edges is an :class:`~netinv.errors.InputError` (there is nothing to move).
+    """
+    from netinv.sim.transshipment import TRANSSHIPMENT_RULES
+
+    if name is None:
+        name = "cost-aware" if arrays.trans_keys else "none"
+    if name not in TRANSSHIPMENT_RULES:
+        raise InputError(f"--transshipment: must be one of {', '.join(TRANSSHIPMENT_RULES)}, got {name!r}")
+    if name != "none" and not arrays.trans_keys:
+        raise InputError(f"--transshipment: {name}: the network has no transshipment edges")
+    return name, TRANSSHIPMENT_RULES[name]()
 
 
 def _demand(arrays, spec: RunSpec):

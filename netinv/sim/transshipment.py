@@ -4,16 +4,22 @@ A rule is called in step 5 of every period (see :mod:`netinv.sim.simulator`) wit
 period's demand and returns the units to move on each transshipment edge, an array of shape (X, B)
 (X transshipment edges of :class:`~netinv.network.compile.NetworkArrays`, B paths). The simulator cuts
 the moves to what each sender has on hand and to the edge's ``capacity``, and books their cost.
+
+:data:`TRANSSHIPMENT_RULES` names the rules a run can choose (``netinv simulate --transshipment``):
+``none`` (no rule: nothing moves on transshipment edges) and ``cost-aware`` (:class:`CostAwareTransshipment`,
+the default on a network with transshipment edges, see :func:`netinv.sim.run.choose_transshipment`).
 """
 
 from __future__ import annotations
+
+from collections.abc import Callable
 
 import numpy as np
 
 from netinv.errors import InputError
 from netinv.sim.state import SimState
 
-__all__ = ["CostAwareTransshipment", "TransshipmentRule"]
+__all__ = ["TRANSSHIPMENT_RULES", "CostAwareTransshipment", "TransshipmentRule"]
 
 
 class TransshipmentRule:
@@ -65,3 +71,10 @@ class CostAwareTransshipment(TransshipmentRule):
             available[src[x]] -= q
             need[dst[x]] -= q
         return moves
+
+
+TRANSSHIPMENT_RULES: dict[str, Callable[[], TransshipmentRule | None]] = {
+    "none": lambda: None,
+    "cost-aware": CostAwareTransshipment,
+}
+"""The transshipment rules by name: a factory of the rule (``none``: no rule)."""

@@ -79,3 +79,31 @@ def test_simulate_bad_demand_paths_file(tmp_path, monkeypatch, capsys):
     bad.write_text("path,t0,t1\n0,3,x\n")
     code, _, err = run(["simulate", PEREZ, "--policy", "oracle", "--demand-paths", bad], monkeypatch, capsys)
     assert code == 2 and err.strip() == f"error: {bad}: line 2: t1: not a number: 'x'"
+
+
+def test_simulate_names_the_transshipment_rule_and_the_flag_turns_it_off(tmp_path, monkeypatch, capsys):
+    levels = tmp_path / "levels.json"
+    levels.write_text(json.dumps({"plant": 416.81, "dc_north": 255.53, "dc_south": 245.89, "store_n1": 100.53,
+                                  "store_n2": 62.62, "store_n3": 55.75, "store_s1": 75.83, "store_s2": 73.88,
+                                  "store_s3": 31.31}))
+    args = ["simulate", SCENARIOS / "retail_network.yaml", "--levels", levels, "--periods", "60", "--paths", "20"]
+    code, out, _ = run([*args, "--json"], monkeypatch, capsys)
+    default = json.loads(out)
+    assert code == 0 and default["transshipment_rule"] == "cost-aware"
+    assert sum(default["transshipped"].values()) > 0
+    code, out, _ = run([*args, "--json", "--transshipment", "none"], monkeypatch, capsys)
+    off = json.loads(out)
+    assert code == 0 and off["transshipment_rule"] == "none" and sum(off["transshipped"].values()) == 0
+    assert default["mean_cost"] <= off["mean_cost"]  # the same paths; the edges pay
+    code, out, _ = run(args, monkeypatch, capsys)
+    assert code == 0 and "transshipment rule: cost-aware (units moved: store_n1->store_n2: " in " ".join(out.split())
+
+
+def test_simulate_asking_for_transshipment_without_edges_is_one_line(monkeypatch, capsys):
+    code, out, err = run(["simulate", SCENARIOS / "newsvendor_normal.yaml", "--transshipment", "cost-aware",
+                          "--paths", "5", "--periods", "30"], monkeypatch, capsys)
+    assert code == 2 and out == ""
+    assert err.strip() == "error: --transshipment: cost-aware: the network has no transshipment edges"
+    code, out, _ = run(["simulate", SCENARIOS / "newsvendor_normal.yaml", "--transshipment", "none", "--paths",
+                        "5", "--periods", "30", "--json"], monkeypatch, capsys)
+    assert code == 0 and json.loads(out)["transshipment_rule"] == "none"

@@ -13,6 +13,7 @@ from netinv.sim.run import (
     RunSpec,
     adapted_elsewhere,
     auto_levels,
+    choose_transshipment,
     gnn_policy,
     prepare_run,
     read_levels,
@@ -22,6 +23,9 @@ from tests.conftest import SCENARIOS
 
 NEWSVENDOR = SCENARIOS / "newsvendor_normal.yaml"
 PEREZ = SCENARIOS / "perez2021_network.yaml"
+RETAIL = SCENARIOS / "retail_network.yaml"  # has transshipment edges (store_n1 -> store_n2, store_s1 -> store_s2)
+RETAIL_LEVELS = {"plant": 416.81, "dc_north": 255.53, "dc_south": 245.89, "store_n1": 100.53, "store_n2": 62.62,
+                 "store_n3": 55.75, "store_s1": 75.83, "store_s2": 73.88, "store_s3": 31.31}
 PEREZ_PATHS = SCENARIOS / "perez2021_demand_paths_backlog.csv"
 
 
@@ -87,3 +91,35 @@ def test_run_identity_depends_on_the_file_contents_and_options(tmp_path):
 
 def test_a_model_without_a_card_was_not_adapted_elsewhere(tmp_path):
     assert adapted_elsewhere(tmp_path / "m.pt", NEWSVENDOR) is None
+
+
+def test_the_transshipment_rule_is_cost_aware_with_transshipment_edges_and_none_without():
+    from netinv.network.compile import compile_network
+    from netinv.sim.transshipment import CostAwareTransshipment
+
+    retail, newsvendor = compile_network(load(RETAIL)), compile_network(load(NEWSVENDOR))
+    name, rule = choose_transshipment(retail)
+    assert name == "cost-aware" and isinstance(rule, CostAwareTransshipment)
+    assert choose_transshipment(retail, "none") == ("none", None)
+    assert choose_transshipment(newsvendor) == ("none", None)
+    assert choose_transshipment(newsvendor, "none") == ("none", None)
+    with pytest.raises(InputError, match=r"^--transshipment: cost-aware: the network has no transshipment edges$"):
+        choose_transshipment(newsvendor, "cost-aware")
+    with pytest.raises(InputError, match=r"^--transshipment: must be one of none, cost-aware, got 'greedy'$"):
+        choose_transshipment(retail, "greedy")
+
+
+def test_a_run_on_a_network_with_transshipment_edges_transships_by_default(tmp_path):
+    levels = tmp_path / "levels.json"
+    levels.write_text(json.dumps(RETAIL_LEVELS))
+    spec = {"levels": str(levels), "periods": 120, "paths": 40, "seed": 4}
+    default = prepare_run(RETAIL, RunSpec(**spec))
+    off = prepare_run(RETAIL, RunSpec(**spec, transshipment="none"))
+    assert default.transshipment_rule == "cost-aware" and off.transshipment_rule == "none" and off.transshipment is None
+    with_rule, out = default.run()
+    without, out_off = off.run()
+    assert out["transshipment_rule"] == "cost-aware" and out_off["transshipment_rule"] == "none"
+    assert sum(with_rule.transshipped.values()) > 0 and sum(without.transshipped.values()) == 0
+    # the same seed, the same demand paths: the edges pay (unit cost < h + p), so no more cost
+    assert with_rule.mean_cost <= without.mean_cost
+    assert out["cost_breakdown"]["shortage"]["mean"] < out_off["cost_breakdown"]["shortage"]["mean"]

@@ -111,3 +111,87 @@ def test_rule_moves_to_backorders_in_order_of_saving_and_respects_keep_and_trans
 
     with pytest.raises(InputError, match="unknown node 'nowhere'"):
         CostAwareTransshipment(keep={"nowhere": 1.0}).shipments(state)
+
+
+# --------------------------------------------------------------------------------------------------
+# the rules by name, and the paired comparison: transshipment that pays costs no more
+
+
+def test_the_registry_names_none_and_cost_aware():
+    from netinv.sim.transshipment import TRANSSHIPMENT_RULES
+
+    assert list(TRANSSHIPMENT_RULES) == ["none", "cost-aware"]
+    assert TRANSSHIPMENT_RULES["none"]() is None
+    assert isinstance(TRANSSHIPMENT_RULES["cost-aware"](), CostAwareTransshipment)
+
+
+def _store(node, level_cost=(1.0, 4.0), lost_sales=False, mean=5.0):
+    h, p = level_cost
+    return {"id": node, "holding_cost": h, "shortage_cost": p, "backlog": not lost_sales,
+            "demand": {"distribution": "poisson", "mean": mean}}
+
+
+def _paired_network(case, unit_cost):
+    """Small networks with transshipment edges (``unit_cost`` on each) and the supply edges' lead time 2."""
+    supply = [{"source": "supplier", "target": s, "lead_time": 2} for s in ("a", "b", "c")]
+    if case == "two stores both ways":
+        nodes = [{"id": "supplier"}, _store("a"), _store("b")]
+        trans = [("a", "b", 0), ("b", "a", 0)]
+        supply = supply[:2]
+    elif case == "three stores in a ring, lead time 1":
+        nodes = [{"id": "supplier"}, _store("a"), _store("b", (1.0, 9.0)), _store("c", (0.5, 4.0))]
+        trans = [("a", "b", 1), ("b", "c", 0), ("c", "a", 1), ("b", "a", 0)]
+    else:  # "a lost-sales store beside backlog stores"
+        nodes = [{"id": "supplier"}, _store("a"), _store("b"), _store("c", lost_sales=True)]
+        trans = [("a", "b", 0), ("b", "a", 0), ("c", "b", 0), ("a", "c", 0)]
+    edges = supply + [{"source": u, "target": v, "kind": "transshipment", "unit_cost": unit_cost, "lead_time": L}
+                      for u, v, L in trans]
+    return compile_network(network(nodes, edges)), compile_network(network(nodes, supply))
+
+
+CASES = ["two stores both ways", "three stores in a ring, lead time 1", "a lost-sales store beside backlog stores"]
+LEVELS = {"a": 30.0, "b": 14.0, "c": 16.0}  # a stocked heavily, b and c short: backorders to serve
+
+
+def _paired_costs(arrays, without, periods=120, paths=200, seed=7):
+    """Mean cost per period with the cost-aware rule, without a rule, and with the edges removed: the same
+    demand paths (common random numbers) and the same base-stock levels."""
+    from netinv.policies import InstallationBaseStock
+
+    stores = list(arrays.node_ids[arrays.demand_slice])
+    demand = np.random.default_rng(seed).poisson(5.0, size=(periods, len(stores), paths)).astype(np.float32)
+    config = SimConfig(periods=periods, paths=paths, seed=seed, warmup=20)
+    levels = {s: LEVELS[s] for s in stores}
+    runs = [simulate(a, InstallationBaseStock(levels), config, demand=demand, transshipment=rule)
+            for a, rule in ((arrays, CostAwareTransshipment()), (arrays, None), (without, None))]
+    return runs
+
+
+@pytest.mark.parametrize("case", CASES)
+def test_transshipment_that_pays_costs_no_more_on_the_same_paths(case):
+    arrays, without = _paired_network(case, unit_cost=0.5)  # 0.5 < h + p on every edge
+    rule, none, removed = _paired_costs(arrays, without)
+    assert none.mean_cost == pytest.approx(removed.mean_cost, rel=1e-6)  # no rule = no edges
+    assert rule.mean_cost <= none.mean_cost
+    # paired over the same paths: the per-path difference is mostly a saving, not noise
+    saving = none.path_costs - rule.path_costs
+    assert saving.mean() > 0 and np.mean(saving >= 0) > 0.9
+    assert sum(rule.transshipped.values()) > 0 and rule.cost_breakdown["transshipment"]["mean"] > 0
+    assert rule.cost_breakdown["shortage"]["mean"] < none.cost_breakdown["shortage"]["mean"]
+
+
+def test_the_heavily_stocked_store_ships_to_the_short_one():
+    arrays, without = _paired_network("two stores both ways", unit_cost=0.5)
+    rule, none, _ = _paired_costs(arrays, without)
+    assert rule.transshipped["a->b"] > 0.5  # a (level 30) serves b's (level 14) backorders
+    assert rule.transshipped["a->b"] > 10 * rule.transshipped["b->a"]
+    assert rule.nodes["b"]["fill_rate"] > none.nodes["b"]["fill_rate"]
+
+
+@pytest.mark.parametrize("case", CASES)
+def test_edges_that_never_pay_give_exactly_the_cost_without_transshipment(case):
+    arrays, without = _paired_network(case, unit_cost=20.0)  # above h + p everywhere
+    rule, none, removed = _paired_costs(arrays, without, paths=50)
+    assert sum(rule.transshipped.values()) == 0
+    assert np.array_equal(rule.path_costs, none.path_costs)
+    assert rule.mean_cost == none.mean_cost == pytest.approx(removed.mean_cost, rel=1e-6)
