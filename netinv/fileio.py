@@ -4,8 +4,10 @@
   rename, so that a crash or a Ctrl-C never leaves a truncated file under the final name;
 - :func:`check_output`: an output file name has the suffix of what is written there, checked before any
   work starts;
-- :func:`sigterm_as_interrupt`: SIGTERM stops a run the way Ctrl-C does (``KeyboardInterrupt``), so that
-  finished work is kept and files stay whole.
+- stopping on a signal, in one of two ways: :func:`sigterm_as_interrupt`, SIGTERM stops a run the way
+  Ctrl-C does (``KeyboardInterrupt``), so that finished work is kept and files stay whole; or
+  :class:`StopOnSignal`, the first Ctrl-C or SIGTERM only sets a flag that a loop reads after its current
+  step (the training loops of :mod:`netinv.learn`), and a second Ctrl-C stops at once.
 """
 
 from __future__ import annotations
