@@ -6,7 +6,6 @@ from __future__ import annotations
 import matplotlib
 
 matplotlib.use("Agg")
-import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 import pytest  # noqa: E402
 
@@ -16,19 +15,6 @@ from netinv.errors import InputError  # noqa: E402
 
 PNG = b"\x89PNG\r\n\x1a\n"
 MARKET = market_from_options("normal:100,30", price=10, cost=3, salvage=1)
-
-
-@pytest.fixture()
-def drawn(monkeypatch):
-    figures = []
-    close = plt.close
-
-    def keep(fig=None):
-        figures.append(fig)
-        close(fig)
-
-    monkeypatch.setattr(plt, "close", keep)
-    return figures
 
 
 def test_points_and_frontier_match_the_rows(tmp_path, drawn):
