@@ -64,3 +64,12 @@ def test_a_name_that_is_not_png_is_refused_before_drawing(tmp_path, drawn):
     with pytest.raises(InputError, match=r"^[^\n]*split.pdf: the picture is written as PNG; use a .png file name$"):
         plot_profit_split([], 100.0, tmp_path / "split.pdf")
     assert list(tmp_path.iterdir()) == [] and drawn == []
+
+
+def test_compare_checks_the_picture_name_before_evaluating(tmp_path, monkeypatch):
+    import netinv.contracts.cli as contracts_cli
+
+    monkeypatch.setattr(contracts_cli, "evaluate_command", lambda *a, **k: pytest.fail("evaluated"))
+    with pytest.raises(InputError, match=r"^[^\n]*split.svg: the picture is written as PNG; use a .png file name$"):
+        compare_command(MARKET, ["wholesale:w=6"], plot=tmp_path / "split.svg")
+    assert list(tmp_path.iterdir()) == []
