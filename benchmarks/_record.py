@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as _dt
 import os
 import platform
+import sys
 from pathlib import Path
 
 RESULTS = Path(__file__).with_name("RESULTS.md")
@@ -41,3 +42,12 @@ def record(title: str, command: str, text: str, notes: str = "") -> None:
     if os.environ.get("NETINV_BENCH_NO_RECORD") != "1":
         with RESULTS.open("a", encoding="utf-8") as fh:
             fh.write(block)
+
+
+def record_or_print(title: str, script: str, text: str, notes: str, *, print_only: bool) -> None:
+    """With ``print_only`` (a trial run): print ``text`` and ``notes``; otherwise :func:`record` them under
+    ``title`` with the command that ran, ``python <script> <its arguments>``."""
+    if print_only:
+        print(text + "\n\n" + notes)
+    else:
+        record(title, f"python {script}" + "".join(f" {a}" for a in sys.argv[1:]), text, notes)

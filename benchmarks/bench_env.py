@@ -56,28 +56,26 @@ def single_env(arrays, steps):
     return best_of(3, run)
 
 
+def best_of_vector_steps(env, actions: np.ndarray) -> float:
+    """Best of 3 runs of a vector environment: a reset (seed 0), then one step per row of ``actions``."""
+
+    def run():
+        env.reset(seed=0)
+        for action in actions:
+            env.step(action)
+    return best_of(3, run)
+
+
 def sync_copies(arrays, paths, steps):
     import gymnasium
 
     env = gymnasium.vector.SyncVectorEnv([lambda: NetworkEnv(arrays, periods=PERIODS) for _ in range(paths)])
-    actions = plan(steps, (paths, arrays.num_edges))
-
-    def run():
-        env.reset(seed=0)
-        for action in actions:
-            env.step(action)
-    return best_of(3, run)
+    return best_of_vector_steps(env, plan(steps, (paths, arrays.num_edges)))
 
 
 def vector_env(arrays, paths, steps):
     env = VectorNetworkEnv(arrays, num_envs=paths, periods=PERIODS, seed=0)
-    actions = plan(steps, (paths, arrays.num_edges))
-
-    def run():
-        env.reset(seed=0)
-        for action in actions:
-            env.step(action)
-    return best_of(3, run)
+    return best_of_vector_steps(env, plan(steps, (paths, arrays.num_edges)))
 
 
 class _Constant:

@@ -16,7 +16,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from benchmarks._record import record, table  # noqa: E402
+from benchmarks._record import record_or_print, table  # noqa: E402
 from benchmarks._resume import Finished, run  # noqa: E402
 from netinv.gsm import GSMOptions, gsm_instance, solve_placement  # noqa: E402
 from netinv.network import load  # noqa: E402
@@ -99,11 +99,8 @@ def main() -> None:
         "most 3 s, then pairs-milp of any size started from the best placement and bound. The method column names "
         "the steps and the pairs count of the model solved. " + finished.note()
     ).strip()
-    if args.no_record:
-        print(text + "\n\n" + notes)
-    else:
-        record("Guaranteed-service placement: Willems (2008) chains and generated networks",
-               "python benchmarks/bench_gsm.py" + "".join(f" {a}" for a in sys.argv[1:]), text, notes)
+    record_or_print("Guaranteed-service placement: Willems (2008) chains and generated networks",
+                    "benchmarks/bench_gsm.py", text, notes, print_only=args.no_record)
     finished.done()
 
 

@@ -33,7 +33,7 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from benchmarks._record import record, table  # noqa: E402
+from benchmarks._record import record_or_print, table  # noqa: E402
 from benchmarks._resume import Finished, run  # noqa: E402
 from netinv.exact.fastlp import PlanningLP  # noqa: E402
 from netinv.network import load  # noqa: E402
@@ -166,12 +166,8 @@ def main() -> None:
         "state and the plan, simulation. The machine is noisy: compare times across rows of one run.\n\n"
         + "\n".join(f"- {c}" for c in checks) + ("\n\n" + finished.note() if finished.note() else "")
     )
-    if B < ALL_PATHS:
-        print(text + "\n\n" + notes)
-    else:
-        command = "python benchmarks/bench_perez.py" + "".join(f" {a}" for a in sys.argv[1:])
-        record("Perez et al. 2021 network: oracle and rolling-horizon policies, 100 published paths", command, text,
-               notes)
+    record_or_print("Perez et al. 2021 network: oracle and rolling-horizon policies, 100 published paths",
+                    "benchmarks/bench_perez.py", text, notes, print_only=B < ALL_PATHS)
     finished.done()
 
 

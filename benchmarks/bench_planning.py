@@ -29,7 +29,7 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from benchmarks._record import record, table  # noqa: E402
+from benchmarks._record import record_or_print, table  # noqa: E402
 from benchmarks._resume import Finished, run  # noqa: E402
 from netinv.exact.fastlp import PlanningLP  # noqa: E402
 from netinv.exact.planning import build_planning_model, expected_demand, sample_demand  # noqa: E402
@@ -174,11 +174,8 @@ def main() -> None:
            if not failures else "Failures:\n" + "\n".join(f"- {f}" for f in failures))
         + ("\n\n" + finished.note() if finished.note() else "")
     )
-    if args.quick:
-        print(text + "\n\n" + notes)
-    else:
-        command = "python benchmarks/bench_planning.py" + "".join(f" {a}" for a in sys.argv[1:])
-        record("Planning LP on generated networks: fast path vs Pyomo", command, text, notes)
+    record_or_print("Planning LP on generated networks: fast path vs Pyomo", "benchmarks/bench_planning.py", text,
+                    notes, print_only=args.quick)
     finished.done()
 
 

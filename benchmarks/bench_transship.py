@@ -18,7 +18,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from benchmarks._record import record, table  # noqa: E402
+from benchmarks._record import record_or_print, table  # noqa: E402
 from benchmarks._resume import Finished, run  # noqa: E402
 from netinv.network import document_to_graph  # noqa: E402
 from netinv.transship import sample_demand, solve_stocking, transshipment_problem  # noqa: E402
@@ -108,11 +108,8 @@ def main() -> None:
              "call's numba load. Extensive: the whole LP to HiGHS interior point (crossover on), stopped at the "
              "cap; once it is hit, larger sample counts of that location count are skipped. Cost per period, "
              "all locations. Goal: 20,000 samples x 10 locations < 10 s. " + finished.note()).strip()
-    if args.no_record:
-        print(text + "\n\n" + notes)
-    else:
-        record("Transshipment stocking: decomposition vs extensive LP, size and time vs samples and locations",
-               "python benchmarks/bench_transship.py" + "".join(f" {a}" for a in sys.argv[1:]), text, notes)
+    record_or_print("Transshipment stocking: decomposition vs extensive LP, size and time vs samples and locations",
+                    "benchmarks/bench_transship.py", text, notes, print_only=args.no_record)
     finished.done()
 
 

@@ -4,8 +4,10 @@
   rename, so that a crash or a Ctrl-C never leaves a truncated file under the final name;
 - :func:`check_output`: an output file name has the suffix of what is written there, checked before any
   work starts;
-- :func:`sigterm_as_interrupt`: SIGTERM stops a run the way Ctrl-C does (``KeyboardInterrupt``), so that
-  finished work is kept and files stay whole.
+- stopping on a signal, in one of two ways: :func:`sigterm_as_interrupt`, SIGTERM stops a run the way
+  Ctrl-C does (``KeyboardInterrupt``), so that finished work is kept and files stay whole; or
+  :class:`StopOnSignal`, the first Ctrl-C or SIGTERM only sets a flag that a loop reads after its current
+  step (the training loops of :mod:`netinv.learn`), and a second Ctrl-C stops at once.
 """
 
 from __future__ import annotations
@@ -31,12 +33,20 @@ def atomic_write_bytes(path: str | Path, data: bytes) -> Path:
             os.fsync(handle.fileno())
         os.replace(tmp, path)
     except OSError as exc:
-        tmp.unlink(missing_ok=True)
+        _discard(tmp)
         raise InputError(f"{path}: cannot write: {exc.strerror or exc}") from None
-    except BaseException:
-        tmp.unlink(missing_ok=True)
+    except BaseException:  # Ctrl-C mid-write: the final name was never touched; leave no temporary file either
+        _discard(tmp)
         raise
     return path
+
+
+def _discard(tmp: Path) -> None:
+    """Remove a temporary file if there is one (its folder may not even exist: ``-o a_file/out.yaml``)."""
+    try:
+        tmp.unlink(missing_ok=True)
+    except OSError:
+        pass
 
 
 def atomic_write_text(path: str | Path, text: str) -> Path:
@@ -69,3 +79,34 @@ def sigterm_as_interrupt() -> Iterator[None]:
         yield
     finally:
         signal.signal(signal.SIGTERM, previous)
+
+
+class StopOnSignal:
+    """Within the block, the first SIGINT or SIGTERM sets a flag (:meth:`is_set`; the loop stops after its
+    batch or step); a second SIGINT raises KeyboardInterrupt. The previous handlers are restored on exit.
+    Outside the main thread signals cannot be caught: a no-op there."""
+
+    SIGNALS = (signal.SIGINT, signal.SIGTERM)
+
+    def __init__(self):
+        self.flag = threading.Event()
+        self.previous: dict = {}
+
+    def is_set(self) -> bool:
+        return self.flag.is_set()
+
+    def _handle(self, signum, frame):
+        if self.flag.is_set() and signum == signal.SIGINT:
+            raise KeyboardInterrupt
+        self.flag.set()
+
+    def __enter__(self):
+        if threading.current_thread() is threading.main_thread():
+            for sig in self.SIGNALS:
+                self.previous[sig] = signal.signal(sig, self._handle)
+        return self
+
+    def __exit__(self, *exc):
+        for sig, handler in self.previous.items():
+            signal.signal(sig, handler)
+        return False

@@ -22,6 +22,26 @@ def scenarios_dir() -> Path:
     return SCENARIOS
 
 
+@pytest.fixture()
+def drawn(monkeypatch) -> list:
+    """The matplotlib figures that the code under test closes, in order (closed all the same), so that a
+    test can read what was drawn."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    figures = []
+    close = plt.close
+
+    def keep(fig=None):
+        figures.append(fig)
+        close(fig)
+
+    monkeypatch.setattr(plt, "close", keep)
+    return figures
+
+
 def restore_sigint() -> None:
     """``preexec_fn`` of subprocesses that a test interrupts with SIGINT: a job started in the background
     inherits SIGINT ignored, where a user's terminal delivers it; with the default restored, Python in the

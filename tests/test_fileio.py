@@ -1,4 +1,4 @@
-"""netinv.fileio: atomic writes, the output-name check, SIGTERM as an interrupt."""
+"""netinv.fileio: atomic writes, the output-name check, SIGTERM as an interrupt, stop on signal."""
 
 from __future__ import annotations
 
@@ -9,7 +9,13 @@ import threading
 import pytest
 
 from netinv.errors import InputError
-from netinv.fileio import atomic_write_bytes, atomic_write_text, check_output, sigterm_as_interrupt
+from netinv.fileio import (
+    StopOnSignal,
+    atomic_write_bytes,
+    atomic_write_text,
+    check_output,
+    sigterm_as_interrupt,
+)
 
 
 def test_atomic_write_replaces_the_file_and_leaves_no_temporary(tmp_path):
@@ -68,3 +74,30 @@ def test_sigterm_as_interrupt_outside_the_main_thread_changes_nothing():
     thread.start()
     thread.join()
     assert seen == [before]
+
+
+def test_stop_on_signal_sets_a_flag_then_puts_the_handlers_back():
+    before = {sig: signal.getsignal(sig) for sig in StopOnSignal.SIGNALS}
+    with StopOnSignal() as stop:
+        assert not stop.is_set()
+        os.kill(os.getpid(), signal.SIGTERM)
+        assert stop.is_set()
+        with pytest.raises(KeyboardInterrupt):  # a second Ctrl-C stops at once
+            os.kill(os.getpid(), signal.SIGINT)
+    assert {sig: signal.getsignal(sig) for sig in StopOnSignal.SIGNALS} == before
+
+
+def test_stop_on_signal_outside_the_main_thread_changes_nothing():
+    before = signal.getsignal(signal.SIGINT)
+    seen = {}
+
+    def body():
+        with StopOnSignal() as stop:
+            seen["previous"] = dict(stop.previous)
+            seen["set"] = stop.is_set()
+
+    thread = threading.Thread(target=body)
+    thread.start()
+    thread.join()
+    assert seen == {"previous": {}, "set": False}
+    assert signal.getsignal(signal.SIGINT) is before

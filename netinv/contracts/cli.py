@@ -117,9 +117,14 @@ def evaluate_command(market: Market, contract: str, *, monte_carlo: int = 0, see
 
 
 def compare_command(market: Market, contracts: list[str], *, plot: str | Path | None = None) -> dict:
-    """``netinv contracts compare``: one row per contract string, and the profit-split picture."""
+    """``netinv contracts compare``: one row per contract string, and the profit-split picture (its .png
+    name checked before any contract is evaluated)."""
+    from netinv.report import check_png
+
     if not contracts:
         raise InputError("contracts compare: give at least one --contract")
+    if plot is not None:
+        check_png(plot)
     rows = [{"name": text.strip(), **evaluate_command(market, text)} for text in contracts]
     out = {"market": market.to_dict(), "contracts": rows, "integrated": rows[0]["integrated"]}
     if plot is not None:

@@ -4,17 +4,21 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from netinv.report import check_png, save_png
+
 
 def plot_profit_split(rows: list[dict], integrated_profit: float, path: str | Path) -> Path:
     """Save a picture: one point per contract at (retailer profit, supplier profit); the line
-    retailer + supplier = Pi(q°) is what a coordinating contract reaches. Returns the path."""
+    retailer + supplier = Pi(q°) is what a coordinating contract reaches. Written atomically through
+    :func:`netinv.report.save_png`: a path that is not a .png name or cannot be written is a one-line
+    :class:`~netinv.errors.InputError` and leaves nothing behind. Returns the path."""
     import matplotlib
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    path = Path(path)
-    fig, ax = plt.subplots(figsize=(6, 5))
+    path = check_png(path)
+    fig, ax = plt.subplots(figsize=(6, 5), dpi=120)
     ax.plot([0, integrated_profit], [integrated_profit, 0], color="0.4", linestyle="--",
             label=f"integrated channel ({integrated_profit:.1f})")
     for row in rows:
@@ -29,6 +33,4 @@ def plot_profit_split(rows: list[dict], integrated_profit: float, path: str | Pa
     ax.set_title("Profit split per contract (label: efficiency)")
     ax.legend(loc="upper right", fontsize=8)
     fig.tight_layout()
-    fig.savefig(path, dpi=120)
-    plt.close(fig)
-    return path
+    return save_png(fig, path)

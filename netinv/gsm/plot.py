@@ -3,12 +3,14 @@ their safety stock, labelled with their outbound service time."""
 
 from __future__ import annotations
 
+from collections import Counter
 from pathlib import Path
 
 import networkx as nx
 import numpy as np
 
 from netinv.report import check_png, save_png
+from netinv.report.figures import echelon_layout
 
 
 def plot_placement(graph: nx.DiGraph, solution, path: str | Path, *, title: str | None = None) -> Path:
@@ -25,13 +27,7 @@ def plot_placement(graph: nx.DiGraph, solution, path: str | Path, *, title: str 
     g = supply_subgraph(graph)
     ech = echelons(graph, supply=g)
     top = max(ech.values(), default=1)
-    columns: dict[int, list] = {}
-    for n in nx.topological_sort(g):
-        columns.setdefault(ech[n], []).append(n)
-    pos = {}
-    for level, members in columns.items():
-        for k, n in enumerate(members):
-            pos[n] = (top - level, -(k - (len(members) - 1) / 2))
+    pos = echelon_layout(g, ech)
     stages = solution.stages()
     value = np.array([stages.get(str(n), {}).get("safety_stock_value", 0.0) for n in g.nodes])
     service = {n: stages.get(str(n), {}).get("service_time", 0) for n in g.nodes}
@@ -39,7 +35,7 @@ def plot_placement(graph: nx.DiGraph, solution, path: str | Path, *, title: str 
     sizes = 80 + 900 * value / biggest
     n_nodes = g.number_of_nodes()
     width = min(4 + 1.6 * (top + 1), 30)
-    height = min(3 + 0.35 * max(len(c) for c in columns.values()), 40)
+    height = min(3 + 0.35 * max(Counter(ech[n] for n in g.nodes).values()), 40)  # the fullest column
     fig, ax = plt.subplots(figsize=(width, height), dpi=100)
     nx.draw_networkx_edges(g, pos, ax=ax, alpha=0.35, arrows=n_nodes <= 300, arrowsize=8, width=0.8)
     drawn = nx.draw_networkx_nodes(g, pos, ax=ax, node_size=sizes, node_color=value, cmap="viridis",

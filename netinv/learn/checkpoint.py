@@ -11,8 +11,8 @@ numbers and strings and refuses every other object, so a tampered file cannot ru
 (it is refused with an :class:`~netinv.errors.InputError` naming the file). The model card
 ``models/NAME.json`` beside it is plain JSON: data, configuration, metrics, versions, date and the
 command that retrains the model (written by :func:`netinv.learn.train.train`). Both files are written
-atomically (a temporary file in the same folder, then ``os.replace``): a reader sees the old file or the
-new one, never half of one.
+atomically (:func:`netinv.fileio.atomic_write_bytes`: a temporary file in the same folder, then a
+rename): a reader sees the old file or the new one, never half of one.
 
 :func:`save_checkpoint` / :func:`load_checkpoint` are the same machinery for any dict of tensors and
 plain values (the trainer's resumable ``.partial`` state uses them).
@@ -35,6 +35,7 @@ from pathlib import Path
 import torch
 
 from netinv.errors import InputError
+from netinv.fileio import atomic_write_bytes
 from netinv.learn.model import ModelConfig, OrderGNN
 
 FORMAT = "netinv-order-gnn"
@@ -71,7 +72,7 @@ def save_model(model: OrderGNN, path: str | os.PathLike, card: dict) -> dict:
     }
     written.setdefault("versions", versions())
     written.setdefault("date", dt.datetime.now(dt.UTC).isoformat(timespec="seconds"))
-    _atomic_write(card_path(path), (json.dumps(_plain(written), indent=2, allow_nan=False) + "\n").encode())
+    _write(card_path(path), (json.dumps(_plain(written), indent=2, allow_nan=False) + "\n").encode())
     return written
 
 
@@ -129,7 +130,7 @@ def save_checkpoint(payload: dict, path: str | os.PathLike) -> None:
     contents: the same payload gives the same file, whatever its name."""
     buffer = io.BytesIO()  # saved to a file, the archive's inner folder would be named after the file
     torch.save(payload, buffer)
-    _atomic_write(Path(path), buffer.getvalue())
+    _write(Path(path), buffer.getvalue())
 
 
 def load_checkpoint(path: str | os.PathLike) -> dict:
@@ -229,16 +230,7 @@ def _plain(value):
     return value
 
 
-def _atomic_write(path: Path, data: bytes) -> None:
+def _write(path: Path, data: bytes) -> None:
+    """Write ``data`` to ``path`` atomically (:func:`netinv.fileio.atomic_write_bytes`), making its folder."""
     path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = _temporary(path)
-    try:
-        tmp.write_bytes(data)
-        os.replace(tmp, path)
-    finally:
-        tmp.unlink(missing_ok=True)
-
-
-def _temporary(path: Path) -> Path:
-    """A temporary name beside ``path`` (same file system, so that ``os.replace`` is atomic)."""
-    return path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    atomic_write_bytes(path, data)

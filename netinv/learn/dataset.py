@@ -78,8 +78,8 @@ import torch
 from torch_geometric.data import Data, InMemoryDataset
 
 from netinv.errors import InputError, SolverError
-from netinv.fileio import atomic_write_bytes
-from netinv.learn.executors import SigtermAsInterrupt, run_here, run_pool, run_ray
+from netinv.fileio import atomic_write_bytes, sigterm_as_interrupt
+from netinv.learn.executors import run_here, run_pool, run_ray
 from netinv.learn.sampling import (
     KINDS,
     NETWORK_ID_STRIDE,
@@ -316,7 +316,7 @@ def generate_dataset(
             progress(len(done) + len(made), total)
 
     interrupted = False
-    with SigtermAsInterrupt():
+    with sigterm_as_interrupt():
         try:
             _make_shards(jobs, finish, backend, address, workers)
         except KeyboardInterrupt:

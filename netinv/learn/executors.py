@@ -5,7 +5,7 @@ this process as it completes.
 - :func:`run_pool`: on spawned worker processes, a pipe each (the ``local`` backend with workers > 1);
 - :func:`run_ray`: as Ray tasks (the ``ray`` backend).
 
-Every executor stops at once on KeyboardInterrupt (Ctrl-C, or SIGTERM within :class:`SigtermAsInterrupt`)
+Every executor stops at once on KeyboardInterrupt (Ctrl-C, or SIGTERM within :func:`netinv.fileio.sigterm_as_interrupt`)
 and drops the unfinished jobs; results already handed to ``finish`` stay.
 """
 
@@ -15,7 +15,6 @@ import contextlib
 import multiprocessing
 import multiprocessing.connection
 import signal
-import threading
 import traceback
 from collections.abc import Callable
 
@@ -131,23 +130,3 @@ def run_ray(jobs: list, task: Callable, finish: Callable, address: str | None, w
     finally:
         if started:
             ray.shutdown()
-
-
-class SigtermAsInterrupt:
-    """Within the block, in the main thread: SIGTERM raises KeyboardInterrupt (so that it stops a run like
-    Ctrl-C, killing the workers of :func:`run_pool`); the previous handler is restored on exit."""
-
-    def __enter__(self):
-        self.previous = None
-        if threading.current_thread() is threading.main_thread():
-            self.previous = signal.signal(signal.SIGTERM, self._raise)
-        return self
-
-    @staticmethod
-    def _raise(signum, frame):
-        raise KeyboardInterrupt
-
-    def __exit__(self, *exc):
-        if self.previous is not None:
-            signal.signal(signal.SIGTERM, self.previous)
-        return False

@@ -51,6 +51,7 @@ import torch
 
 from netinv import attrs
 from netinv.errors import InputError, TrainingInterrupted
+from netinv.fileio import StopOnSignal
 from netinv.learn.checkpoint import (
     card_path,
     load_model,
@@ -59,7 +60,6 @@ from netinv.learn.checkpoint import (
 )
 from netinv.learn.diffsim import DiffSim, TwinFeatures, TwinGNNPolicy
 from netinv.learn.loop import (
-    StopOnSignal,
     copy_state,
     interrupted_message,
     parse_settings,

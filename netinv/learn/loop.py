@@ -3,8 +3,8 @@
 (:mod:`netinv.learn.adapt`).
 
 Stop on signal
-    :class:`StopOnSignal`: within the block the first Ctrl-C or SIGTERM only sets a flag, which the loop
-    reads after its batch or step; a second Ctrl-C stops at once.
+    :class:`netinv.fileio.StopOnSignal`: within the block the first Ctrl-C or SIGTERM only sets a flag,
+    which the loop reads after its batch or step; a second Ctrl-C stops at once.
 
 Resumable state
     The state of an interrupted run lives beside its output, in ``OUT.partial`` (:func:`partial_path`):
@@ -31,8 +31,6 @@ is the versions block every card carries.
 from __future__ import annotations
 
 import dataclasses
-import signal
-import threading
 from pathlib import Path
 
 from netinv.errors import InputError
@@ -42,37 +40,6 @@ from netinv.learn.checkpoint import load_checkpoint, save_checkpoint
 OPTIONAL_INT_SETTINGS = ("truncate", "threads")
 # tuple settings of strings (every other tuple holds numbers of the type of its default's first item)
 TEXT_TUPLE_SETTINGS = ("large_kinds",)
-
-
-class StopOnSignal:
-    """Within the block, the first SIGINT or SIGTERM sets a flag (:meth:`is_set`; the loop stops after its
-    batch or step); a second SIGINT raises KeyboardInterrupt. The previous handlers are restored on exit.
-    Outside the main thread signals cannot be caught: a no-op there."""
-
-    SIGNALS = (signal.SIGINT, signal.SIGTERM)
-
-    def __init__(self):
-        self.flag = threading.Event()
-        self.previous: dict = {}
-
-    def is_set(self) -> bool:
-        return self.flag.is_set()
-
-    def _handle(self, signum, frame):
-        if self.flag.is_set() and signum == signal.SIGINT:
-            raise KeyboardInterrupt
-        self.flag.set()
-
-    def __enter__(self):
-        if threading.current_thread() is threading.main_thread():
-            for sig in self.SIGNALS:
-                self.previous[sig] = signal.signal(sig, self._handle)
-        return self
-
-    def __exit__(self, *exc):
-        for sig, handler in self.previous.items():
-            signal.signal(sig, handler)
-        return False
 
 
 def partial_path(out_path: str | Path) -> Path:

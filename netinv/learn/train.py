@@ -56,10 +56,10 @@ import torch
 from torch_geometric.data import Data
 
 from netinv.errors import InputError, TrainingInterrupted
+from netinv.fileio import StopOnSignal
 from netinv.learn.checkpoint import card_path, save_model, versions
 from netinv.learn.features import EDGE_FEATURES, NODE_FEATURES
 from netinv.learn.loop import (
-    StopOnSignal,
     copy_state,
     interrupted_message,
     partial_path,

@@ -14,7 +14,8 @@ from typing import Any
 
 import networkx as nx
 
-from netinv.errors import InvalidNetworkError, ScenarioFileError, where
+from netinv.errors import InputError, InvalidNetworkError, ScenarioFileError, where
+from netinv.fileio import atomic_write_text
 from netinv.network.formats.common import kind_of
 from netinv.network.formats.graphml import read_graphml, write_graphml
 from netinv.network.formats.node_link import is_node_link, read_node_link, write_node_link
@@ -85,22 +86,7 @@ def save(graph: nx.DiGraph, path: str | Path, *, format: str | None = None) -> P
     if fmt not in _WRITERS:
         raise ScenarioFileError(where(str(path), None, f"cannot write format {fmt or path.suffix!r}"))
     text = _WRITERS[fmt](graph, str(path))
-    tmp = path.with_name(f".{path.name}.tmp")
     try:
-        tmp.write_text(text, encoding="utf-8")
-        tmp.replace(path)
-    except OSError as exc:
-        _discard(tmp)
-        raise ScenarioFileError(where(str(path), None, f"cannot write: {exc.strerror or exc}")) from None
-    except BaseException:  # Ctrl-C mid-write: the final name was never touched; leave no temporary file either
-        _discard(tmp)
-        raise
-    return path
-
-
-def _discard(tmp: Path) -> None:
-    """Remove a temporary file if there is one (its folder may not even exist: ``-o a_file/out.yaml``)."""
-    try:
-        tmp.unlink(missing_ok=True)
-    except OSError:
-        pass
+        return atomic_write_text(path, text)
+    except InputError as exc:  # the same one line, as a scenario file's error
+        raise ScenarioFileError(str(exc)) from None

@@ -6,28 +6,15 @@ from __future__ import annotations
 import matplotlib
 
 matplotlib.use("Agg")
-import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 import pytest  # noqa: E402
 
 from netinv.contracts.cli import compare_command, market_from_options  # noqa: E402
 from netinv.contracts.plot import plot_profit_split  # noqa: E402
+from netinv.errors import InputError  # noqa: E402
 
 PNG = b"\x89PNG\r\n\x1a\n"
 MARKET = market_from_options("normal:100,30", price=10, cost=3, salvage=1)
-
-
-@pytest.fixture()
-def drawn(monkeypatch):
-    figures = []
-    close = plt.close
-
-    def keep(fig=None):
-        figures.append(fig)
-        close(fig)
-
-    monkeypatch.setattr(plt, "close", keep)
-    return figures
 
 
 def test_points_and_frontier_match_the_rows(tmp_path, drawn):
@@ -66,7 +53,23 @@ def test_compare_rows_plot_on_the_frontier_when_coordinating(tmp_path, drawn):
     assert x + y < frontier  # the wholesale price contract does not
 
 
-def test_a_missing_directory_is_an_error_and_writes_nothing(tmp_path):
-    with pytest.raises(OSError):
+def test_a_missing_directory_is_a_one_line_error_and_writes_nothing(tmp_path, drawn):
+    with pytest.raises(InputError, match=r"^[^\n]*split.png: cannot write: No such file or directory$"):
         plot_profit_split([], 100.0, tmp_path / "missing" / "split.png")
+    assert list(tmp_path.iterdir()) == []
+    assert len(drawn) == 1  # the figure was closed
+
+
+def test_a_name_that_is_not_png_is_refused_before_drawing(tmp_path, drawn):
+    with pytest.raises(InputError, match=r"^[^\n]*split.pdf: the picture is written as PNG; use a .png file name$"):
+        plot_profit_split([], 100.0, tmp_path / "split.pdf")
+    assert list(tmp_path.iterdir()) == [] and drawn == []
+
+
+def test_compare_checks_the_picture_name_before_evaluating(tmp_path, monkeypatch):
+    import netinv.contracts.cli as contracts_cli
+
+    monkeypatch.setattr(contracts_cli, "evaluate_command", lambda *a, **k: pytest.fail("evaluated"))
+    with pytest.raises(InputError, match=r"^[^\n]*split.svg: the picture is written as PNG; use a .png file name$"):
+        compare_command(MARKET, ["wholesale:w=6"], plot=tmp_path / "split.svg")
     assert list(tmp_path.iterdir()) == []

@@ -27,3 +27,16 @@ def reference(tmp_path_factory) -> Path:
     result = generate_dataset(out, **ARGS, workers=1, **OPTIONS)
     assert result["shards_made"] == len(SHARDS) and not result["interrupted"]
     return out
+
+
+@pytest.fixture
+def parent(tmp_path) -> Path:
+    """An untrained small :class:`~netinv.learn.model.OrderGNN` (seed 0) saved with its card, as the model
+    that fine-tuning and adaptation start from."""
+    from netinv.learn.checkpoint import save_model
+    from netinv.learn.model import ModelConfig, OrderGNN
+
+    torch.manual_seed(0)
+    path = tmp_path / "parent.pt"
+    save_model(OrderGNN(ModelConfig(hidden=16, layers=2)), path, {"note": "untrained, for tests"})
+    return path

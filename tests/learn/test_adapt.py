@@ -19,9 +19,8 @@ import torch
 from netinv.demand.distributions import DemandSampler
 from netinv.errors import InputError, TrainingInterrupted
 from netinv.learn.adapt import ADAPT_STREAM, AdaptConfig, adapt, adapt_file, parse_config
-from netinv.learn.checkpoint import load_card, load_model, save_model
+from netinv.learn.checkpoint import load_card, load_model
 from netinv.learn.evaluate import EvaluateConfig, demand_paths, evaluate, tables
-from netinv.learn.model import ModelConfig, OrderGNN
 from netinv.learn.policy import GNNPolicy
 from netinv.network import save
 from netinv.network.compile import compile_network
@@ -35,14 +34,6 @@ TINY = AdaptConfig(steps=4, lr=1e-2, periods=8, paths=3, validation_paths=6, eva
 def cli(*args, timeout=600):
     return subprocess.run([sys.executable, "-c", "from netinv.cli import main; main()", *args],
                           capture_output=True, text=True, timeout=timeout)
-
-
-@pytest.fixture
-def parent(tmp_path):
-    torch.manual_seed(0)
-    path = tmp_path / "parent.pt"
-    save_model(OrderGNN(ModelConfig(hidden=16, layers=2)), path, {"note": "untrained, for tests"})
-    return path
 
 
 @pytest.fixture

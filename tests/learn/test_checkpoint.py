@@ -3,6 +3,7 @@ with one line naming the file, and a pickled payload never runs."""
 
 from __future__ import annotations
 
+import errno
 import json
 import os
 import pickle
@@ -12,6 +13,7 @@ import numpy as np
 import pytest
 import torch
 
+from netinv import fileio
 from netinv.errors import InputError
 from netinv.learn import checkpoint
 from netinv.learn.checkpoint import card_path, load_card, load_model, save_model
@@ -231,18 +233,17 @@ def test_a_failed_write_keeps_the_old_checkpoint(tmp_path, monkeypatch):
     model, path = _saved(tmp_path)
     before = path.read_bytes()
 
-    def full_disk(self, data):
-        with open(self, "wb") as fh:
-            fh.write(data[:100])
-        raise OSError("No space left on device")
+    def full_disk(fd):  # the data did not fit when flushed to the disk
+        raise OSError(errno.ENOSPC, "No space left on device")
 
     def failed_rename(src, dst):
         raise OSError("rename failed")
 
-    for target, replacement in ((checkpoint.Path, ("write_bytes", full_disk)), (checkpoint.os, ("replace", failed_rename))):
+    for replacement, message in ((("fsync", full_disk), "No space left on device"),
+                                 (("replace", failed_rename), "rename failed")):
         with monkeypatch.context() as patch:
-            patch.setattr(target, *replacement)
-            with pytest.raises(OSError):
+            patch.setattr(fileio.os, *replacement)
+            with pytest.raises(InputError, match=rf"^[^\n]*tiny.pt: cannot write: {message}$"):
                 save_model(_model(seed=3), path, {})
         assert path.read_bytes() == before
         assert sorted(p.name for p in path.parent.iterdir()) == ["tiny.json", "tiny.pt"]

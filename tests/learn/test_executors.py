@@ -14,7 +14,7 @@ import pytest
 
 from netinv.errors import InputError
 from netinv.learn.dataset import generate_dataset
-from netinv.learn.executors import SigtermAsInterrupt, run_here, run_pool
+from netinv.learn.executors import run_here, run_pool
 from netinv.learn.shards import DatasetConfig
 from tests.conftest import restore_sigint
 from tests.learn.executor_tasks import Job, failing, square
@@ -36,16 +36,6 @@ def test_run_here_and_run_pool_hand_every_result_to_finish():
 def test_a_failing_task_in_a_worker_is_raised_here():
     with pytest.raises(InputError, match="^job 1 cannot be made$"):  # netinv's own errors pass as they are
         run_pool([Job(0), Job(1)], failing, lambda *result: None, workers=2)
-
-
-def test_sigterm_as_interrupt_raises_keyboard_interrupt_and_puts_the_handler_back():
-    import os
-
-    before = signal.getsignal(signal.SIGTERM)
-    with pytest.raises(KeyboardInterrupt), SigtermAsInterrupt():
-        os.kill(os.getpid(), signal.SIGTERM)
-        time.sleep(5)  # not reached: the signal raises at once
-    assert signal.getsignal(signal.SIGTERM) is before
 
 
 def test_worker_processes_give_the_same_shards_as_one_process(reference, tmp_path):

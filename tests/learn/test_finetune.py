@@ -14,7 +14,7 @@ import torch
 
 from netinv.demand.distributions import DemandSampler
 from netinv.errors import InputError, TrainingInterrupted
-from netinv.learn.checkpoint import load_card, load_model, save_model
+from netinv.learn.checkpoint import load_card, load_model
 from netinv.learn.diffsim import DiffSim, TwinFeatures
 from netinv.learn.finetune import (
     FinetuneConfig,
@@ -44,14 +44,6 @@ def tiny_config(**changes) -> FinetuneConfig:
                 validation_paths=2, eval_every=2, save_every=1)
     base.update(changes)
     return FinetuneConfig(**base)
-
-
-@pytest.fixture
-def parent(tmp_path):
-    torch.manual_seed(0)
-    path = tmp_path / "parent.pt"
-    save_model(OrderGNN(ModelConfig(hidden=16, layers=2)), path, {"note": "test parent"})
-    return path
 
 
 def simulated_profit(arrays, model, demand: np.ndarray) -> np.ndarray:

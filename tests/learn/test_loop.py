@@ -1,10 +1,7 @@
-"""The shared training-loop pieces: stop on signal, resumable state, best weights, the settings parser."""
+"""The shared training-loop pieces: resumable state, best weights, the settings parser."""
 
 from __future__ import annotations
 
-import os
-import signal
-import threading
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -14,7 +11,6 @@ import torch
 from netinv.errors import InputError
 from netinv.learn.checkpoint import save_checkpoint
 from netinv.learn.loop import (
-    StopOnSignal,
     copy_state,
     interrupted_message,
     parse_settings,
@@ -105,33 +101,6 @@ def test_interrupted_message_says_how_far_and_where_to_resume():
         "training interrupted before the first epoch finished; nothing to resume from")
     assert interrupted_message(3, 5, Path("m.pt.partial"), what="adaptation", unit="step") == (
         "adaptation interrupted after step 3 of 5; the same command resumes from m.pt.partial")
-
-
-def test_stop_on_signal_sets_a_flag_then_puts_the_handlers_back():
-    before = {sig: signal.getsignal(sig) for sig in StopOnSignal.SIGNALS}
-    with StopOnSignal() as stop:
-        assert not stop.is_set()
-        os.kill(os.getpid(), signal.SIGTERM)
-        assert stop.is_set()
-        with pytest.raises(KeyboardInterrupt):  # a second Ctrl-C stops at once
-            os.kill(os.getpid(), signal.SIGINT)
-    assert {sig: signal.getsignal(sig) for sig in StopOnSignal.SIGNALS} == before
-
-
-def test_stop_on_signal_outside_the_main_thread_changes_nothing():
-    before = signal.getsignal(signal.SIGINT)
-    seen = {}
-
-    def body():
-        with StopOnSignal() as stop:
-            seen["previous"] = dict(stop.previous)
-            seen["set"] = stop.is_set()
-
-    thread = threading.Thread(target=body)
-    thread.start()
-    thread.join()
-    assert seen == {"previous": {}, "set": False}
-    assert signal.getsignal(signal.SIGINT) is before
 
 
 @dataclass(frozen=True)

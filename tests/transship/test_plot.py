@@ -6,7 +6,6 @@ from __future__ import annotations
 import matplotlib
 
 matplotlib.use("Agg")
-import matplotlib.pyplot as plt  # noqa: E402
 import pytest  # noqa: E402
 
 from netinv.errors import InputError  # noqa: E402
@@ -23,20 +22,6 @@ def case():
     # s0 <-> s1 cheap; s2 -> s0 costs more than holding + shortage, so it carries nothing
     graph = stores_network(POISSON, [1.0, 1.0, 1.0], [4.0, 4.0, 4.0], [(0, 1, 0.2), (1, 0, 0.2), (2, 0, 50.0)])
     return graph, analyze_transshipment(graph, TransshipConfig(samples=200, out_of_sample=50, seed=1))
-
-
-@pytest.fixture()
-def drawn(monkeypatch):
-    """The figures closed by the plot, to read what was drawn."""
-    figures = []
-    close = plt.close
-
-    def keep(fig=None):
-        figures.append(fig)
-        close(fig)
-
-    monkeypatch.setattr(plt, "close", keep)
-    return figures
 
 
 def test_png_is_written_atomically_and_draws_the_analysis(tmp_path, case, drawn):

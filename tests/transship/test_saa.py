@@ -19,6 +19,7 @@ from netinv.transship import (
 )
 from netinv.transship.pyomo_model import build_stocking_model
 from tests.transship.conftest import stores_network
+from tests.transship.random_instances import random_edges
 
 NORMAL = {"distribution": "normal", "mean": 100, "std": 30}
 
@@ -73,12 +74,7 @@ def _random_problem(rng, locations, edge_probability=0.6):
     ]
     holding = rng.uniform(0.5, 2.0, locations).round(2)
     shortage = rng.uniform(2.0, 10.0, locations).round(2)
-    edges = []
-    for i in range(locations):
-        for j in range(locations):
-            if i != j and rng.random() < edge_probability:
-                edge = (i, j, float(rng.uniform(0.0, 6.0)))
-                edges.append(edge + (float(rng.uniform(2, 15)),) if rng.random() < 0.3 else edge)
+    edges = random_edges(rng, locations, edge_probability, max_cost=6.0, min_capacity=2)
     return _problem(demands, holding, shortage, edges)
 
 
