@@ -16,6 +16,7 @@ class Kind(StrEnum):
     assembly = "assembly"
     distribution = "distribution"
     general = "general"
+    planner = "planner"
 
 
 def validate(file: FileArg) -> None:

@@ -23,7 +23,12 @@ Structures (``nodes`` counts every node, the external sources included):
   Each node orders from one node of the layer above and, with probability 0.2, from a second one
   (multi-sourcing, not assembly: either supplier can fill an order); upstream nodes have several
   customers.
-- ``transshipment=True`` (distribution and general) adds a few lateral ``kind: transshipment`` edges,
+- ``planner``: what a supply planner writes, in weeks: ``supplier_0`` (overseas, 4-8 weeks away) ->
+  1-3 capacitated plants -> 2-6 DCs (some with a slower, dearer second plant) -> stores, half of them
+  losing their unmet sales; costs, demand and ranges of its own, documented at
+  :func:`planner_like_network` (the table below does not apply to it). :func:`planner_like_network`
+  takes a seed and, optionally, the number of stores.
+- ``transshipment=True`` (distribution, general and planner) adds a few lateral ``kind: transshipment`` edges,
   both directions, between stores with the same (first) supplier: about one pair per 20 stores.
 
 Attribute ranges. U(a, b) is a uniform draw, "served" the mean external demand a node serves: its own
@@ -76,7 +81,7 @@ import numpy as np
 from netinv import attrs
 from netinv.errors import InputError
 
-__all__ = ["NetworkKind", "distribution_network", "generate", "perez_like_network"]
+__all__ = ["NetworkKind", "distribution_network", "generate", "perez_like_network", "planner_like_network"]
 
 
 class NetworkKind(StrEnum):
@@ -86,6 +91,7 @@ class NetworkKind(StrEnum):
     ASSEMBLY = "assembly"
     DISTRIBUTION = "distribution"
     GENERAL = "general"
+    PLANNER = "planner"
 
 
 # Smallest node counts (external sources included) for which each structure exists.
@@ -94,6 +100,7 @@ MIN_NODES = {
     NetworkKind.ASSEMBLY: 2,  # component_0 -> final_0
     NetworkKind.DISTRIBUTION: 4,  # supplier_0 -> plant_0 -> dc_0 -> store_0
     NetworkKind.GENERAL: 8,  # two nodes in each of four layers
+    NetworkKind.PLANNER: 6,  # supplier_0, a plant, two DCs, two stores
 }
 
 MULTI_SOURCING_PROBABILITY = 0.2  # general networks: chance that a node has a second supplier
@@ -103,8 +110,8 @@ STORES_PER_TRANSSHIPMENT_PAIR = 20
 def generate(kind: NetworkKind | str, nodes: int, seed: int, *, transshipment: bool = False) -> nx.DiGraph:
     """A random network of ``kind`` with exactly ``nodes`` nodes (external sources included).
 
-    ``kind`` is one of ``serial``, ``assembly``, ``distribution``, ``general`` (see the module
-    docstring for the structures and attribute ranges). The same ``seed`` gives the same graph.
+    ``kind`` is one of ``serial``, ``assembly``, ``distribution``, ``general``, ``planner`` (see the
+    module docstring for the structures and attribute ranges). The same ``seed`` gives the same graph.
     ``transshipment=True`` adds lateral transshipment edges between stores that share a supplier; a
     serial line or an assembly tree has a single store, so it is an error there.
     """
@@ -115,6 +122,9 @@ def generate(kind: NetworkKind | str, nodes: int, seed: int, *, transshipment: b
             f"generate: transshipment needs stores that share a supplier; a {kind} network has one store"
         )
     rng = np.random.default_rng(seed)
+    if kind == NetworkKind.PLANNER:
+        name = f"{kind}_{nodes}_seed{seed}"
+        return _planner(*_planner_counts(nodes, rng), rng, name=name, seed=seed, transshipment=transshipment)
     if kind == NetworkKind.SERIAL:
         topology = _serial(nodes)
     elif kind == NetworkKind.ASSEMBLY:
@@ -260,6 +270,215 @@ def perez_like_network(seed: int) -> nx.DiGraph:
         data[attrs.EDGE_BACKLOG] = not lost_orders
         graph.add_edge(u, v, **data)
     return graph
+
+
+# --------------------------------------------------------------------------------------------------
+# planner-like family
+
+WEEKS_PER_YEAR = 52
+PLANNER_STORES = (8, 60)  # store count drawn when none is asked for
+
+
+def planner_like_network(seed: int, *, stores: int | None = None, transshipment: bool = True) -> nx.DiGraph:
+    """A network as a supply planner writes one, in weeks: ``supplier_0`` (an overseas source) ->
+    ``plant_*`` (1-3, with production capacity) -> ``dc_*`` (2-6 regional DCs) -> ``store_*`` (8-60, or
+    ``stores``; the only demand nodes).
+
+    Each DC orders from a primary plant and, when there are several plants, with probability 0.5 (at
+    least one DC) from a secondary one as well: slower and dearer. Each store orders from one DC (stores
+    are numbered DC by DC). Even-numbered stores backlog, odd-numbered ones lose their unmet sales.
+    ``transshipment=True`` links each store with the next store of its DC, both directions. Product
+    value [V] grows downstream: a plant's purchase price c, x U(1.05, 1.15) at its DCs (their most
+    expensive plant, operating cost included), x U(1.05, 1.15) at the stores. "Served" is the mean
+    demand of a node's stores, a DC's counting only at its primary plant.
+
+    ========================= ============================================ ==============================
+    attribute                 value                                        on
+    ========================= ============================================ ==============================
+    lead_time                 4-8 weeks                                    supplier_0 -> plants
+    lead_time                 1-2 (primary), primary + 1-2 (secondary)     plants -> DCs
+    lead_time                 1-2; 0 on transshipment edges                DCs -> stores
+    unit_cost                 c = 20 x 10^U(-0.5, 0.5) x U(0.9, 1.1)       supplier_0 -> plant
+    unit_cost                 V of the customer; x U(1.1, 1.3) secondary   plants -> DCs, DCs -> stores
+    unit_cost                 (h + p of the dearer end) x U(0.2, 0.6)      transshipment (< h + p)
+    pipeline_holding_cost     holding cost of the supplier (of the plant   supply edges
+                              from supplier_0)
+    holding_cost [h]          V x U(0.10, 0.15) / 52 plants, V x           per week: plant < DC < store
+                              U(0.15, 0.20) / 52 DCs, V x U(0.20, 0.30)
+                              / 52 stores
+    operating_cost            c x U(0.05, 0.15)                            plants
+    capacity                  served x U(1.1, 1.6)                         plants
+    initial_inventory         served x (lead time + 1) x U(1.0, 1.3)       all but supplier_0
+    price                     V x U(1.3, 2.0)                              stores
+    shortage_cost [p]         h x U(2, 10)                                 stores
+    service_level             U(0.90, 0.98)                                stores
+    demand                    mean [mu] 12 x e^N(0, 0.9) within [1, 500]:  stores
+                              long tailed (a few big stores, many small);
+                              half normal, std mu x U(0.2, 0.6), half
+                              poisson; about a quarter (at least one)
+                              seasonal instead
+    ========================= ============================================ ==============================
+
+    A seasonal store's demand is a 52-week ``series``, mu x (1 + a sin(2 pi t / 52 + phase)) with
+    a ~ U(0.2, 0.5): deterministic, since the demand specs have no seasonal random distribution.
+    Costs are rounded to 4 decimals, means and series values to 1, inventories and capacities to whole
+    units. The same seed gives the same network; ``stores`` is at least 2 (both kinds of backlog).
+    """
+    seed = _count("seed", seed, 0, "a planner-like network")
+    rng = np.random.default_rng(seed)
+    plants, dcs = int(rng.integers(1, 4)), int(rng.integers(2, 7))
+    if stores is None:
+        stores = int(rng.integers(PLANNER_STORES[0], PLANNER_STORES[1] + 1))
+    stores = _count("stores", stores, 2, "a planner-like network")
+    plants = min(plants, stores)
+    dcs = max(plants, min(dcs, stores))  # every plant with a DC, every DC with a store
+    name = f"planner_like_{1 + plants + dcs + stores}_seed{seed}"
+    return _planner(plants, dcs, stores, rng, name=name, seed=seed, transshipment=transshipment)
+
+
+def _planner_counts(nodes: int, rng: np.random.Generator) -> tuple[int, int, int]:
+    """Plants, DCs and stores of a planner-like network of exactly ``nodes`` nodes (``supplier_0``
+    included): 1-3 plants and 2-6 DCs, fewer where the nodes run short, every DC with a store."""
+    plants, dcs = int(rng.integers(1, 4)), int(rng.integers(2, 7))
+    plants = min(plants, max(1, (nodes - 1) // 4))
+    dcs = min(max(dcs, plants), (nodes - 1 - plants) // 2)
+    return plants, dcs, nodes - 1 - plants - dcs
+
+
+@dataclass(frozen=True)
+class _PlannerShape:
+    """Who supplies whom: a DC's primary plant, its secondary plant (-1: none), a store's DC."""
+
+    primary: np.ndarray
+    secondary: np.ndarray
+    dc_of: np.ndarray
+
+
+def _planner_shape(plants: int, dcs: int, stores: int, rng: np.random.Generator) -> _PlannerShape:
+    primary = rng.permutation(_assign(plants, dcs, rng))
+    other = rng.integers(0, max(1, plants - 1), size=dcs)
+    other += other >= primary
+    second = rng.random(dcs) < 0.5
+    if plants > 1 and not second.any():
+        second[int(rng.integers(dcs))] = True
+    secondary = np.where(second & (plants > 1), other, -1)
+    return _PlannerShape(primary, secondary, _assign(dcs, stores, rng))
+
+
+def _planner(
+    plants: int, dcs: int, stores: int, rng: np.random.Generator, *, name: str, seed: int, transshipment: bool
+) -> nx.DiGraph:
+    shape = _planner_shape(plants, dcs, stores, rng)
+    specs, means = _planner_demand(stores, rng)
+    dc_served = np.bincount(shape.dc_of, weights=means, minlength=dcs)
+    plant_served = np.bincount(shape.primary, weights=dc_served, minlength=plants)
+    base = 20.0 * 10.0 ** rng.uniform(-0.5, 0.5)
+    purchase = base * rng.uniform(0.9, 1.1, size=plants)
+    operating = purchase * rng.uniform(0.05, 0.15, size=plants)
+    plant_value = purchase + operating
+    supplied_value = np.maximum(plant_value[shape.primary],
+                                np.where(shape.secondary >= 0, plant_value[shape.secondary], 0.0))
+    dc_value = supplied_value * rng.uniform(1.05, 1.15, size=dcs)
+    store_value = dc_value[shape.dc_of] * rng.uniform(1.05, 1.15, size=stores)
+    h_plant = _cost(purchase * rng.uniform(0.10, 0.15, size=plants) / WEEKS_PER_YEAR)
+    h_dc = _cost(dc_value * rng.uniform(0.15, 0.20, size=dcs) / WEEKS_PER_YEAR)
+    h_store = _cost(store_value * rng.uniform(0.20, 0.30, size=stores) / WEEKS_PER_YEAR)
+    shortage = _cost(h_store * rng.uniform(2.0, 10.0, size=stores))
+    lead = {"plant": rng.integers(4, 9, size=plants), "dc": rng.integers(1, 3, size=dcs),
+            "late": rng.integers(1, 3, size=dcs), "store": rng.integers(1, 3, size=stores)}
+
+    graph = nx.DiGraph()
+    graph.graph[attrs.NAME] = name
+    graph.graph[attrs.DESCRIPTION] = (f"Synthetic planner-like network (weekly periods) from "
+                                      f"netinv.network.generators (seed {seed}).")
+    graph.add_node("supplier_0", **_node_data(0.0, 0.0, math.nan, None, None, 0.0, True, False))
+    for k in range(plants):
+        data = _node_data(float(h_plant[k]), _stock(plant_served[k], lead["plant"][k], rng),
+                          float(round(plant_served[k] * rng.uniform(1.1, 1.6))), None, None, 0.0, False, False)
+        data[attrs.OPERATING_COST] = float(_cost(operating[k]))
+        graph.add_node(f"plant_{k}", **data)
+    for k in range(dcs):
+        graph.add_node(f"dc_{k}", **_node_data(float(h_dc[k]), _stock(dc_served[k], lead["dc"][k], rng), math.nan,
+                                               None, None, 0.0, False, False))
+    for k in range(stores):
+        data = _node_data(float(h_store[k]), _stock(means[k], lead["store"][k], rng), math.nan, specs[k],
+                          float(shortage[k]), float(_cost(store_value[k] * rng.uniform(1.3, 2.0))), False, False)
+        data[attrs.BACKLOG] = k % 2 == 0
+        graph.add_node(f"store_{k}", **_with_service_level(data, round(float(rng.uniform(0.90, 0.98)), 3)))
+
+    for k in range(plants):
+        graph.add_edge("supplier_0", f"plant_{k}", **_edge_data(
+            int(lead["plant"][k]), float(_cost(purchase[k])), float(h_plant[k]), 1.0, attrs.SUPPLY))
+    for k in range(dcs):
+        p = int(shape.primary[k])
+        graph.add_edge(f"plant_{p}", f"dc_{k}", **_edge_data(
+            int(lead["dc"][k]), float(_cost(dc_value[k])), float(h_plant[p]), 1.0, attrs.SUPPLY))
+        s = int(shape.secondary[k])
+        if s >= 0:
+            graph.add_edge(f"plant_{s}", f"dc_{k}", **_edge_data(
+                int(lead["dc"][k] + lead["late"][k]), float(_cost(dc_value[k] * rng.uniform(1.1, 1.3))),
+                float(h_plant[s]), 1.0, attrs.SUPPLY))
+    for k in range(stores):
+        d = int(shape.dc_of[k])
+        graph.add_edge(f"dc_{d}", f"store_{k}", **_edge_data(
+            int(lead["store"][k]), float(_cost(store_value[k])), float(h_dc[d]), 1.0, attrs.SUPPLY))
+    if transshipment:
+        _planner_transshipment(graph, shape.dc_of, (h_store + shortage).tolist(), rng)
+    return graph
+
+
+def _planner_demand(stores: int, rng: np.random.Generator) -> tuple[list[dict], np.ndarray]:
+    """Demand specs of the stores and their means (see :func:`planner_like_network`)."""
+    means = np.round(np.clip(12.0 * np.exp(rng.normal(0.0, 0.9, size=stores)), 1.0, 500.0), 1)
+    normal = rng.random(stores) < 0.5
+    cv = rng.uniform(0.2, 0.6, size=stores)
+    seasonal = rng.random(stores) < 0.25
+    if not seasonal.any():
+        seasonal[int(rng.integers(stores))] = True
+    amplitude = rng.uniform(0.2, 0.5, size=stores)
+    phase = rng.uniform(0.0, 2 * math.pi, size=stores)
+    weeks = np.arange(WEEKS_PER_YEAR)
+    specs: list[dict] = []
+    for k, mu in enumerate(means.tolist()):
+        if seasonal[k]:
+            wave = mu * (1 + amplitude[k] * np.sin(2 * math.pi * weeks / WEEKS_PER_YEAR + phase[k]))
+            specs.append({"distribution": "series", "values": np.round(wave, 1).tolist()})
+        elif normal[k]:
+            specs.append({"distribution": "normal", "mean": mu, "std": round(mu * float(cv[k]), 2)})
+        else:
+            specs.append({"distribution": "poisson", "mean": mu})
+    return specs, means
+
+
+def _planner_transshipment(graph: nx.DiGraph, dc_of: np.ndarray, h_plus_p: list[float],
+                           rng: np.random.Generator) -> None:
+    """Each store and the next store of the same DC, both directions, at (h + p) x U(0.2, 0.6)."""
+    for k in range(dc_of.size - 1):
+        if dc_of[k] != dc_of[k + 1]:
+            continue
+        bound = min(h_plus_p[k], h_plus_p[k + 1])
+        for u, v in ((k, k + 1), (k + 1, k)):
+            cost = float(_cost(bound * rng.uniform(0.2, 0.6)))
+            graph.add_edge(f"store_{u}", f"store_{v}", **_edge_data(0, cost, 0.0, 1.0, attrs.TRANSSHIPMENT))
+
+
+def _stock(served: float, lead_time: int, rng: np.random.Generator) -> float:
+    """Initial inventory covering the demand over the lead time and one more period."""
+    return float(round(served * (int(lead_time) + 1) * rng.uniform(1.0, 1.3)))
+
+
+def _cost(value):
+    return np.round(value, 4)
+
+
+def _with_service_level(data: dict, level: float) -> dict:
+    """``data`` with ``service_level`` where the loader puts it (after ``price``)."""
+    out: dict = {}
+    for key, value in data.items():
+        out[key] = value
+        if key == attrs.PRICE:
+            out[attrs.SERVICE_LEVEL] = level
+    return out
 
 
 # --------------------------------------------------------------------------------------------------

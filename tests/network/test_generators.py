@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import math
 import time
 
@@ -11,8 +12,19 @@ import pytest
 from netinv import attrs
 from netinv.errors import InputError
 from netinv.network import load, save, validate
-from netinv.network.generators import MIN_NODES, NetworkKind, distribution_network, generate
+from netinv.network.compile import compile_network
+from netinv.network.generators import (
+    MIN_NODES,
+    NetworkKind,
+    distribution_network,
+    generate,
+    planner_like_network,
+)
 from netinv.network.validate import supply_subgraph
+from netinv.policies.checks import check_policy
+from tests.cli.conftest import run
+from tests.conftest import SCENARIOS
+from tests.policies.test_checks import POLICIES
 
 KINDS = [kind.value for kind in NetworkKind]
 # (kind, transshipment): transshipment needs stores that share a supplier.
@@ -263,3 +275,179 @@ def test_hundred_thousand_nodes(kind, transshipment):
     assert graph.number_of_nodes() == 100_000
     assert nx.is_directed_acyclic_graph(supply_subgraph(graph))
     assert elapsed < 60  # about 1 s on a laptop; a generous bound that still catches quadratic work
+
+
+# --- planner-like family ----------------------------------------------------------------------------
+
+PLANNER_SEEDS = range(20)
+
+
+def _role_nodes(graph: nx.DiGraph, role: str) -> list[str]:
+    return [n for n in graph if n.startswith(f"{role}_")]
+
+
+def _primary(graph: nx.DiGraph, dc: str) -> str:
+    """A DC's primary plant: its cheaper supplier."""
+    return min(graph.predecessors(dc), key=lambda u: graph.edges[u, dc][attrs.UNIT_COST])
+
+
+def _mean(spec: dict) -> float:
+    return spec["mean"] if "mean" in spec else sum(spec["values"]) / len(spec["values"])
+
+
+def test_planner_same_seed_same_document_and_seeds_differ(tmp_path):
+    a, b = planner_like_network(5), planner_like_network(5)
+    _same_network(a, b)
+    assert save(a, tmp_path / "a.yaml").read_text() == save(b, tmp_path / "b.yaml").read_text()
+    assert list(planner_like_network(6).nodes(data=True)) != list(a.nodes(data=True))
+
+
+@pytest.mark.parametrize("seed", PLANNER_SEEDS)
+def test_planner_validates_to_the_same_graph(seed):
+    graph = planner_like_network(seed)
+    checked = validate(graph)
+    _same_network(graph, checked)
+    for node, data in graph.nodes(data=True):
+        assert list(data) == list(checked.nodes[node])
+    for u, v, data in graph.edges(data=True):
+        assert list(data) == list(checked.edges[u, v])
+
+
+@pytest.mark.parametrize("seed", PLANNER_SEEDS)
+def test_planner_structure(seed):
+    graph = planner_like_network(seed)
+    supply = supply_subgraph(graph)
+    plants, dcs, stores = (_role_nodes(graph, role) for role in ("plant", "dc", "store"))
+    assert _role_nodes(graph, "supplier") == ["supplier_0"]
+    assert 1 <= len(plants) <= 3 and 2 <= len(dcs) <= 6 and 8 <= len(stores) <= 60
+    assert graph.number_of_nodes() == 1 + len(plants) + len(dcs) + len(stores)
+    # Echelons: supplier_0 -> every plant -> DCs (one or two plants) -> stores (one DC each).
+    assert set(supply.successors("supplier_0")) == set(plants)
+    for plant in plants:
+        assert list(supply.predecessors(plant)) == ["supplier_0"]
+        assert supply.out_degree(plant) >= 1 and set(supply.successors(plant)) <= set(dcs)
+        assert 4 <= graph.edges["supplier_0", plant][attrs.LEAD_TIME] <= 8
+    for dc in dcs:
+        suppliers = list(supply.predecessors(dc))
+        assert set(suppliers) <= set(plants) and 1 <= len(suppliers) <= 2
+        assert supply.out_degree(dc) >= 1 and set(supply.successors(dc)) <= set(stores)
+        primary = graph.edges[_primary(graph, dc), dc]
+        assert primary[attrs.LEAD_TIME] in (1, 2)
+        for other in set(suppliers) - {_primary(graph, dc)}:  # slower and dearer
+            assert primary[attrs.LEAD_TIME] + 1 <= graph.edges[other, dc][attrs.LEAD_TIME] <= primary[attrs.LEAD_TIME] + 2
+            assert graph.edges[other, dc][attrs.UNIT_COST] > primary[attrs.UNIT_COST]
+    for store in stores:
+        (dc,) = supply.predecessors(store)
+        assert dc in dcs and graph.edges[dc, store][attrs.LEAD_TIME] in (1, 2)
+        assert supply.out_degree(store) == 0
+    if len(plants) > 1:
+        assert any(supply.in_degree(dc) == 2 for dc in dcs)
+    demand = {n for n, d in graph.nodes(data=attrs.DEMAND) if d is not None}
+    assert demand == set(stores)
+
+
+@pytest.mark.parametrize("seed", PLANNER_SEEDS)
+def test_planner_costs_demand_and_stock(seed):
+    graph = planner_like_network(seed)
+    supply = supply_subgraph(graph)
+    holding = dict(graph.nodes(data=attrs.HOLDING_COST))
+    for u, v in supply.edges:
+        if u != "supplier_0":
+            assert holding[u] < holding[v], (u, v)  # plant < DC < store
+    served: dict[str, float] = {}
+    backlog, kinds = set(), set()
+    for store in _role_nodes(graph, "store"):
+        data = graph.nodes[store]
+        h, p, spec = data[attrs.HOLDING_COST], data[attrs.SHORTAGE_COST], data[attrs.DEMAND]
+        assert 2 - 1e-3 <= p / h <= 10 + 1e-3 and p > h
+        (dc,) = supply.predecessors(store)
+        assert data[attrs.PRICE] > graph.edges[dc, store][attrs.UNIT_COST]
+        # 20-30% a year of the store's value (what it pays), per week
+        assert 0.20 / 52 - 1e-3 <= h / graph.edges[dc, store][attrs.UNIT_COST] <= 0.30 / 52 + 1e-3
+        assert 0.90 <= data[attrs.SERVICE_LEVEL] <= 0.98
+        assert data[attrs.BACKLOG] is (int(store.split("_")[1]) % 2 == 0)
+        backlog.add(data[attrs.BACKLOG])
+        kinds.add(spec["distribution"])
+        if spec["distribution"] == "normal":
+            assert 0.2 - 1e-2 <= spec["std"] / spec["mean"] <= 0.6 + 1e-2
+        if spec["distribution"] == "series":
+            assert len(spec["values"]) == 52
+        served[store] = _mean(spec)
+        lead = graph.edges[dc, store][attrs.LEAD_TIME]
+        assert data[attrs.INITIAL_INVENTORY] >= served[store] * (lead + 1) - 0.5
+    assert backlog == {True, False} and "series" in kinds
+    for dc in _role_nodes(graph, "dc"):
+        served[dc] = sum(served[s] for s in supply.successors(dc))
+    for plant in _role_nodes(graph, "plant"):
+        data = graph.nodes[plant]
+        mean = sum(served[dc] for dc in supply.successors(plant) if _primary(graph, dc) == plant)
+        assert 1.1 * mean - 0.5 <= data[attrs.CAPACITY] <= 1.6 * mean + 0.5, plant
+        assert data[attrs.OPERATING_COST] > 0
+        lead = graph.edges["supplier_0", plant][attrs.LEAD_TIME]
+        assert data[attrs.INITIAL_INVENTORY] >= mean * (lead + 1) - 0.5
+    assert all(attrs.CAPACITY not in graph.nodes[n] for n in graph if not n.startswith("plant_"))
+
+
+@pytest.mark.parametrize("seed", PLANNER_SEEDS)
+def test_planner_transshipment_between_neighbours_both_ways(seed):
+    graph = planner_like_network(seed)
+    supply = supply_subgraph(graph)
+    lateral = [(u, v) for u, v in graph.edges if _is_transshipment(graph, u, v)]
+    assert lateral
+    for u, v in lateral:
+        assert graph.has_edge(v, u) and _is_transshipment(graph, v, u)
+        assert list(supply.predecessors(u)) == list(supply.predecessors(v))  # same DC
+        assert abs(int(u.split("_")[1]) - int(v.split("_")[1])) == 1
+        for end in (u, v):
+            data = graph.nodes[end]
+            assert 0 < graph.edges[u, v][attrs.UNIT_COST] < data[attrs.HOLDING_COST] + data[attrs.SHORTAGE_COST]
+    assert not any(_is_transshipment(graph, u, v) for u, v in planner_like_network(seed, transshipment=False).edges)
+
+
+def test_planner_sizes():
+    for stores in (2, 8, 30, 60, 200):
+        graph = planner_like_network(3, stores=stores)
+        assert len(_role_nodes(graph, "store")) == stores
+    for nodes in (6, 7, 12, 31, 57, 1000):
+        graph = generate("planner", nodes, 2, transshipment=True)
+        assert graph.number_of_nodes() == nodes
+        validate(graph)
+    with pytest.raises(InputError, match="stores >= 2, got 1"):
+        planner_like_network(0, stores=1)
+
+
+@pytest.mark.parametrize("seed", [0, 1])
+def test_planner_runs_every_built_in_policy(seed):
+    arrays = compile_network(planner_like_network(seed, stores=10))
+    for name in sorted(POLICIES):
+        check_policy(POLICIES[name](arrays), arrays)
+
+
+@pytest.mark.parametrize(("policy", "levels"), [("base-stock", "auto"), ("echelon-base-stock", "file"),
+                                               ("mpc-deterministic", None)])
+def test_planner_simulates_through_the_cli(policy, levels, tmp_path, monkeypatch, capsys):
+    path = tmp_path / "planner.yaml"
+    code, out, err = run(["generate", "--kind", "planner", "--nodes", "14", "--seed", "3", "--transshipment",
+                          "-o", path], monkeypatch, capsys)
+    assert code == 0, err
+    args = ["simulate", path, "--policy", policy, "--periods", "12", "--paths", "5", "--json"]
+    if levels == "file":  # a level of 100 at every ordering node
+        graph = load(path)
+        levels_path = tmp_path / "levels.json"
+        levels_path.write_text(json.dumps({n: 100.0 for n in graph if not n.startswith("supplier_")}))
+        args += ["--levels", levels_path]
+    elif levels is None:
+        args += ["--horizon", "4"]
+    code, out, err = run(args, monkeypatch, capsys)
+    assert code == 0, err
+    result = json.loads(out)
+    assert result["policy"] == policy and result["paths"] == 5
+    assert math.isfinite(result["mean_cost"]) and result["mean_cost"] > 0
+
+
+def test_bundled_planner_scenario_is_the_documented_command():
+    # scenarios/README.md: netinv generate --kind planner --nodes 30 --seed 1 --transshipment
+    bundled, made = load(SCENARIOS / "planner_weekly.yaml"), generate("planner", 30, 1, transshipment=True)
+    assert bundled.graph[attrs.NAME] == "planner_weekly" and "--kind planner" in bundled.graph[attrs.SOURCE]
+    assert list(bundled.nodes(data=True)) == list(made.nodes(data=True))
+    assert list(bundled.edges(data=True)) == list(made.edges(data=True))
