@@ -28,7 +28,7 @@ chromium:
 	  echo "chromium could not be installed: the HTML report's browser test will be skipped"
 
 test: $(STAMP) chromium
-	$(PY) -m pytest -q
+	$(PY) -m pytest -q --durations=30
 
 lint: $(STAMP)
 	$(VENV)/bin/ruff check netinv tests benchmarks
