@@ -11,6 +11,7 @@
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -89,14 +90,31 @@ EARLIER = "name: earlier\nnodes: [{id: kept}]\n"
 
 
 def _half_write(monkeypatch, error: BaseException):
-    """Path.write_text writes the first half of its text, then fails with ``error``."""
-    write_text = Path.write_text
+    """The file netinv's one atomic writer (:mod:`netinv.fileio`) opens takes the first half of the bytes,
+    then fails with ``error`` (a full disk, Ctrl-C)."""
+    from netinv import fileio
 
-    def failing(self, data, *args, **kwargs):
-        write_text(self, data[: len(data) // 2], *args, **kwargs)
-        raise error
+    class HalfWritten:
+        def __init__(self, file):
+            self.file = file
 
-    monkeypatch.setattr(Path, "write_text", failing)
+        def __enter__(self):
+            return self
+
+        def __exit__(self, *exc_info):
+            self.file.close()
+            return False
+
+        def write(self, data):
+            self.file.write(data[: len(data) // 2])
+            self.file.flush()
+            raise error
+
+        def __getattr__(self, name):
+            return getattr(self.file, name)
+
+    monkeypatch.setattr(fileio, "open", lambda path, mode="r", *args, **kwargs: HalfWritten(open(path, mode, *args, **kwargs)),
+                        raising=False)
 
 
 @pytest.mark.parametrize("suffix", SUFFIXES)
@@ -120,10 +138,10 @@ def test_rename_fails(capsys, monkeypatch, tmp_path, command):
     output = tmp_path / "out.yaml"
     output.write_text(EARLIER, encoding="utf-8")
 
-    def failing(self, target):
+    def failing(source, target):
         raise OSError(5, "Input/output error")
 
-    monkeypatch.setattr(Path, "replace", failing)
+    monkeypatch.setattr(os, "replace", failing)  # the rename of the one atomic writer (netinv.fileio)
     code, out, err = run_cli(capsys, monkeypatch, *_commands(output)[command])
     assert_one_line_error(subprocess.CompletedProcess((), code, out, err), str(output),
                           ("cannot write: Input/output error",))
