@@ -19,6 +19,7 @@ NAME = "name"
 DESCRIPTION = "description"
 SOURCE = "source"  # free-text citation of where the data come from
 KNOWN = "known"  # published answers recorded with the scenario (free-form mapping)
+TIME_CONVENTION = "time_convention"  # "netinv" (default) or "textbook": see netinv.timing
 
 # --- node attributes ------------------------------------------------------------------------------
 NODE_ID = "id"

@@ -53,7 +53,7 @@ import numpy as np
 from pydantic import ValidationError
 from scipy import signal, stats
 
-from netinv import attrs
+from netinv import attrs, timing
 from netinv.demand.distributions import Normal, Poisson, parse_demand
 from netinv.errors import InputError, InvalidDemandError, InvalidNetworkError
 
@@ -182,10 +182,10 @@ def clark_scarf_levels(
     source has no supplier, supplies without limit and is not a stage (its holding cost is ignored).
     Stage 1 is the only node with a ``demand`` (normal or Poisson), with ``backlog`` true.
 
-    Lead-time convention. netinv's simulator takes one period at every stage: an order placed at the
-    start of period t on an edge with lead time l arrives before demand in period t + l, and an item
-    received in period t can be shipped on in period t + 1. So the edge into a stage with netinv lead
-    time l is the textbook stage lead time L = l + 1.
+    Lead-time convention (:mod:`netinv.timing`): an order placed at the start of period t on an edge
+    with arrival delay l (lead time + the stage's processing time) arrives before demand in period
+    t + l, and an item received in period t can be shipped on in period t + 1. So the edge into a stage
+    is the textbook stage lead time L = l + 1.
 
     Edge ``pipeline_holding_cost`` is not used: the textbook model charges units in transit into a
     stage at the supplying stage's local holding cost (see :class:`ClarkScarfResult`). Normal demand is
@@ -219,7 +219,8 @@ def clark_scarf_levels(
             raise InvalidNetworkError(
                 f"edge '{supplier}' -> '{node}': '{lead_time}' must be an integer >= 0, got {value!r}"
             )
-        leads.append(int(value) + 1)
+        processing = int(graph.nodes[node].get(attrs.PROCESSING_TIME) or 0)
+        leads.append(timing.textbook_lead_time(timing.arrival_delay(value, processing, timing.convention_of(graph))))
     try:
         if isinstance(spec, Normal):
             result = clark_scarf(local, leads, penalty, spec.mean, spec.std)

@@ -108,12 +108,16 @@ def gsm(
     stages = solution.stages()
     order = sorted(stages, key=lambda s: (-stages[s]["safety_stock_value"], s))
     table = Table(title="stages holding safety stock first")
-    for column in ("stage", "S", "SI", "tau", "safety stock", "value", "base stock"):
+    for column in ("stage", "S", "SI", "tau", "safety stock", "value", "base stock", "level"):
         table.add_column(column, justify="left" if column == "stage" else "right")
     for s in order:
         row = stages[s]
         table.add_row(s, str(row["service_time"]), str(row["inbound_service_time"]), str(row["net_time"]),
-                      f"{row['safety_stock']:.3f}", f"{row['safety_stock_value']:.3f}", f"{row['base_stock']:.3f}")
+                      f"{row['safety_stock']:.3f}", f"{row['safety_stock_value']:.3f}", f"{row['base_stock']:.3f}",
+                      f"{row['level']:.3f}")
     console.print(table)
+    console.print("tau: periods of demand the stage's stock covers (netinv.timing: stage time = processing time + 1). "
+                  "base stock: mean demand over tau + safety stock. level: the base-stock level to simulate "
+                  "(`simulate --levels` reads `--json`), raised at demand stages to cover late suppliers.")
     if plot is not None:
         console.print(f"picture: {plot}")

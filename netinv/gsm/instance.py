@@ -17,8 +17,13 @@ every supplier i (L_ij the edge ``lead_time``), SI_j = 0 at stages without suppl
 replenishment time tau_j = SI_j + T_j - S_j >= 0, S_j <= ``max_service_time`` where given (demand
 stages without one must quote 0). Cost: sum_j h_j k_j sqrt(tau_j).
 
-A stage without suppliers and with processing time 0 (an external supplier written as a node) always
-has S = SI = tau = 0: it is left out of the instance (``external``), and each of its edges becomes a
+Time follows :mod:`netinv.timing`: a node's stage time is T_j = ``processing_time`` + 1 (the review
+period of the simulator: a unit received in period t ships on in period t + 1), so that tau_j is the
+periods of demand the stage's stock covers when simulated; a scenario with ``time_convention:
+textbook`` (published data) gives T_j as its ``processing_time``.
+
+An external supply (a source node with unlimited supply; in the textbook convention, a source with
+stage time 0) always has S = SI = tau = 0: it is left out of the instance (``external``), and each of its edges becomes a
 lower bound SI_j >= L_ij on its customer's inbound service time (``inbound_lower_bound``). This keeps
 trees trees when one supplier node feeds several stages.
 """
@@ -31,8 +36,8 @@ import networkx as nx
 import numpy as np
 from scipy import stats
 
-from netinv import attrs
-from netinv.demand.distributions import parse_demand
+from netinv import attrs, timing
+from netinv.demand.distributions import Poisson, parse_demand
 from netinv.errors import InputError
 from netinv.network.validate import supply_subgraph
 
@@ -57,6 +62,9 @@ class GSMInstance:
     inbound_lower_bound: np.ndarray  # (N,) int: SI_j >= this (guaranteed by external suppliers)
     external: tuple[str, ...] = ()  # external supplier nodes left out (S = SI = tau = 0)
     inbound_upper: np.ndarray | None = None  # (N,) overrides inbound_upper_bound() (relaxations)
+    whole_units: np.ndarray | None = None  # (N,) bool: the stage's demand comes in whole units (Poisson)
+    demand_std: np.ndarray | None = None  # (N,) std of the demand per period the stage serves (pooling rule r)
+    demand_stage: np.ndarray | None = None  # (N,) bool: the stage meets external demand
 
     @property
     def num_stages(self) -> int:
@@ -187,6 +195,7 @@ def _safety_factor(data: dict, node) -> float | None:
 def gsm_instance(graph: nx.DiGraph) -> GSMInstance:
     """The guaranteed-service instance of a network (supply edges only)."""
     g = supply_subgraph(graph)
+    convention = timing.convention_of(graph)
     order = list(nx.topological_sort(g))
     index = {n: i for i, n in enumerate(order)}
     N = len(order)
@@ -197,8 +206,10 @@ def gsm_instance(graph: nx.DiGraph) -> GSMInstance:
     sigma = np.zeros(D)
     mu = np.zeros(D)
     z_demand = np.full(D, np.nan)
+    whole = np.zeros(D, dtype=bool)
     for k, n in enumerate(demand_nodes):
         spec = parse_demand(g.nodes[n][attrs.DEMAND])
+        whole[k] = isinstance(spec, Poisson)
         sigma[k], mu[k] = spec.std_dev, spec.mean
         z = _safety_factor(g.nodes[n], n)
         if z is not None:
@@ -214,14 +225,16 @@ def gsm_instance(graph: nx.DiGraph) -> GSMInstance:
     processing = np.zeros(N, dtype=np.int64)
     holding = np.zeros(N)
     k_coef = np.zeros(N)
+    std = np.zeros(N)
     max_s = np.full(N, np.inf)
     for n in order:
         j, data = index[n], g.nodes[n]
-        processing[j] = int(data.get(attrs.PROCESSING_TIME) or 0)
+        processing[j] = timing.gsm_stage_time(int(data.get(attrs.PROCESSING_TIME) or 0), convention)
         holding[j] = float(data.get(attrs.HOLDING_COST) or 0.0)
         r = float(data.get(attrs.RISK_POOL) or 2.0)
         z = _safety_factor(data, n)
         reach = phi[j] > 0
+        std[j] = float(np.sum((phi[j, reach] * sigma[reach]) ** r) ** (1.0 / r)) if reach.any() else 0.0
         if z is not None:
             k_coef[j] = z * float(np.sum((phi[j, reach] * sigma[reach]) ** r) ** (1.0 / r)) if reach.any() else 0.0
         elif reach.any():
@@ -236,7 +249,11 @@ def gsm_instance(graph: nx.DiGraph) -> GSMInstance:
             max_s[j] = float(bound)
         elif data.get(attrs.DEMAND) is not None:
             max_s[j] = 0.0
-    external = [n for n in order if g.in_degree(n) == 0 and processing[index[n]] == 0 and g.out_degree(n) > 0]
+    # external supplies ship at once from unlimited stock (the simulator's unlimited sources); in the
+    # textbook convention a source is external when its stage time is 0, as in Willems' data
+    external = [n for n in order if g.in_degree(n) == 0 and g.out_degree(n) > 0 and (
+        processing[index[n]] == 0 if convention == timing.TEXTBOOK
+        else g.nodes[n].get(attrs.EXTERNAL_SUPPLY, True) is not False)]
     dropped = set(external)
     keep = np.array([n not in dropped for n in order])
     new_index = {n: i for i, n in enumerate(n for n in order if n not in dropped)}
@@ -244,8 +261,9 @@ def gsm_instance(graph: nx.DiGraph) -> GSMInstance:
     src, dst, lead = [], [], []
     for u, v, d in g.edges(data=True):
         L = int(d.get(attrs.LEAD_TIME) or 0)
-        if u in dropped:
-            lower[new_index[v]] = max(lower[new_index[v]], L)
+        if u in dropped:  # an external supply's processing time delays what it ships (netinv.timing)
+            late = L if convention == timing.TEXTBOOK else L + int(g.nodes[u].get(attrs.PROCESSING_TIME) or 0)
+            lower[new_index[v]] = max(lower[new_index[v]], late)
         else:
             src.append(new_index[u])
             dst.append(new_index[v])
@@ -263,4 +281,14 @@ def gsm_instance(graph: nx.DiGraph) -> GSMInstance:
         edge_lead_time=np.array(lead, dtype=np.int64),
         inbound_lower_bound=lower,
         external=tuple(str(n) for n in external),
+        whole_units=_whole_units(phi, whole)[keep],
+        demand_std=std[keep],
+        demand_stage=np.array([g.nodes[n].get(attrs.DEMAND) is not None for n in order])[keep],
     )
+
+
+def _whole_units(phi: np.ndarray, whole: np.ndarray) -> np.ndarray:
+    """Stages whose every unit of demand is whole: only whole-unit demand reaches them, in whole quantities."""
+    reach = phi > 0
+    integral = np.all(~reach | (np.abs(phi - np.round(phi)) < 1e-9), axis=1)
+    return reach.any(axis=1) & integral & np.all(~reach | whole[None, :], axis=1)

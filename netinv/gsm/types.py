@@ -55,8 +55,8 @@ class GSMSolution:
     cost: total holding cost of safety stock [sum_j h_j k_j sqrt(tau_j)].
     bound: proven lower bound on the optimal cost.
     Per stage (arrays in ``instance.stages`` order): service_time S, inbound_service_time SI,
-    net_time tau, safety_stock (units, k sqrt(tau)), safety_stock_value (h x units), base_stock
-    (mean demand x tau + safety stock).
+    net_time tau, safety_stock (units, k sqrt(tau)), safety_stock_value (h x units), level (:attr:`levels`), base_stock
+    (mean demand x tau + safety stock, in whole units where demand is whole: Poisson).
     """
 
     status: Status
@@ -89,11 +89,25 @@ class GSMSolution:
 
     @property
     def base_stock(self) -> np.ndarray:
-        return self.instance.mean_demand * self.net_time + self.safety_stock
+        """Base-stock levels: mean demand over tau plus safety stock, rounded up to a whole unit where the
+        stage's demand comes in whole units (an inventory position is then whole: a level of 17.3 acts as 17)."""
+        level = self.instance.mean_demand * self.net_time + self.safety_stock
+        whole = self.instance.whole_units
+        if whole is not None:
+            level = np.where(whole, np.ceil(level - 1e-9), level)
+        return level
+
+    @property
+    def levels(self) -> np.ndarray:
+        """The base-stock levels netinv simulates (inventory-position targets, :mod:`netinv.timing`): the base
+        stock, raised at demand stages to cover their suppliers' lateness (:mod:`netinv.gsm.service`)."""
+        from netinv.gsm.service import delivered_levels
+
+        return delivered_levels(self)
 
     def stages(self) -> dict[str, dict[str, float]]:
         out = {}
-        ss, value, base = self.safety_stock, self.safety_stock_value, self.base_stock
+        ss, value, base, levels = self.safety_stock, self.safety_stock_value, self.base_stock, self.levels
         for j, stage in enumerate(self.instance.stages):
             out[stage] = {
                 "service_time": int(self.service_time[j]),
@@ -102,10 +116,11 @@ class GSMSolution:
                 "safety_stock": float(ss[j]),
                 "safety_stock_value": float(value[j]),
                 "base_stock": float(base[j]),
+                "level": float(levels[j]),
             }
         for stage in self.instance.external:
             out[stage] = {"service_time": 0, "inbound_service_time": 0, "net_time": 0, "safety_stock": 0.0,
-                          "safety_stock_value": 0.0, "base_stock": 0.0, "external_supplier": True}
+                          "safety_stock_value": 0.0, "base_stock": 0.0, "level": 0.0, "external_supplier": True}
         return out
 
     def to_dict(self) -> dict:
@@ -117,6 +132,8 @@ class GSMSolution:
             "method": self.method,
             "rounds": self.rounds,
             "stages": self.stages(),
+            # the levels netinv simulates (inventory-position targets, netinv.timing): `simulate --levels` reads them
+            "levels": {stage: float(level) for stage, level in zip(self.instance.stages, self.levels, strict=True)},
             "seconds": dict(self.seconds),
             "message": self.message,
         }

@@ -15,7 +15,7 @@ import networkx as nx
 import numpy as np
 import scipy.sparse as sp
 
-from netinv import attrs
+from netinv import attrs, timing
 from netinv.demand.distributions import parse_demand
 from netinv.network.summary import echelons
 from netinv.network.validate import supply_subgraph
@@ -50,7 +50,7 @@ class NetworkArrays:
     edge_keys: tuple[tuple[str, str], ...]
     edge_source: np.ndarray
     edge_target: np.ndarray
-    lead_time: np.ndarray  # int
+    lead_time: np.ndarray  # int: arrival delay, the edge lead_time + the target processing_time (netinv.timing)
     unit_cost: np.ndarray
     pipeline_holding_cost: np.ndarray
     edge_capacity: np.ndarray
@@ -160,9 +160,19 @@ def compile_network(graph: nx.DiGraph) -> NetworkArrays:
     by_node = echelons(graph, supply=supply)
     echelon = np.array([by_node[n] for n in node_ids], dtype=np.int64)
 
+    convention = timing.convention_of(graph)
+
+    unlimited_source = {n for n in node_ids if supply.in_degree(n) == 0 and graph.nodes[n].get(attrs.EXTERNAL_SUPPLY, True)
+                        is not False}
+
+    def delay(u, v, d) -> int:  # the one timing convention: netinv.timing
+        ships = graph.nodes[u].get(attrs.PROCESSING_TIME) or 0 if u in unlimited_source else 0
+        return timing.arrival_delay(d.get(attrs.LEAD_TIME) or 0, graph.nodes[v].get(attrs.PROCESSING_TIME) or 0,
+                                    convention, source_processing_time=ships)
+
     supply_edges = [(u, v, d) for u, v, d in graph.edges(data=True) if d.get(attrs.KIND, attrs.SUPPLY) == attrs.SUPPLY]
-    # Sorted by lead time first: the simulator then books shipments into its pipeline by slices.
-    supply_edges.sort(key=lambda e: (e[2].get(attrs.LEAD_TIME, 0), index[e[1]], index[e[0]]))
+    # Sorted by arrival delay first: the simulator then books shipments into its pipeline by slices.
+    supply_edges.sort(key=lambda e: (delay(*e), index[e[1]], index[e[0]]))
     trans_edges = [(u, v, d) for u, v, d in graph.edges(data=True) if d.get(attrs.KIND) == attrs.TRANSSHIPMENT]
 
     def edge_array(edges, key, default, dtype=np.float64):
@@ -197,7 +207,7 @@ def compile_network(graph: nx.DiGraph) -> NetworkArrays:
         edge_keys=tuple((u, v) for u, v, _ in supply_edges),
         edge_source=np.array([index[u] for u, _, _ in supply_edges], dtype=np.int64),
         edge_target=edge_target,
-        lead_time=edge_array(supply_edges, attrs.LEAD_TIME, 0, np.int64),
+        lead_time=np.array([delay(u, v, d) for u, v, d in supply_edges], dtype=np.int64).reshape(len(supply_edges)),
         unit_cost=unit_cost,
         pipeline_holding_cost=edge_array(supply_edges, attrs.PIPELINE_HOLDING_COST, 0.0),
         edge_capacity=edge_array(supply_edges, attrs.EDGE_CAPACITY, np.inf),

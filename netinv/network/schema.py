@@ -6,6 +6,7 @@ A scenario (YAML or JSON) is a mapping::
     description: ...                # optional text
     source: ...                     # optional citation of the data
     known: {...}                    # optional published answers (free-form), used by tests
+    time_convention: netinv         # netinv | textbook (published GSM stage times): netinv.timing
     nodes:                          # required, at least one
       - id: store_1                 # required, unique (integers are read as their decimal string)
         holding_cost: 1.0           # [h] per unit per period                      default 0
@@ -112,6 +113,7 @@ class ScenarioDoc(_Doc):
     description: str = ""
     source: str | None = None
     known: dict[str, Any] | None = None
+    time_convention: Literal["netinv", "textbook"] = "netinv"
     nodes: Annotated[list[NodeDoc], Field(min_length=1)]
     edges: list[EdgeDoc] = []
 

@@ -15,7 +15,7 @@ from typing import Any
 import networkx as nx
 from pydantic import ValidationError
 
-from netinv import attrs
+from netinv import attrs, timing
 from netinv.errors import InvalidNetworkError, where
 from netinv.network.formats.common import check_nesting, kind_of, plain, unknown_node
 from netinv.network.messages import explain
@@ -64,6 +64,8 @@ def _add_scenario(graph: nx.DiGraph, parsed: ScenarioDoc) -> None:
         graph.graph[attrs.SOURCE] = parsed.source
     if parsed.known is not None:
         graph.graph[attrs.KNOWN] = parsed.known
+    if parsed.time_convention != timing.NETINV:
+        graph.graph[attrs.TIME_CONVENTION] = parsed.time_convention
 
 
 def _add_nodes(graph: nx.DiGraph, parsed: ScenarioDoc, path: str | None) -> None:
@@ -128,7 +130,7 @@ def supply_subgraph(graph: nx.DiGraph) -> nx.DiGraph:
 def graph_to_document(graph: nx.DiGraph) -> dict:
     """The scenario document of a graph; attributes equal to their defaults are left out."""
     doc: dict[str, Any] = {attrs.NAME: graph.graph.get(attrs.NAME, "network")}
-    for key in (attrs.DESCRIPTION, attrs.SOURCE, attrs.KNOWN):
+    for key in (attrs.DESCRIPTION, attrs.SOURCE, attrs.KNOWN, attrs.TIME_CONVENTION):
         if graph.graph.get(key):
             doc[key] = graph.graph[key]
     doc["nodes"] = [

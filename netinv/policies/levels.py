@@ -27,6 +27,7 @@ import networkx as nx
 import numpy as np
 from scipy import stats
 
+from netinv import timing
 from netinv.demand.distributions import Normal, Poisson
 from netinv.errors import InputError, InvalidNetworkError
 from netinv.network.compile import NetworkArrays, compile_network
@@ -153,7 +154,7 @@ def newsvendor_levels(arrays: NetworkArrays) -> LevelsResult:
         edge = arrays.primary_edge[node]
         if edge < 0:
             continue
-        periods = int(arrays.lead_time[edge]) + 1
+        periods = timing.cover_periods(arrays.lead_time[edge])
         result = newsvendor(
             exposure_distribution(spec, periods), float(arrays.holding_cost[node]), float(arrays.shortage_cost[node])
         )
@@ -163,7 +164,7 @@ def newsvendor_levels(arrays: NetworkArrays) -> LevelsResult:
     for node in np.unique(arrays.edge_target):
         node_id = arrays.node_ids[node]
         if node_id not in levels:
-            periods = int(arrays.lead_time[arrays.primary_edge[node]]) + 1
+            periods = timing.cover_periods(arrays.lead_time[arrays.primary_edge[node]])
             levels[node_id] = float(mean[node] * periods)
     exact = is_single_stage(arrays)
     return LevelsResult(
@@ -217,7 +218,7 @@ def search_levels(
 
     mean, var = downstream_moments(arrays)
     ordering = np.unique(arrays.edge_target)
-    periods_cover = np.array([arrays.lead_time[arrays.primary_edge[n]] + 1 for n in ordering], dtype=float)
+    periods_cover = np.array([timing.cover_periods(arrays.lead_time[arrays.primary_edge[n]]) for n in ordering], dtype=float)
     mu = mean[ordering] * periods_cover
     sigma = np.sqrt(var[ordering] * periods_cover)
     z = np.zeros(ordering.size)

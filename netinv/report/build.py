@@ -32,7 +32,7 @@ from pathlib import Path
 import networkx as nx
 import numpy as np
 
-from netinv import attrs
+from netinv import attrs, timing
 from netinv.errors import InputError
 from netinv.report.figures import png_size
 
@@ -290,11 +290,12 @@ def _placement(graph, config: ReportConfig, notes: list) -> dict | None:
 
 
 def _cover(arrays) -> tuple[np.ndarray, np.ndarray]:
-    """Per node: periods a base-stock level covers (lead time of its primary edge + 1, 0 for sources)
+    """Per node: periods a base-stock level covers (arrival delay of its primary edge + the review period,
+    netinv.timing; 0 for sources)
     and the mean external demand it serves per period."""
     cover = np.zeros(arrays.num_nodes)
     has = arrays.primary_edge >= 0
-    cover[has] = arrays.lead_time[arrays.primary_edge[has]] + 1
+    cover[has] = arrays.lead_time[arrays.primary_edge[has]] + timing.REVIEW_PERIOD
     mean = np.zeros(arrays.num_nodes)
     mean[arrays.demand_slice] = [s.mean for s in arrays.demand_specs]
     return cover, arrays.downstream(np.float64) @ mean
@@ -321,7 +322,7 @@ def _target_rows(arrays, ech: dict, targets: dict | None, nodes: dict, placement
                 row["local_level"] = targets["local_levels"].get(node)
         if node in stages:
             stage = stages[node]
-            row["gsm"] = {k: stage[k] for k in ("service_time", "net_time", "safety_stock", "base_stock")}
+            row["gsm"] = {k: stage[k] for k in ("service_time", "net_time", "safety_stock", "base_stock", "level")}
         rows.append(row)
     return rows
 

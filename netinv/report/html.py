@@ -216,13 +216,16 @@ def _targets_section(report: dict, figs: dict) -> str:
     lv = report["levels"]
     if report["method"] == "exact":
         intro = (f"<p>Base-stock levels ({e(str(lv['kind']))}) by <b>{e(str(lv['method']))}</b>: {e(str(lv['note']))}."
-                 " Safety stock = level - expected demand over the cover (lead time + 1 periods; for echelon levels "
-                 "the node's and every downstream node's cover). Mean on hand is simulated.</p>")
+                 " Every level here is an inventory-position target (on hand + in transit - backorders, ordered up "
+                 "to at the start of each period). Cover = the periods of demand an order covers: lead time + "
+                 "processing time + 1 review period (netinv's one timing convention; for echelon levels the node's "
+                 "and every downstream node's cover); the GSM net time &tau; counts the same periods. Safety stock = "
+                 "level - expected demand over the cover. Mean on hand is simulated.</p>")
         header = ["node", "echelon", "level", "cover (periods)", "expected demand over cover", "safety stock",
                   "mean on hand"]
         has_gsm = any("gsm" in r for r in report["targets"])
         if has_gsm:
-            header += ["GSM service time S", "GSM net time", "GSM safety stock", "GSM base stock"]
+            header += ["GSM service time S", "GSM net time τ (periods)", "GSM safety stock", "GSM level"]
         rows = []
         for r in report["targets"]:
             if r.get("external"):
@@ -232,7 +235,7 @@ def _targets_section(report: dict, figs: dict) -> str:
             if has_gsm:
                 g = r.get("gsm", {})
                 row += [g.get("service_time", ""), g.get("net_time", ""), _fmt(g.get("safety_stock")),
-                        _fmt(g.get("base_stock"))]
+                        _fmt(g.get("level"))]
             rows.append(row)
     else:
         intro = (f"<p>The GNN policy ({e(str(lv.get('model')))}) sets no fixed level: the table shows the stock it "

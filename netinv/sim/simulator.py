@@ -11,7 +11,8 @@ Events of period t, in order (the convention of the OR-Gym network environment, 
    dropped (``backlog: false``). Shipping pays the source's ``operating_cost``; ``unit_cost`` is a
    cost of the network only on edges from an external supply (internal prices are transfers that
    cancel in the network's total, the accounting of the OR-Gym environment).
-3. **Arrivals.** What was shipped ``lead_time`` periods ago arrives (``lead_time`` 0: this period).
+3. **Arrivals.** What was shipped ``lead_time`` periods ago arrives (``lead_time`` 0: this period);
+   a node's ``processing_time`` (and an external supply's) adds to that delay: ``NetworkArrays.lead_time``.
    Arrivals are divided by the edge's ``quantity`` (units of source per unit of target) and
    multiplied by the target's ``yield``. At an assembly node arrivals are components (kept in the
    source's units): as many complete kits as are on hand are assembled at once, each kit using
@@ -30,10 +31,11 @@ Events of period t, in order (the convention of the OR-Gym network environment, 
    node at their supplier's rate), ``pipeline_holding_cost`` x in transit, ``shortage_cost`` x
    backorders (per period) or x lost sales, ``fixed_order_cost`` per edge with a positive order.
 
-So an item received in period t is shipped on at the earliest in period t + 1, and an order placed in
-period t on an edge with lead time L can meet demand in period t + L: a stage's order faces L + 1
-periods of demand. (A textbook serial system with stage lead times L_i maps to netinv lead times
-L_i - 1: see ``scenarios/clark_scarf_ss61.yaml``.)
+The timing convention is written once in :mod:`netinv.timing`, and every model reads it there: an item
+received in period t is shipped on at the earliest in period t + 1, and an order placed in period t on
+an edge with arrival delay L (lead time + processing time) can meet demand in period t + L: a stage's
+order covers L + 1 periods of demand. (A textbook serial system with stage lead times L_i maps to
+netinv lead times L_i - 1: see ``scenarios/clark_scarf_ss61.yaml``.)
 
 Demand comes from :class:`~netinv.demand.distributions.DemandSampler` (common random numbers: the same seed gives
 the same demand to every policy) or from an explicit array of shape (T, D, B).

@@ -13,6 +13,7 @@ import numpy as np
 import pytest
 from hypothesis import strategies as st
 
+from netinv import attrs, timing
 from netinv.gsm.breakpoint import solve_gsm
 from netinv.gsm.instance import GSMInstance, StageRanges, gsm_instance
 from netinv.gsm.types import GSMOptions, GSMSolution
@@ -97,7 +98,8 @@ def narrowed_ranges(instance: GSMInstance, rng) -> StageRanges:
 
 
 def random_gsm_graph(rng_or_seed, stages: int, tree: bool):
-    """A random guaranteed-service network of ``stages`` stages, in netinv's format.
+    """A random guaranteed-service network of ``stages`` stages, in netinv's format, with the literature's
+    stage times (``time_convention: textbook``, :mod:`netinv.timing`).
 
     tree=True: a random spanning tree, each edge pointing up- or downstream at random (mixed assembly
     and distribution); a source stage may have processing time 0, in which case the instance leaves it
@@ -165,7 +167,9 @@ def random_gsm_graph(rng_or_seed, stages: int, tree: bool):
             if rng.random() < 0.6:
                 edges.append({"source": "supplier", "target": names[k], "lead_time": int(rng.integers(0, 3))})
     kind = "tree" if tree else "dag"
-    return network(nodes, edges, name=f"random_{kind}_{stages}")
+    graph = network(nodes, edges, name=f"random_{kind}_{stages}")
+    graph.graph[attrs.TIME_CONVENTION] = timing.TEXTBOOK  # the literature's stage times, as the brute force reads them
+    return graph
 
 
 def gsm_graphs(tree: bool, min_stages: int = 1, max_stages: int = 7):

@@ -6,6 +6,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
+from netinv import attrs, timing
 from netinv.errors import InputError
 from netinv.gsm.instance import GSMInstance, StageRanges, gsm_instance
 from tests.conftest import network
@@ -24,7 +25,25 @@ def two_stage_line() -> GSMInstance:
         [{"source": "ext", "target": "a", "lead_time": 1}, {"source": "a", "target": "b", "lead_time": 1}],
         name="line",
     )
+    graph.graph[attrs.TIME_CONVENTION] = timing.TEXTBOOK  # the stage times above are the literature's
     return gsm_instance(graph)
+
+
+def test_the_same_line_in_netinv_time_adds_the_review_period():
+    """In netinv's own convention (netinv.timing) each stage's time is its processing time + 1: an item
+    received in period t ships on in t + 1; the external supply still guarantees a its lead time."""
+    graph = network(
+        [{"id": "ext", "holding_cost": 0.0, "processing_time": 1},
+         {"id": "a", "processing_time": 2, "holding_cost": 1.0},
+         {"id": "b", "processing_time": 3, "holding_cost": 2.0, "service_factor": 1.5,
+          "demand": {"distribution": "normal", "mean": 10.0, "std": 2.0}, "shortage_cost": 9.0}],
+        [{"source": "ext", "target": "a", "lead_time": 1}, {"source": "a", "target": "b", "lead_time": 1}],
+        name="line",
+    )
+    instance = gsm_instance(graph)
+    assert instance.external == ("ext",)
+    np.testing.assert_array_equal(instance.processing_time, [3, 4])
+    np.testing.assert_array_equal(instance.inbound_lower_bound, [2, 0])  # lead time 1 + ext's processing time 1
 
 
 def test_the_instance_of_a_two_stage_line():

@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 from hypothesis import given, settings
 
-from netinv import attrs
+from netinv import attrs, timing
 from netinv.errors import InputError
 from netinv.gsm.instance import GSMInstance, StageRanges, gsm_instance
 from netinv.gsm.tree import GSMTreeResult, gsm_tree_dp
@@ -25,6 +25,8 @@ from tests.gsm.brute import (
 
 
 def _solve(graph: nx.DiGraph) -> tuple[GSMInstance, GSMTreeResult]:
+    """The hand-worked examples here give the literature's stage times (netinv.timing)."""
+    graph.graph[attrs.TIME_CONVENTION] = timing.TEXTBOOK
     instance = gsm_instance(graph)
     return instance, gsm_tree_dp(instance)
 
@@ -199,6 +201,7 @@ def test_rejects_a_diamond():
          {"source": "b", "target": "d"}, {"source": "c", "target": "d"}],
         name="diamond",
     )
+    graph.graph[attrs.TIME_CONVENTION] = timing.TEXTBOOK  # a is a stage (stage time 1), not an external supply
     with pytest.raises(InputError, match="'diamond'"):
         gsm_tree_dp(gsm_instance(graph))
 

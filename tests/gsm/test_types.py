@@ -64,7 +64,8 @@ def test_combining_two_runs_keeps_the_cheaper_placement_and_the_higher_bound():
 def test_a_solution_reports_its_stages_and_external_suppliers():
     solution = solve_proven(load(SCENARIOS / "gsm_ss_example_6_5.yaml"))
     out = solution.to_dict()
-    assert set(out) == {"status", "cost", "bound", "gap", "method", "rounds", "stages", "seconds", "message"}
+    assert set(out) == {"status", "cost", "bound", "gap", "method", "rounds", "stages", "levels", "seconds", "message"}
+    assert set(out["levels"]) == set(solution.instance.stages)  # what `netinv simulate --levels` reads
     assert out["status"] == "optimal" and out["method"] == "milp" and out["gap"] == 0.0
     assert set(out["stages"]) == set(solution.instance.stages) | set(solution.instance.external)
     assert _run(solution.instance, 0.0, 0.0, "zero", 0.0, 0).gap == 0.0  # no division by a zero cost

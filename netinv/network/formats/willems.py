@@ -15,7 +15,9 @@ Mapping, one node attribute per column (the guaranteed-service model's symbols i
 - ``ext_demand_mean`` / ``ext_demand_std`` -> ``demand: {distribution: normal, mean, std}``: a stage
   with either is a demand stage and needs both and a z;
 - each ``supplier_stage_id, quantity`` pair -> an edge supplier -> stage with that ``quantity`` and
-  ``lead_time`` 0 (GSM time lives in the stages' processing times).
+  ``lead_time`` 0 (GSM time lives in the stages' processing times);
+- the scenario says ``time_convention: textbook`` (:mod:`netinv.timing`): the stage times are the
+  literature's (a stage time may be 0), read by the guaranteed-service model as published.
 
 Derived: ``holding_cost`` is the cumulative item value [v_j = c_j + sum_i q_ij v_i] (added cost plus
 the suppliers' values times the quantity), so the GSM objective is the value of safety stock; a stage
@@ -39,7 +41,7 @@ from pathlib import Path
 
 import networkx as nx
 
-from netinv import attrs
+from netinv import attrs, timing
 from netinv.errors import InvalidNetworkError, ScenarioFileError, where
 from netinv.network.formats.common import did_you_mean, read_text
 from netinv.network.validate import document_to_graph
@@ -362,6 +364,7 @@ def _document(name: str, order: list[Stage], rounding: LeadTimeRounding) -> dict
         attrs.NAME: name,
         attrs.DESCRIPTION: _description(name, stages, len(edges), rounding),
         attrs.SOURCE: SOURCE,
+        attrs.TIME_CONVENTION: timing.TEXTBOOK,
         "nodes": nodes,
         "edges": edges,
     }
