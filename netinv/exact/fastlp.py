@@ -166,6 +166,10 @@ class PlanningLP:
             for row, c, value in zip(rows_f, cols_f, per_row):
                 h.changeCoeff(int(row), int(c), -float(value))
         h.changeRowsBounds(len(lo), self._all_rows, lo, hi)
+        # units owed are shipped first, in period 0 (the first period's orders are shared by all scenarios)
+        first_orders = self._cols["q"][0, 0, :]
+        h.changeColsBounds(len(first_orders), first_orders.astype(np.int32), state.owed_shipments(self.arrays),
+                           np.asarray(self.arrays.edge_capacity, dtype=float))
         handoff = time.perf_counter() - start
         result = run(h, integer=self.integer)
         seconds = {"build": 0.0, "handoff": handoff, "solve": result.seconds}

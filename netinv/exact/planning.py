@@ -77,6 +77,9 @@ class PlanState:
         (r = 0: during period 0 of the plan).
     components (E,): unused components at assembly nodes (source units).
     period: the absolute period of the plan's period 0 (for series demand).
+    owed (E,): units ordered on each edge and not shipped yet (source units); the plan ships them in
+        period 0 first, as far as the source's stock and capacities allow (:meth:`owed_shipments`, the
+        simulator's rule), and plans the rest with its own orders.
     """
 
     on_hand: np.ndarray
@@ -84,16 +87,40 @@ class PlanState:
     arrivals: np.ndarray
     components: np.ndarray
     period: int = 0
+    owed: np.ndarray | None = None
+
+    def owed_shipments(self, arrays: NetworkArrays) -> np.ndarray:
+        """(E,) what the plan ships in period 0 of the units owed: all of it from an external supply,
+        else cut in the same proportion on every edge of a source whose stock (or capacity) is short."""
+        if self.owed is None or not np.any(self.owed > 0):
+            return np.zeros(arrays.num_edges)
+        owed = np.minimum(self.owed, arrays.edge_capacity)
+        asked = np.bincount(arrays.edge_source, weights=owed, minlength=arrays.num_nodes)
+        can = np.where(arrays.unlimited, np.inf, self.on_hand)
+        can = np.minimum(can, arrays.capacity)
+        share = np.ones(arrays.num_nodes)
+        short = asked > can
+        share[short] = can[short] / asked[short]
+        return owed * share[arrays.edge_source]
 
     @classmethod
     def initial(cls, arrays: NetworkArrays) -> PlanState:
+        """The network's current state (``arrays.start``: the scenario's ``state``, else initial_inventory)."""
         e = arrays.num_edges
         depth = int(arrays.lead_time.max()) + 1 if e else 1
+        arrivals = np.zeros((e, depth))
+        backlog = np.zeros(arrays.num_demand_nodes)
+        owed = np.zeros(e)
+        if arrays.start is not None:
+            arrivals[:, : arrays.start.arrivals.shape[1]] = arrays.start.arrivals
+            backlog = arrays.start.backlog[arrays.demand_slice].copy()
+            owed = arrays.start.owed.copy()
         return cls(
             on_hand=arrays.initial_inventory.astype(np.float64).copy(),
-            backlog=np.zeros(arrays.num_demand_nodes),
-            arrivals=np.zeros((e, depth)),
+            backlog=backlog,
+            arrivals=arrivals,
             components=np.zeros(e),
+            owed=owed,
         )
 
     @classmethod
@@ -115,6 +142,7 @@ class PlanState:
             arrivals=stock(state.pipeline[slots, :, path].T),
             components=stock(state.components[:, path]),
             period=int(state.t),
+            owed=stock(state.owed[:, path]),
         )
 
     def in_transit_cost(self, arrays: NetworkArrays, horizon: int) -> float:
@@ -289,9 +317,11 @@ class _PyomoBuild:
 
         m, a, options = self.model, self.a, self.options
 
+        first = self.state.owed_shipments(a)  # units owed: shipped first, in period 0
+
         def order_bounds_rule(m, s, t, u, v):
             cap = a.edge_capacity[self.edge_pos[u, v]]
-            return (0.0, None if np.isinf(cap) else float(cap))
+            return (float(first[self.edge_pos[u, v]]) if t == 0 else 0.0, None if np.isinf(cap) else float(cap))
 
         domain = pyo.NonNegativeIntegers if options.integer_orders else pyo.NonNegativeReals
         m.order = pyo.Var(m.S, m.T, m.EDGES, domain=domain, bounds=order_bounds_rule)

@@ -29,13 +29,8 @@ that hold enough). Distributions are carried on at most ``ATOMS`` atoms.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 import numpy as np
 from scipy import optimize, stats
-
-if TYPE_CHECKING:
-    from netinv.gsm.types import GSMSolution
 
 ATOMS = 200
 """Atoms that carry each lateness distribution (a histogram of the tail)."""
@@ -43,10 +38,10 @@ TAIL_STDS = 8.0
 """Demand over tau is followed this many standard deviations above its mean."""
 
 
-def delivered_levels(solution: GSMSolution) -> np.ndarray:
+def delivered_levels(solution) -> np.ndarray:
     """(N,) the base-stock level of every stage (``solution.instance.stages`` order): GSM's base stock at
     interior stages; at demand stages the level that meets the stage's service level when its suppliers
-    may be late."""
+    may be late. ``solution``: a :class:`~netinv.gsm.types.GSMSolution` (whose ``levels`` call this)."""
     inst = solution.instance
     base = np.asarray(solution.base_stock, dtype=float)
     levels = base.copy()

@@ -2,7 +2,8 @@
 node, how likely a stockout is within the horizon, how many days of demand its stock covers, and
 whether that cover is far above the policy's target.
 
-The current state is the scenario's ``initial_inventory`` on hand (nothing in transit). The
+The current state is the scenario's ``state`` (on hand, backorders, shipments in transit with their
+arrival periods, orders owed: :mod:`netinv.network.state`; without one, ``initial_inventory``). The
 simulator (:func:`netinv.sim.simulate` with ``record=True``) runs ``paths`` demand paths for
 ``horizon`` periods. A node is *out of stock* in a period when
 

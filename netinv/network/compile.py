@@ -17,6 +17,7 @@ import scipy.sparse as sp
 
 from netinv import attrs, timing
 from netinv.demand.distributions import parse_demand
+from netinv.network.state import StateArrays, state_arrays
 from netinv.network.summary import echelons
 from netinv.network.validate import supply_subgraph
 
@@ -66,6 +67,7 @@ class NetworkArrays:
     trans_lead_time: np.ndarray
     trans_unit_cost: np.ndarray
     trans_capacity: np.ndarray
+    start: StateArrays | None = None  # the current state (netinv.network.state); on hand = initial_inventory
     _cache: dict = field(default_factory=dict, repr=False)
 
     @property
@@ -186,12 +188,15 @@ def compile_network(graph: nx.DiGraph) -> NetworkArrays:
     for e in np.argsort(unit_cost, kind="stable")[::-1]:  # cheapest wins (last written)
         primary[edge_target[e]] = e
 
+    edge_keys = tuple((u, v) for u, v, _ in supply_edges)
+    lead_time = np.array([delay(u, v, d) for u, v, d in supply_edges], dtype=np.int64).reshape(len(supply_edges))
+    start = state_arrays(graph, node_ids, edge_keys, lead_time, node_array(attrs.INITIAL_INVENTORY, 0.0))
     return NetworkArrays(
         name=str(graph.graph.get(attrs.NAME, "network")),
         node_ids=node_ids,
         index=MappingProxyType(index),
         holding_cost=node_array(attrs.HOLDING_COST, 0.0),
-        initial_inventory=node_array(attrs.INITIAL_INVENTORY, 0.0),
+        initial_inventory=start.on_hand,
         capacity=node_array(attrs.CAPACITY, np.inf),
         operating_cost=node_array(attrs.OPERATING_COST, 0.0),
         yield_=node_array(attrs.YIELD, 1.0),
@@ -204,10 +209,10 @@ def compile_network(graph: nx.DiGraph) -> NetworkArrays:
         assembly=node_array(attrs.ASSEMBLY, False, bool) & (in_degree > 0),
         echelon=echelon,
         demand_specs=tuple(parse_demand(graph.nodes[n][attrs.DEMAND]) for n in demand_nodes),
-        edge_keys=tuple((u, v) for u, v, _ in supply_edges),
+        edge_keys=edge_keys,
         edge_source=np.array([index[u] for u, _, _ in supply_edges], dtype=np.int64),
         edge_target=edge_target,
-        lead_time=np.array([delay(u, v, d) for u, v, d in supply_edges], dtype=np.int64).reshape(len(supply_edges)),
+        lead_time=lead_time,
         unit_cost=unit_cost,
         pipeline_holding_cost=edge_array(supply_edges, attrs.PIPELINE_HOLDING_COST, 0.0),
         edge_capacity=edge_array(supply_edges, attrs.EDGE_CAPACITY, np.inf),
@@ -222,5 +227,6 @@ def compile_network(graph: nx.DiGraph) -> NetworkArrays:
         trans_lead_time=edge_array(trans_edges, attrs.LEAD_TIME, 0, np.int64),
         trans_unit_cost=edge_array(trans_edges, attrs.UNIT_COST, 0.0),
         trans_capacity=edge_array(trans_edges, attrs.EDGE_CAPACITY, np.inf),
+        start=start,
     )
 

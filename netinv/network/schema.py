@@ -7,6 +7,7 @@ A scenario (YAML or JSON) is a mapping::
     source: ...                     # optional citation of the data
     known: {...}                    # optional published answers (free-form), used by tests
     time_convention: netinv         # netinv | textbook (published GSM stage times): netinv.timing
+    state: {...}                    # optional current state, or a CSV beside the file: netinv.network.state
     nodes:                          # required, at least one
       - id: store_1                 # required, unique (integers are read as their decimal string)
         holding_cost: 1.0           # [h] per unit per period                      default 0
@@ -108,12 +109,33 @@ class EdgeDoc(_Doc):
     backlog: bool = True
 
 
+class InTransitDoc(_Doc):
+    source: NodeId
+    target: NodeId
+    quantity: Amount
+    arrives: Annotated[int, Field(ge=0, le=attrs.MAX_LEAD_TIME)]
+
+
+class OwedDoc(_Doc):
+    source: NodeId
+    target: NodeId
+    quantity: Amount
+
+
+class StateDoc(_Doc):
+    on_hand: dict[NodeId, Amount] = {}
+    backorders: dict[NodeId, Amount] = {}
+    in_transit: list[InTransitDoc] = []
+    owed: list[OwedDoc] = []
+
+
 class ScenarioDoc(_Doc):
     name: Annotated[str, Field(min_length=1)]
     description: str = ""
     source: str | None = None
     known: dict[str, Any] | None = None
     time_convention: Literal["netinv", "textbook"] = "netinv"
+    state: StateDoc | None = None
     nodes: Annotated[list[NodeDoc], Field(min_length=1)]
     edges: list[EdgeDoc] = []
 

@@ -20,6 +20,7 @@ from netinv.errors import InvalidNetworkError, where
 from netinv.network.formats.common import check_nesting, kind_of, plain, unknown_node
 from netinv.network.messages import explain
 from netinv.network.schema import ScenarioDoc
+from netinv.network.state import check_state, resolve_state
 
 
 def validate(graph: nx.DiGraph) -> nx.DiGraph:
@@ -37,6 +38,8 @@ def document_to_graph(doc: dict, *, path: str | None = None) -> nx.DiGraph:
         from netinv.history.scenario import resolve_histories
 
         doc = resolve_histories(doc, path)  # demand: {history: FILE} -> the fitted demand spec
+    if isinstance(doc.get(attrs.STATE), str):
+        doc = resolve_state(doc, path)  # state: FILE.csv -> the mapping read from it
     try:
         parsed = ScenarioDoc.model_validate(doc)
     except ValidationError as exc:
@@ -46,6 +49,11 @@ def document_to_graph(doc: dict, *, path: str | None = None) -> nx.DiGraph:
     _add_nodes(graph, parsed, path)
     _add_edges(graph, parsed, path)
     check_structure(graph, path=path)
+    if parsed.state is not None:
+        state = parsed.state.model_dump(exclude_defaults=True)
+        check_state(graph, state, path)
+        if state:
+            graph.graph[attrs.STATE] = state
     return graph
 
 
@@ -130,7 +138,7 @@ def supply_subgraph(graph: nx.DiGraph) -> nx.DiGraph:
 def graph_to_document(graph: nx.DiGraph) -> dict:
     """The scenario document of a graph; attributes equal to their defaults are left out."""
     doc: dict[str, Any] = {attrs.NAME: graph.graph.get(attrs.NAME, "network")}
-    for key in (attrs.DESCRIPTION, attrs.SOURCE, attrs.KNOWN, attrs.TIME_CONVENTION):
+    for key in (attrs.DESCRIPTION, attrs.SOURCE, attrs.KNOWN, attrs.TIME_CONVENTION, attrs.STATE):
         if graph.graph.get(key):
             doc[key] = graph.graph[key]
     doc["nodes"] = [

@@ -47,19 +47,27 @@ class SimState:
 
     @classmethod
     def initial(cls, arrays: NetworkArrays, paths: int, first_path: int = 0, periods: int | None = None) -> SimState:
+        """The state at the start of period 0: the network's current state (``arrays.start``, from the
+        scenario's ``state``; without one, ``initial_inventory`` on hand and nothing else)."""
         n, e = arrays.num_nodes, arrays.num_edges
         depth = int(arrays.lead_time.max()) + 1 if e else 1
-        on_hand = np.repeat(arrays.initial_inventory.astype(np.float32)[:, None], paths, axis=1)
-        zeros_e = np.zeros((e, paths), dtype=np.float32)
+
+        def per_path(values: np.ndarray) -> np.ndarray:
+            return np.repeat(values.astype(np.float32)[..., None], paths, axis=-1)
+
+        start = arrays.start
+        pipeline = np.zeros((depth, e, paths), dtype=np.float32)
+        if start is not None:
+            pipeline[: start.arrivals.shape[1]] = per_path(start.arrivals.T)
         return cls(
             arrays=arrays,
             t=0,
-            on_hand=on_hand,
-            backlog=np.zeros((n, paths), dtype=np.float32),
-            owed=zeros_e,
-            in_transit=zeros_e.copy(),
-            components=zeros_e.copy(),
-            pipeline=np.zeros((depth, e, paths), dtype=np.float32),
+            on_hand=per_path(arrays.initial_inventory),
+            backlog=per_path(start.backlog) if start is not None else np.zeros((n, paths), dtype=np.float32),
+            owed=per_path(start.owed) if start is not None else np.zeros((e, paths), dtype=np.float32),
+            in_transit=pipeline.sum(axis=0),
+            components=np.zeros((e, paths), dtype=np.float32),
+            pipeline=pipeline,
             first_path=first_path,
             periods=periods,
         )

@@ -15,11 +15,13 @@ PEREZ_PATHS = SCENARIOS / "perez2021_demand_paths_backlog.csv"
 
 @pytest.mark.parametrize("builder", ["fast", "pyomo"])
 def test_plan_perfect_information_json(builder, monkeypatch, capsys):
-    code, out, _ = run(["plan", PEREZ, "--horizon", "30", "--demand-path", PEREZ_PATHS, "--builder", builder, "--json"],
-                       monkeypatch, capsys)
+    """The published oracle is the finite-horizon model: --end none (no end-of-horizon condition)."""
+    code, out, _ = run(["plan", PEREZ, "--horizon", "30", "--demand-path", PEREZ_PATHS, "--builder", builder, "--json",
+                        "--end", "none"], monkeypatch, capsys)
     result = json.loads(out)
     assert code == 0 and result["status"] == "optimal" and result["form"] == "profit"
     assert result["objective"] == pytest.approx(826.417, abs=1e-6)  # published oracle, path 0
+    assert result["planned_periods"] == 30 and result["plan"]["extension_periods"] == 0
     assert set(result["seconds"]) == {"build", "handoff", "solve"}
     assert len(result["orders"]["2->1"]) == 30
 
@@ -40,7 +42,54 @@ def test_plan_infeasible_exits_3_with_one_line(monkeypatch, capsys):
     assert code == 3
     assert err.startswith("error: ") and "infeasible" in err and err.count("\n") == 1
     assert "Traceback" not in err and out == ""
+    # it names where demand cannot be served and by how much: 3 short in each period (capacity 5, demand 8)
+    assert "store in period 0: 3.0" in err and "units in all" in err
     # without --meet-demand the shortfall is simply lost
-    code, out, _ = run(["plan", ROOT / "tests/data/infeasible_meet_demand.yaml", "--horizon", "3", "--json"],
-                       monkeypatch, capsys)
+    code, out, _ = run(["plan", ROOT / "tests/data/infeasible_meet_demand.yaml", "--horizon", "3", "--json",
+                        "--end", "none"], monkeypatch, capsys)
     assert code == 0 and json.loads(out)["objective"] == pytest.approx(3 * 3 * 2.0)  # 3 lost per period, cost 2
+
+
+def test_a_planner_network_is_not_run_dry(monkeypatch, capsys):
+    """A 52-week plan of the planner network orders for every store up to its last week (the end-of-horizon
+    extension), in whole units; without it the last weeks order nothing."""
+    from netinv.exact.plans import extension_periods
+    from netinv.network import load
+    from netinv.network.compile import compile_network
+
+    planner = SCENARIOS / "planner_weekly.yaml"
+    arrays = compile_network(load(planner))
+    code, out, _ = run(["plan", planner, "--horizon", "52", "--json"], monkeypatch, capsys)
+    result = json.loads(out)
+    assert code == 0 and result["planned_periods"] == 52 + extension_periods(arrays)
+    stores = [(u, v) for u, v in arrays.edge_keys if v.startswith("store")]
+    for u, v in stores:
+        assert result["orders"][f"{u}->{v}"][-1] > 0, (u, v)  # the last week still orders
+    every = [x for series in result["orders"].values() for x in series]
+    assert all(float(x).is_integer() for x in every)  # whole units, no solver crumbs
+    code, out, _ = run(["plan", planner, "--horizon", "52", "--json", "--end", "none"], monkeypatch, capsys)
+    finite = json.loads(out)
+    assert all(finite["orders"][f"{u}->{v}"][-1] == 0 for u, v in stores)  # the run-down the extension prevents
+
+
+def test_the_csv_files_read_back_equal_the_json(tmp_path, monkeypatch, capsys):
+    import csv
+
+    planner = SCENARIOS / "planner_weekly.yaml"
+    code, out, _ = run(["plan", planner, "--horizon", "8", "--json", "--csv", tmp_path / "plan"], monkeypatch, capsys)
+    assert code == 0
+    plan = json.loads(out)["plan"]
+    with open(tmp_path / "plan" / "orders.csv", encoding="utf-8") as handle:
+        orders = [{"source": r["source"], "target": r["target"], "period": int(r["period"]),
+                   "quantity": float(r["quantity"])} for r in csv.DictReader(handle)]
+    assert orders == plan["orders"] and orders
+    with open(tmp_path / "plan" / "projected_stock.csv", encoding="utf-8") as handle:
+        stock = [{"node": r["node"], "period": int(r["period"]), **{k: float(r[k]) for k in
+                  ("on_hand", "backlog", "in_transit")}} for r in csv.DictReader(handle)]
+    assert stock == plan["projected_stock"] and len(stock) == 8 * (30 - 1)  # every node but the external supply
+
+
+def test_the_table_fits_80_columns(monkeypatch, capsys):
+    code, out, _ = run(["plan", SCENARIOS / "planner_weekly.yaml", "--horizon", "12"], monkeypatch, capsys)
+    assert code == 0 and max(len(line) for line in out.splitlines()) <= 80
+    assert "e+0" not in out  # plain numbers
