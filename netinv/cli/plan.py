@@ -9,6 +9,7 @@ from typing import Annotated
 import typer
 
 from netinv.cli.common import FileArg, JsonOpt, NoTimingsOpt, new_console, print_json
+from netinv.display import format_number
 
 
 class Builder(StrEnum):
@@ -122,7 +123,7 @@ def _print_plan(arrays, solution, horizon: int, mode: str) -> None:
         table.add_column(f"t{t}", justify="right")
     q = solution.decisions["orders"][0]
     for e, (u, v) in enumerate(arrays.edge_keys):
-        table.add_row(f"{u} -> {v}", *(f"{x:.4g}" if abs(x) > 1e-9 else "." for x in np.round(q[:shown, e], 6)))
+        table.add_row(f"{u} -> {v}", *(format_number(x) if abs(x) > 1e-9 else "." for x in np.round(q[:shown, e], 6)))
     console.print(table)
     secs = solution.seconds
     console.print(f"{solution.size['columns']} columns, {solution.size['rows']} rows; build {secs['build']:.3f} s, "
