@@ -131,7 +131,8 @@ def network_figure(supply: nx.DiGraph, echelon: dict, value: dict, *, title: str
                     bbox={"boxstyle": "square,pad=0.05", "fc": "white", "ec": "none", "alpha": 0.75})
     for x in range(ncolumns):
         levels = {echelon[v] for v, (px, _) in pos.items() if px == x}
-        ax.text(x, span + 0.7, f"echelon {min(levels)}", ha="center", va="bottom", fontsize=8, color="0.3")
+        if levels:
+            ax.text(x, span + 0.7, f"echelon {min(levels)}", ha="center", va="bottom", fontsize=8, color="0.3")
     fig.colorbar(drawn, ax=ax, label=value_label, fraction=min(0.4, 0.9 / width_inches), pad=0.02,
                  shrink=min(1.0, 4.0 / (height_inches - 1.3)))
     ax.set_title(title, fontsize=10, pad=14)
