@@ -105,7 +105,7 @@ def network_figure(supply: nx.DiGraph, echelon: dict, value: dict, *, title: str
     ncolumns = max((x for x, _ in pos.values()), default=0) + 1
     font = 8.0 if tallest <= 30 else 7.0
     labels = {v: f"{_short(v)}  {format_number(value.get(v, 0.0), 3)}" for v in nodes}
-    label_inches = max((len(t) for t in labels.values()), default=1) * font * 0.62 / 72
+    label_inches = max((len(t) for t in labels.values()), default=1) * font * 0.68 / 72  # generous: capitals are wide
     column_inches = max(1.4, label_inches + 0.7)
     height_inches = max(3.5, tallest * ROW_INCHES + 1.4)
     width_inches = ncolumns * column_inches + 1.6
