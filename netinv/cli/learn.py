@@ -11,6 +11,7 @@ from typing import Annotated
 import typer
 
 from netinv.cli.common import DEFAULT_MODEL, JsonOpt, new_console, print_json
+from netinv.display import format_number
 
 dataset_app = typer.Typer(help="Exact-solution datasets for the GNN policy.", no_args_is_help=True)
 
@@ -224,7 +225,7 @@ def adapt(
     console = new_console()
     v = result["validation"]
     console.print(f"saved {result['checkpoint']} (card {result['card']}): best step {result['best_step']}, "
-                  f"validation profit per path {v['parent']:.6g} -> {v['best']:.6g} ({result['seconds']:.0f} s)")
+                  f"validation profit per path {format_number(v['parent'], 6)} -> {format_number(v['best'], 6)} ({result['seconds']:.0f} s)")
 
 
 def evaluate(

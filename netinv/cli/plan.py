@@ -9,6 +9,7 @@ from typing import Annotated
 import typer
 
 from netinv.cli.common import FileArg, JsonOpt, NoTimingsOpt, new_console, print_json
+from netinv.display import format_number
 
 
 class Builder(StrEnum):
@@ -186,7 +187,7 @@ def _print_plan(arrays, solution, plan, mode: str, csv_dir) -> None:
     planned = plan.periods + plan.extension
     end = f"planned {planned} periods (+{plan.extension} past the horizon, not shown)" if plan.extension else \
         f"planned {planned} periods (no end-of-horizon condition: the plan runs down)"
-    objective = f"{solution.form} {solution.objective:,.0f}" + (f" (gap {solution.gap:.2%})" if solution.gap else "")
+    objective = f"{solution.form} {format_number(solution.objective)}" + (f" (gap {solution.gap:.2%})" if solution.gap else "")
     console.print(f"[bold]{arrays.name}[/bold]: {plan.periods} periods, {mode}; status {solution.status}")
     console.print(f"{end}; {objective} over all planned periods")
     if solution.message:

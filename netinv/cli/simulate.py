@@ -18,6 +18,7 @@ from netinv.cli.common import (
     new_console,
     print_json,
 )
+from netinv.display import format_number
 
 
 class PolicyName(StrEnum):
@@ -143,13 +144,13 @@ def print_result(result, levels: dict, method: str | None, per: str = "period",
     for column in ("node", "ech.", "level", "on hand", "fill rate", "CSL", "backorders"):
         table.add_column(column, justify="left" if column == "node" else "right")
     for node, kpi in result.nodes.items():
-        def fmt(key, pattern="{:.3f}", kpi=kpi):
-            return pattern.format(kpi[key]) if key in kpi else ""
+        def fmt(key, decimals=3, kpi=kpi):
+            return format_number(kpi[key], decimals=decimals) if key in kpi else ""
 
         level = levels.get(node)
         table.add_row(
-            node, str(int(kpi["echelon"])), f"{level:.2f}" if level is not None else "",
-            fmt("mean_on_hand", "{:.2f}"), fmt("fill_rate"), fmt("cycle_service_level"), fmt("mean_backorders", "{:.2f}"),
+            node, str(int(kpi["echelon"])), format_number(level, decimals=2),
+            fmt("mean_on_hand", 2), fmt("fill_rate"), fmt("cycle_service_level"), fmt("mean_backorders", 2),
         )
     console.print(table)
     scale = (result.periods - result.warmup) if per == "horizon" else 1
@@ -157,15 +158,16 @@ def print_result(result, levels: dict, method: str | None, per: str = "period",
     costs.add_column("component")
     costs.add_column("mean", justify="right")
     costs.add_column("95% CI", justify="right")
+    def money(value):
+        return format_number(scale * value, decimals=3)
+
     for name, value in result.cost_breakdown.items():
-        costs.add_row(name, f"{scale * value['mean']:.3f}",
-                      f"[{scale * value['ci95'][0]:.3f}, {scale * value['ci95'][1]:.3f}]")
-    costs.add_row("total cost", f"{scale * result.mean_cost:.3f}",
-                  f"[{scale * result.ci95[0]:.3f}, {scale * result.ci95[1]:.3f}]")
+        costs.add_row(name, money(value["mean"]), f"[{money(value['ci95'][0])}, {money(value['ci95'][1])}]")
+    costs.add_row("total cost", money(result.mean_cost), f"[{money(result.ci95[0])}, {money(result.ci95[1])}]")
     if result.mean_revenue:
-        costs.add_row("revenue", f"{scale * result.mean_revenue:.3f}", "")
-        costs.add_row("profit", f"{scale * result.mean_profit:.3f}",
-                      f"[{scale * result.profit_ci95[0]:.3f}, {scale * result.profit_ci95[1]:.3f}]")
+        costs.add_row("revenue", money(result.mean_revenue), "")
+        costs.add_row("profit", money(result.mean_profit),
+                      f"[{money(result.profit_ci95[0])}, {money(result.profit_ci95[1])}]")
     console.print(costs)
     if result.bullwhip:
         console.print(

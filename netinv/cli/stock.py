@@ -9,6 +9,7 @@ from typing import Annotated
 import typer
 
 from netinv.cli.common import FileArg, JsonOpt, NoTimingsOpt, new_console, print_json
+from netinv.display import format_number
 
 
 class Method(StrEnum):
@@ -38,11 +39,11 @@ def basestock(
     table.add_column("node")
     table.add_column("level", justify="right")
     for node, level in result.levels.items():
-        table.add_row(node, f"{level:.3f}")
+        table.add_row(node, format_number(level, decimals=3))
     console = new_console()
     console.print(table)
     if result.expected_cost is not None:
-        console.print(f"expected cost per period: {result.expected_cost:.4f}")
+        console.print(f"expected cost per period: {format_number(result.expected_cost, decimals=4)}")
     console.print(result.note)
 
 
@@ -101,7 +102,7 @@ def gsm(
 
     console = new_console()
     console.print(f"[bold]{solution.instance.name}[/bold]: {solution.instance.num_stages} stages; status "
-                  f"{solution.status}; cost {solution.cost:.6g} (bound {solution.bound:.6g}); method "
+                  f"{solution.status}; cost {format_number(solution.cost, 6)} (bound {format_number(solution.bound, 6)}); method "
                   f"{solution.method}; {solution.seconds.get('total', 0.0):.2f} s")
     if solution.message:
         console.print(solution.message)
@@ -113,8 +114,8 @@ def gsm(
     for s in order:
         row = stages[s]
         table.add_row(s, str(row["service_time"]), str(row["inbound_service_time"]), str(row["net_time"]),
-                      f"{row['safety_stock']:.3f}", f"{row['safety_stock_value']:.3f}", f"{row['base_stock']:.3f}",
-                      f"{row['level']:.3f}")
+                      *(format_number(row[key], decimals=3)
+                        for key in ("safety_stock", "safety_stock_value", "base_stock", "level")))
     console.print(table)
     console.print("tau: periods of demand the stage's stock covers (netinv.timing: stage time = processing time + 1). "
                   "base stock: mean demand over tau + safety stock. level: the base-stock level to simulate "

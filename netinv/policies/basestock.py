@@ -15,6 +15,7 @@ import scipy.sparse as sp
 
 from netinv.errors import InputError
 from netinv.network.compile import NetworkArrays
+from netinv.policies.base import DownstreamFirst
 from netinv.sim.state import SimState
 
 
@@ -47,45 +48,10 @@ class _NodeTargetPolicy:
         edges = np.arange(arrays.num_edges)
         is_primary = arrays.primary_edge[arrays.edge_target] == edges
         assembly_edge = arrays.assembly[arrays.edge_target]
-        # non-assembly nodes order on their primary edge; assembly nodes on every component edge
-        self._plain_factor = (arrays.quantity * (is_primary & ~assembly_edge)).astype(np.float32)[:, None]
+        # echelon policies: non-assembly nodes order on their primary edge; assembly nodes on every component
         self._kit_factor = (arrays.quantity * (is_primary | assembly_edge)).astype(np.float32)[:, None]
-        self._quantity = arrays.quantity.astype(np.float32)[:, None]
-        # Installation policies pass orders upstream within the period: echelon 1 orders first, and
-        # the orders it places count against its suppliers' positions before they order in turn.
-        out_inc = arrays.out_incidence()
-        self._cascade = []
-        row_of = np.full(arrays.num_nodes, -1, dtype=np.int64)
-        for level in sorted({int(arrays.echelon[v]) for v in arrays.edge_target}):
-            nodes = np.flatnonzero(arrays.echelon == level)
-            row_of[nodes] = np.arange(nodes.size)
-            level_edges = np.flatnonzero(arrays.echelon[arrays.edge_target] == level)
-            # component edges of assembly nodes at this level, and the row of their node in `nodes`
-            components = level_edges[arrays.assembly[arrays.edge_target[level_edges]]]
-            rows = row_of[arrays.edge_target[components]]
-            self._cascade.append((nodes, level_edges, out_inc[nodes], components, rows))
-
-    def _cascaded_orders(self, state: SimState, target: np.ndarray, shortfall_of) -> np.ndarray:
-        """Orders level by level, downstream first; ``shortfall_of(position, nodes)`` -> (len(nodes), B).
-
-        Orders a level places count against its suppliers' positions before the suppliers order.
-        A non-assembly node orders its shortfall on its primary edge; an assembly node tops up every
-        component edge to ``target`` kits.
-        """
-        a = self.arrays
-        net, inbound = state.net_stock(), state.edge_inbound()
-        position = state.inventory_position(net, inbound)
-        orders = np.zeros_like(state.owed)
-        shortfall = np.zeros_like(position)
-        for nodes, edges, out_rows, components, rows in self._cascade:
-            new_out = out_rows @ orders  # customers' orders of this period
-            shortfall[nodes] = shortfall_of(position[nodes] - new_out, nodes)
-            orders[edges] = shortfall[a.edge_target[edges]] * self._plain_factor[edges]
-            if components.size:
-                kit_position = net[a.edge_target[components]] - new_out[rows] + inbound[components]
-                gap = target[a.edge_target[components]][:, None] - kit_position
-                orders[components] = np.maximum(gap, 0.0) * self._quantity[components]
-        return orders
+        # installation policies pass orders upstream within the period (the public helper users share)
+        self.downstream_first_ = DownstreamFirst(arrays)
 
 
 class InstallationBaseStock(_NodeTargetPolicy):
@@ -105,7 +71,11 @@ class InstallationBaseStock(_NodeTargetPolicy):
 
     def orders(self, state: SimState) -> np.ndarray:
         levels = self.levels_[:, None]
-        return self._cascaded_orders(state, self.levels_, lambda pos, nodes: np.maximum(levels[nodes] - pos, 0.0))
+
+        def shortfall(position, nodes):
+            return np.maximum(levels[nodes] - position, 0.0)
+
+        return self.downstream_first_.orders(state, shortfall)
 
 
 class EchelonBaseStock(_NodeTargetPolicy):
@@ -171,4 +141,4 @@ class SS(_NodeTargetPolicy):
         def shortfall(pos, nodes):
             return np.where(pos <= s[nodes], np.maximum(S[nodes] - pos, 0.0), 0.0).astype(np.float32)
 
-        return self._cascaded_orders(state, self.S_, shortfall)
+        return self.downstream_first_.orders(state, shortfall)

@@ -33,6 +33,7 @@ import networkx as nx
 import numpy as np
 
 from netinv import attrs, timing
+from netinv.display import format_number
 from netinv.errors import InputError
 from netinv.report.figures import png_size
 
@@ -144,7 +145,7 @@ def choose_method(graph: nx.DiGraph, arrays, config: ReportConfig) -> tuple[str,
 
     parts = estimate_exact_seconds(graph, arrays, config)
     total = sum(parts.values())
-    detail = ", ".join(f"{k} {v:.3g} s" for k, v in parts.items())
+    detail = ", ".join(f"{k} {format_number(v, 3)} s" for k, v in parts.items())
     if config.method == "gnn":
         return "gnn", "asked for (--method gnn)", parts
     try:
@@ -154,11 +155,11 @@ def choose_method(graph: nx.DiGraph, arrays, config: ReportConfig) -> tuple[str,
             raise
         return "gnn", f"the exact models are too large: {exc}", parts
     if config.method == "exact":
-        return "exact", f"asked for (--method exact); estimated {total:.3g} s ({detail})", parts
+        return "exact", f"asked for (--method exact); estimated {format_number(total, 3)} s ({detail})", parts
     if total <= config.time_budget:
-        return "exact", (f"the exact path is estimated at {total:.3g} s ({detail}), within the time budget of "
+        return "exact", (f"the exact path is estimated at {format_number(total, 3)} s ({detail}), within the time budget of "
                          f"{config.time_budget:g} s"), parts
-    return "gnn", (f"the exact path is estimated at {total:.3g} s ({detail}), over the time budget of "
+    return "gnn", (f"the exact path is estimated at {format_number(total, 3)} s ({detail}), over the time budget of "
                    f"{config.time_budget:g} s"), parts
 
 

@@ -12,8 +12,14 @@ import io
 import networkx as nx
 import numpy as np
 
+from netinv.display import format_number
+
 DPI = 100
 MAX_BARS = 40  # bar charts show at most this many nodes (the largest)
+DRAW_NODES_UP_TO = 100  # the network picture draws every node up to this many, else one box per echelon
+LABEL_CHARS = 18  # node names longer than this are cut in labels
+ROW_INCHES = 0.18  # height of one node's row in the fullest echelon (a label at 7-8 pt fits)
+TRANSSHIPMENT_COLOR = "#d6604d"
 
 
 def _pyplot():
@@ -43,45 +49,174 @@ def png_size(data: bytes) -> tuple[int, int]:
     return int.from_bytes(data[16:20], "big"), int.from_bytes(data[20:24], "big")
 
 
-def echelon_layout(supply: nx.DiGraph, echelon: dict) -> dict:
-    """Positions: one column per echelon (upstream left, demand right), nodes spread vertically."""
+def echelon_layout(supply: nx.DiGraph, echelon: dict, *, sweeps: int = 4) -> dict:
+    """Positions of a layered drawing: one column per echelon, x = ``top - echelon[node]`` (upstream
+    left, demand right), nodes one unit apart in the fullest column, centred in equal slots over the
+    same height in the others. Within a column, nodes are ordered by the mean height of their neighbours in
+    the other columns (the barycentre heuristic of Sugiyama et al. 1981, ``sweeps`` passes down and up
+    the echelons, ties kept in topological order), which removes most edge crossings of a tree."""
     top = max(echelon.values(), default=1)
     columns: dict[int, list] = {}
     for node in nx.topological_sort(supply):
         columns.setdefault(echelon[node], []).append(node)
-    pos = {}
-    for level, members in columns.items():
-        for k, node in enumerate(members):
-            pos[node] = (top - level, -(k - (len(members) - 1) / 2))
-    return pos
+    tallest = max((len(m) for m in columns.values()), default=1)
+    rank = {node: k for members in columns.values() for k, node in enumerate(members)}
+
+    def height(node):  # the column split into equal slots over the fullest column's height, top down
+        size = len(columns[echelon[node]])
+        return tallest / 2 - (rank[node] + 0.5) * tallest / size
+
+    upstream_first = sorted(columns, reverse=True)
+    for _ in range(sweeps):
+        for levels, neighbours in ((upstream_first[1:], supply.predecessors),
+                                   (upstream_first[-2::-1], supply.successors)):
+            for level in levels:
+                members = columns[level]
+                keys = {}
+                for node in members:
+                    around = [height(m) for m in neighbours(node)]
+                    keys[node] = -sum(around) / len(around) if around else -height(node)
+                members.sort(key=keys.__getitem__)
+                rank.update({node: k for k, node in enumerate(members)})
+    return {node: (top - echelon[node], height(node)) for node in rank}
+
+
+def _short(name, limit: int = LABEL_CHARS) -> str:
+    """A node's name for a label: cut to ``limit`` characters with an ellipsis."""
+    name = str(name)
+    return name if len(name) <= limit else name[: limit - 1] + "\u2026"
 
 
 def network_figure(supply: nx.DiGraph, echelon: dict, value: dict, *, title: str, value_label: str,
                    trans_edges: list | None = None):
     """The network drawn by echelon: ``supply`` holds the supply edges only (it is laid out in topological
-    order, so it must be acyclic); ``trans_edges`` (links between stores, often both ways) are drawn dashed
-    over it. Each node is sized and coloured by ``value[node]``; labels are shown up to 60 nodes."""
+    order, so it must be acyclic). Each node is sized and coloured by ``value[node]`` and labelled with its
+    (shortened) name and value, to the right of it, one row per node: labels never overlap (the figure
+    grows with the fullest echelon). ``trans_edges`` (links between stores, often both ways) are drawn
+    as thin curved arcs beside their column, one arc per linked pair. Beyond :data:`DRAW_NODES_UP_TO`
+    nodes the picture is :func:`echelon_summary_figure` instead."""
+    if supply.number_of_nodes() > DRAW_NODES_UP_TO:
+        return echelon_summary_figure(supply, echelon, value, title=title, value_label=value_label,
+                                      trans_edges=trans_edges)
     plt = _pyplot()
     pos = echelon_layout(supply, echelon)
-    top = max(echelon.values(), default=1)
-    tallest = max(np.bincount(list(echelon.values())).max(), 1) if echelon else 1
-    fig, ax = plt.subplots(figsize=(min(4 + 1.8 * top, 16), min(3 + 0.4 * tallest, 12)), dpi=DPI)
     nodes = list(supply.nodes)
+    tallest = max(np.bincount([x for x, _ in pos.values()]).max(), 1) if pos else 1
+    ncolumns = max((x for x, _ in pos.values()), default=0) + 1
+    font = 8.0 if tallest <= 30 else 7.0
+    labels = {v: f"{_short(v)}  {format_number(value.get(v, 0.0), 3)}" for v in nodes}
+    label_inches = max((len(t) for t in labels.values()), default=1) * font * 0.68 / 72  # generous: capitals are wide
+    column_inches = max(1.4, label_inches + 0.7)
+    height_inches = max(3.5, tallest * ROW_INCHES + 1.4)
+    width_inches = ncolumns * column_inches + 1.6
+    fig, ax = plt.subplots(figsize=(width_inches, height_inches), dpi=DPI)
+    fig.subplots_adjust(left=0.3 / width_inches, right=1 - 1.6 / width_inches, bottom=0.5 / height_inches,
+                        top=1 - 0.8 / height_inches)
+    span = (tallest - 1) / 2
+    ax.set_xlim(-0.25, ncolumns - 1 + (label_inches + 0.5) / column_inches)
+    ax.set_ylim(-span - 0.7, span + 0.7)
     values = np.array([max(float(value.get(n, 0.0)), 0.0) for n in nodes])
     biggest = float(values.max()) if values.size and values.max() > 0 else 1.0
-    n = len(nodes)
-    nx.draw_networkx_edges(supply, pos, ax=ax, alpha=0.35, arrows=n <= 300, arrowsize=8, width=0.8)
-    if trans_edges:
-        nx.draw_networkx_edges(supply, pos, edgelist=trans_edges, ax=ax, style="dashed", edge_color="#d6604d",
-                               arrows=True, arrowsize=8, width=1.0, connectionstyle="arc3,rad=0.25")
-    drawn = nx.draw_networkx_nodes(supply, pos, ax=ax, nodelist=nodes, node_size=60 + 700 * values / biggest,
+    row_points = 72 * (height_inches - 1.3) / (2 * span + 1.4)
+    largest = min(22.0, 0.85 * row_points)  # marker diameter (points): no two markers of a column touch
+    nx.draw_networkx_edges(supply, pos, ax=ax, alpha=0.3, arrows=False, width=0.7, edge_color="0.35")
+    _draw_transshipment(ax, pos, trans_edges or [], largest)
+    drawn = nx.draw_networkx_nodes(supply, pos, ax=ax, nodelist=nodes,
+                                   node_size=(4 + (largest - 4) * np.sqrt(values / biggest)) ** 2,
                                    node_color=values, cmap="viridis", vmin=0.0, vmax=biggest, linewidths=0.5,
                                    edgecolors="black")
-    if n <= 60:
-        nx.draw_networkx_labels(supply, pos, ax=ax, font_size=7,
-                                labels={v: f"{v}\n{value.get(v, 0.0):.3g}" for v in nodes})
-    fig.colorbar(drawn, ax=ax, label=value_label)
-    ax.set_title(title, fontsize=10)
+    for v in nodes:
+        ax.annotate(labels[v], pos[v], xytext=(largest / 2 + 3, 0), textcoords="offset points", va="center",
+                    ha="left", fontsize=font, gid="node-label",
+                    bbox={"boxstyle": "square,pad=0.05", "fc": "white", "ec": "none", "alpha": 0.75})
+    for x in range(ncolumns):
+        levels = {echelon[v] for v, (px, _) in pos.items() if px == x}
+        if levels:
+            ax.text(x, span + 0.7, f"echelon {min(levels)}", ha="center", va="bottom", fontsize=8, color="0.3")
+    fig.colorbar(drawn, ax=ax, label=value_label, fraction=min(0.4, 0.9 / width_inches), pad=0.02,
+                 shrink=min(1.0, 4.0 / (height_inches - 1.3)))
+    ax.set_title(title, fontsize=10, pad=14)
+    ax.set_axis_off()
+    return fig
+
+
+def _draw_transshipment(ax, pos: dict, trans_edges: list, node_points: float) -> None:
+    """Lateral links: one thin arc per linked pair (both directions drawn once), bulging left of a
+    column (away from the labels); a link across columns is a dashed line. A legend counts them."""
+    if not trans_edges:
+        return
+    from matplotlib.lines import Line2D
+    from matplotlib.patches import FancyArrowPatch
+
+    directed = {(u, v) for u, v in trans_edges if u in pos and v in pos}
+    pairs = {tuple(sorted((u, v), key=lambda n: pos[n][1])) for u, v in directed}
+    both = sum((v, u) in directed for u, v in pairs)
+    for low, high in pairs:
+        rows = abs(pos[high][1] - pos[low][1])
+        if pos[low][0] == pos[high][0]:  # a bracket on the left of the column, deeper for farther pairs
+            arm = node_points / 2 + 4 + 3 * min(rows, 8)
+            style = f"arc,angleA=180,angleB=180,armA={arm:.1f},armB={arm:.1f},rad=3"
+        else:
+            style = "arc3,rad=0.1"
+        ax.add_patch(FancyArrowPatch(
+            pos[low], pos[high], arrowstyle="-" if (high, low) in directed and (low, high) in directed else "-|>",
+            mutation_scale=6, connectionstyle=style, linestyle="-" if "angleA" in style else "--",
+            color=TRANSSHIPMENT_COLOR, lw=0.9, alpha=0.9, zorder=1))
+    ax.legend(handles=[Line2D([], [], color=TRANSSHIPMENT_COLOR, lw=0.9)],
+              labels=[f"lateral transshipment links: {len(pairs)} linked pairs ({both} both ways), drawn "
+                      "left of their column"],
+              loc="upper left", fontsize=7, frameon=False, bbox_to_anchor=(0.0, 0.0))
+
+
+def _stem(names: list) -> str:
+    """What an echelon's nodes are called: their most common name without its trailing number."""
+    stems = [str(n).rstrip("0123456789").rstrip("_- ") or str(n) for n in names]
+    return max(set(stems), key=lambda s: (stems.count(s), s)) if stems else ""
+
+
+def echelon_summary_figure(supply: nx.DiGraph, echelon: dict, value: dict, *, title: str, value_label: str,
+                           trans_edges: list | None = None):
+    """The network aggregated by echelon (for networks too large to draw node by node): one box per
+    echelon (upstream left) with its node count, what most of its nodes are called and the total of
+    ``value``; one arrow per pair of echelons with supply links between them, labelled with their count;
+    the lateral links within an echelon counted under its box."""
+    plt = _pyplot()
+    top = max(echelon.values(), default=1)
+    members: dict[int, list] = {}
+    for node in supply.nodes:
+        members.setdefault(echelon[node], []).append(node)
+    links: dict[tuple[int, int], int] = {}
+    for u, v in supply.edges:
+        links[echelon[u], echelon[v]] = links.get((echelon[u], echelon[v]), 0) + 1
+    lateral: dict[int, int] = {}
+    for u, v in {tuple(sorted(e, key=str)) for e in trans_edges or []}:  # a pair linked both ways once
+        if u in echelon and v in echelon and echelon[u] == echelon[v]:
+            lateral[echelon[u]] = lateral.get(echelon[u], 0) + 1
+    most = max(len(m) for m in members.values())
+    fig, ax = plt.subplots(figsize=(max(7.0, 2.6 * len(members) + 1), 4.6), dpi=DPI)
+    for level, nodes in members.items():
+        x = top - level
+        box_height = 0.6 + 1.6 * np.sqrt(len(nodes) / most)
+        total = sum(float(value.get(n, 0.0)) for n in nodes)
+        ax.add_patch(plt.Rectangle((x - 0.32, -box_height / 2), 0.64, box_height, fc="#c6dbef", ec="#08519c"))
+        ax.text(x, 0, f"echelon {level}\n{format_number(len(nodes))} x {_stem(nodes)}\n{value_label}:\n"
+                f"{format_number(total)} in all", ha="center", va="center", fontsize=8, gid="echelon-box")
+        if lateral.get(level):
+            ax.text(x, -box_height / 2 - 0.15, f"{format_number(lateral[level])} pairs linked laterally", ha="center",
+                    va="top", fontsize=7, color=TRANSSHIPMENT_COLOR)
+    for (upper, lower), count in links.items():
+        start, end = top - upper, top - lower
+        if start == end:
+            continue
+        ax.annotate("", xy=(end - 0.33, 0), xytext=(start + 0.33, 0),
+                    arrowprops={"arrowstyle": "-|>", "lw": 1 + np.log10(count), "color": "0.3",
+                                "connectionstyle": f"arc3,rad={0.0 if abs(end - start) == 1 else -0.35}"})
+        ax.text((start + end) / 2, 0.08 if abs(end - start) == 1 else 0.55 + 0.1 * abs(end - start),
+                f"{format_number(count)} links", ha="center", va="bottom", fontsize=7)
+    ax.set_xlim(-0.6, top - min(members) + 0.6)
+    ax.set_ylim(-1.7, 1.7)
+    ax.set_title(f"{title}\n(aggregated by echelon: {format_number(supply.number_of_nodes())} nodes, more "
+                 f"than {DRAW_NODES_UP_TO} to draw one by one)", fontsize=10)
     ax.set_axis_off()
     return fig
 

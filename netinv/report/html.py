@@ -15,6 +15,7 @@ from pathlib import Path
 
 import numpy as np
 
+from netinv.display import format_number
 from netinv.errors import InputError
 from netinv.fileio import atomic_write_bytes, check_output
 from netinv.report.build import DEFAULT_MODEL, Figure, ReportConfig, build_report
@@ -109,16 +110,15 @@ _SCRIPT = """
 SECTIONS = ("network", "targets", "costs", "service", "trajectories", "bullwhip", "transshipment", "contracts")
 
 
-def _fmt(value, pattern: str = "{:.4g}") -> str:
-    if value is None:
-        return ""
-    if isinstance(value, float) and not np.isfinite(value):
+def _fmt(value, decimals: int | None = None) -> str:
+    """Every number on the page goes through :func:`netinv.display.format_number` (no ``1.075e+04``)."""
+    if isinstance(value, float) and np.isinf(value):
         return "-"
-    return pattern.format(value)
+    return format_number(value, decimals=decimals)
 
 
-def _ci(value: dict, pattern: str = "{:.4g}") -> str:
-    return f"[{_fmt(value['ci95'][0], pattern)}, {_fmt(value['ci95'][1], pattern)}]"
+def _ci(value: dict, decimals: int | None = None) -> str:
+    return f"[{_fmt(value['ci95'][0], decimals)}, {_fmt(value['ci95'][1], decimals)}]"
 
 
 def _table(header: list[str], rows: list[list], numeric_from: int = 1) -> str:
@@ -169,8 +169,8 @@ def render_html(report: dict) -> str:
         + _table(["component", "mean", "95% CI"], rows) + _img(figs["costs"]))))
 
     if sim["service"]:
-        rows = [[r["node"], _fmt(r["fill_rate"]["mean"], "{:.4f}"), _ci(r["fill_rate"], "{:.4f}"),
-                 _fmt(r["cycle_service_level"]["mean"], "{:.4f}"), _ci(r["cycle_service_level"], "{:.4f}"),
+        rows = [[r["node"], _fmt(r["fill_rate"]["mean"], 4), _ci(r["fill_rate"], 4),
+                 _fmt(r["cycle_service_level"]["mean"], 4), _ci(r["cycle_service_level"], 4),
                  _fmt(r["mean_backorders"]["mean"]), _fmt(r["mean_lost_sales"]["mean"])] for r in sim["service"]]
         sections.append(("service", "Service levels", (
             "<p>Fill rate (demand met from stock in its period) and cycle service level (periods without a "
@@ -184,7 +184,7 @@ def render_html(report: dict) -> str:
         + _img(figs["trajectories"]))))
 
     if sim["bullwhip"]:
-        rows = [[k, _fmt(v["mean"], "{:.3f}"), _ci(v, "{:.3f}")] for k, v in sim["bullwhip"].items()]
+        rows = [[k, _fmt(v["mean"], 3), _ci(v, 3)] for k, v in sim["bullwhip"].items()]
         sections.append(("bullwhip", "Bullwhip per echelon", (
             "<p>Variance of the orders an echelon places over the variance of external demand (1 = no "
             "amplification).</p>" + _table(["echelon", "Var(orders) / Var(demand)", "95% CI"], rows)
@@ -230,7 +230,7 @@ def _targets_section(report: dict, figs: dict) -> str:
         for r in report["targets"]:
             if r.get("external"):
                 continue
-            row = [r["node"], r["echelon"], _fmt(r.get("level")), _fmt(r.get("cover_periods"), "{:g}"),
+            row = [r["node"], r["echelon"], _fmt(r.get("level")), _fmt(r.get("cover_periods")),
                    _fmt(r.get("cycle_stock")), _fmt(r.get("safety_stock")), _fmt(r["mean_on_hand"])]
             if has_gsm:
                 g = r.get("gsm", {})
@@ -271,7 +271,7 @@ def _analysis_sections(report: dict, figs: dict) -> list[tuple[str, str, str]]:
     c = report.get("contracts")
     if c:
         rows = [[r["name"], _fmt(r["retailer_profit"]), _fmt(r["supplier_profit"]), _fmt(r["channel_profit"]),
-                 _fmt(r["efficiency"], "{:.4f}")] for r in c["rows"]]
+                 _fmt(r["efficiency"], 4)] for r in c["rows"]]
         sections.append(("contracts", "Contracts", (
             f"<p>Each of the {c['edges']} supply edges into a demand node as a single-season supplier-retailer "
             f"market; totals over the edges. Designs: {e(c['basis'])}. Integrated channel profit "

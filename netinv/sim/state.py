@@ -80,19 +80,32 @@ class SimState:
         per_edge /= self.arrays.quantity.astype(np.float32)[:, None]
         return per_edge
 
-    def net_stock(self) -> np.ndarray:
-        """(N, B) on hand minus what the node owes: external backorders and unfilled orders of customers."""
-        return self.on_hand - self.backlog - self.arrays.out_incidence() @ self.owed
+    def net_stock(self, placed: np.ndarray | None = None) -> np.ndarray:
+        """(N, B) on hand minus what the node owes: external backorders and unfilled orders of customers.
 
-    def inventory_position(self, net: np.ndarray | None = None, inbound: np.ndarray | None = None) -> np.ndarray:
+        ``placed`` (E, B), optional: orders placed on each edge in *this* period, which the state does
+        not hold yet (they join ``owed`` when the simulator applies the period's orders). Passing them
+        counts them as owed by their source, the way a node's customers' orders of the period count
+        against its position in the built-in installation policies (see
+        :class:`netinv.policies.DownstreamFirst`).
+        """
+        owed = self.owed if placed is None else self.owed + placed
+        return self.on_hand - self.backlog - self.arrays.out_incidence() @ owed
+
+    def inventory_position(self, net: np.ndarray | None = None, inbound: np.ndarray | None = None,
+                           placed: np.ndarray | None = None) -> np.ndarray:
         """(N, B) installation inventory position: net stock plus everything inbound.
 
         Inbound units from several suppliers add up (they are substitutes), except at an assembly node,
         where only complete kits count: the minimum over its component edges. ``net`` and ``inbound``
         may be passed when the caller has already computed :meth:`net_stock` and :meth:`edge_inbound`.
+        ``placed`` (E, B): orders already placed this period by downstream nodes, counted against their
+        sources (see :meth:`net_stock`; ignored when ``net`` is given). A policy that decides node by
+        node, downstream first, passes the orders decided so far, so that a DC sees its stores' orders
+        of this period.
         """
         arrays = self.arrays
-        net = self.net_stock() if net is None else net
+        net = self.net_stock(placed) if net is None else net
         inbound = self.edge_inbound() if inbound is None else inbound
         position = net + arrays.in_incidence() @ inbound
         if arrays.assembly.any():

@@ -8,7 +8,7 @@ import pytest
 
 from netinv.network import load
 from netinv.network.compile import compile_network
-from netinv.policies import SS, EchelonBaseStock, InstallationBaseStock
+from netinv.policies import SS, DownstreamFirst, EchelonBaseStock, InstallationBaseStock
 from netinv.policies.checks import (
     check_deterministic,
     check_orders,
@@ -115,3 +115,42 @@ def test_protocol_and_simulation_checks(arrays):
     with pytest.raises(AssertionError, match="is not a Policy"):
         check_protocol(object())
     check_simulates(_Broken(None), arrays)
+
+
+class _UserOrderUpTo:
+    """A user's order-up-to policy, as the README's policy protocol writes it; ``bug`` breaks it the
+    way a hand-written policy goes wrong."""
+
+    name = "my-order-up-to"
+
+    def __init__(self, levels, bug=None):
+        self.levels, self.bug = levels, bug
+
+    def prepare(self, arrays, paths):
+        self.target = np.array([self.levels.get(n, 0.0) for n in arrays.node_ids], dtype=np.float32)[:, None]
+        self.downstream_first = DownstreamFirst(arrays)
+
+    def orders(self, state):
+        def shortfall(position, nodes):
+            gap = self.target[nodes] - position
+            return gap if self.bug == "no floor" else np.maximum(gap, 0.0)  # "no floor": returns stock
+
+        return self.downstream_first.orders(state, shortfall)
+
+
+@pytest.mark.parametrize("network", [*NETWORKS, "planner_weekly.yaml"])
+def test_a_user_written_policy_passes_the_battery(network):
+    arrays = compile_network(load(SCENARIOS / network))
+    check_policy(_UserOrderUpTo(_levels(arrays, 20.0)), arrays)
+
+
+@pytest.mark.parametrize(("bug", "message"), [("no floor", "must be >= 0"), ("nan level", "must be finite")])
+def test_the_battery_catches_a_broken_user_policy(bug, message):
+    """Levels far below the initial stock with no floor on the gap order negative amounts; a NaN level
+    (which InstallationBaseStock refuses up front, a user's policy need not) orders NaN."""
+    arrays = compile_network(load(SCENARIOS / "planner_weekly.yaml"))
+    levels = _levels(arrays, 1.0)
+    if bug == "nan level":
+        levels[next(iter(levels))] = float("nan")
+    with pytest.raises(AssertionError, match=f"policy 'my-order-up-to' on .*{message}"):
+        check_policy(_UserOrderUpTo(levels, "no floor" if bug == "no floor" else None), arrays)

@@ -18,6 +18,7 @@ from pathlib import Path
 
 import pytest
 
+from netinv.display import format_number
 from netinv.errors import InputError
 from netinv.report.figures import png_size
 from netinv.report.html import SECTIONS, report_command
@@ -111,6 +112,18 @@ def test_numbers_agree(retail):
     efficiency = {r["name"]: r["efficiency"] for r in result["contracts"]["rows"]}
     assert max(efficiency.values()) == pytest.approx(1.0, abs=1e-6)  # the coordinating designs
     assert min(efficiency.values()) < 1.0  # the wholesale price leaves money on the table
+
+
+def test_table_numbers_are_plain(retail):
+    """Every number cell reads plain (no exponent), and the page prints the total cost and each target
+    row's level through the one formatter (netinv.display.format_number)."""
+    result, _, text = retail
+    cells = re.findall(r"<td class='num'>([^<]*)</td>", text)
+    assert cells and not [c for c in cells if re.search(r"\de[+-]\d", c)]
+    assert f"<td>total</td><td class='num'>{format_number(result['simulation']['mean_cost'])}</td>" in text
+    for row in result["targets"]:
+        if row.get("level") is not None:
+            assert f"<td class='num'>{format_number(row['level'])}</td>" in text
 
 
 def test_clark_scarf_levels_and_simulated_cost_match_the_textbook(tmp_path):

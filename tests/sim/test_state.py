@@ -48,6 +48,22 @@ def test_inventory_position_is_net_stock_plus_inbound():
     assert position[store, 0] == pytest.approx(1.0)
 
 
+def test_orders_placed_this_period_count_against_their_source():
+    """The store orders 4 this period (not yet owed): the dc's position drops from 7 + 5 = 12 to 8, its
+    net stock from 7 to 3; the store's own position does not change (what it ordered is decided from it)."""
+    arrays = _serial()
+    state = SimState.initial(arrays, 1)
+    dc, store = arrays.index["dc"], arrays.index["store"]
+    state.in_transit[arrays.edge_index("plant", "dc")] = 5.0
+    placed = np.zeros_like(state.owed)
+    placed[arrays.edge_index("dc", "store")] = 4.0
+    assert state.net_stock(placed)[dc, 0] == pytest.approx(3.0)
+    position = state.inventory_position(placed=placed)
+    assert position[dc, 0] == pytest.approx(8.0)
+    assert position[store, 0] == pytest.approx(state.inventory_position()[store, 0]) == pytest.approx(3.0)
+    assert not state.owed.any()  # the state is left as it was
+
+
 def test_assembly_position_counts_complete_kits_only():
     arrays = compile_network(network(
         [{"id": "a"}, {"id": "b"}, {"id": "kit", "assembly": True},
