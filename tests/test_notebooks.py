@@ -7,7 +7,8 @@ import pytest
 from tests.conftest import ROOT
 
 NOTEBOOKS = sorted((ROOT / "notebooks").glob("*.ipynb"))
-TUTORIALS = {"contracts", "planner_quickstart", "researcher_walkthrough"}  # issue 8: these must exist (and run)
+TUTORIALS = {"contracts", "planner_quickstart", "researcher_walkthrough",  # issue 8: these must exist (and run)
+             "planner_network"}  # issue 21: a planner's own network
 
 
 def test_tutorials_are_present():

@@ -188,8 +188,9 @@ def _print_plan(arrays, solution, plan, mode: str, csv_dir) -> None:
     end = f"planned {planned} periods (+{plan.extension} past the horizon, not shown)" if plan.extension else \
         f"planned {planned} periods (no end-of-horizon condition: the plan runs down)"
     objective = f"{solution.form} {format_number(solution.objective)}" + (f" (gap {solution.gap:.2%})" if solution.gap else "")
-    console.print(f"[bold]{arrays.name}[/bold]: {plan.periods} periods, {mode}; status {solution.status}")
-    console.print(f"{end}; {objective} over all planned periods")
+    console.print(f"[bold]{arrays.name}[/bold]: {plan.periods} periods, {mode}; status {solution.status}",
+                  highlight=False)
+    console.print(f"{end}; {objective} over all planned periods", highlight=False)
     if solution.message:
         console.print(solution.message)
     labels = [f"{u} -> {v}" for u, v in arrays.edge_keys]

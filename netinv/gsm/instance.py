@@ -65,6 +65,7 @@ class GSMInstance:
     whole_units: np.ndarray | None = None  # (N,) bool: the stage's demand comes in whole units (Poisson)
     demand_std: np.ndarray | None = None  # (N,) std of the demand per period the stage serves (pooling rule r)
     demand_stage: np.ndarray | None = None  # (N,) bool: the stage meets external demand
+    series: tuple | None = None  # (N,) per stage its deterministic demand series (a ``series`` demand node), or None
 
     @property
     def num_stages(self) -> int:
@@ -284,7 +285,16 @@ def gsm_instance(graph: nx.DiGraph) -> GSMInstance:
         whole_units=_whole_units(phi, whole)[keep],
         demand_std=std[keep],
         demand_stage=np.array([g.nodes[n].get(attrs.DEMAND) is not None for n in order])[keep],
+        series=tuple(_series(g, n) for n in order if n not in dropped),
     )
+
+
+def _series(g: nx.DiGraph, node) -> np.ndarray | None:
+    """The demand series of a demand node that serves only its own (deterministic, seasonal) demand."""
+    spec = g.nodes[node].get(attrs.DEMAND)
+    if spec is None or spec.get("distribution") != "series" or g.out_degree(node) > 0:
+        return None
+    return np.asarray(spec["values"], dtype=float)
 
 
 def _whole_units(phi: np.ndarray, whole: np.ndarray) -> np.ndarray:

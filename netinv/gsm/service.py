@@ -24,7 +24,10 @@ stages keep their GSM base stock; a demand stage's level is the smallest B with
     P(D_k(tau_k) + U_k <= B) >= Phi(z_k),
 
 which is the GSM base stock exactly when nothing upstream can be late (external supply, or suppliers
-that hold enough). Distributions are carried on at most ``ATOMS`` atoms.
+that hold enough). A demand stage whose demand is a deterministic ``series`` (a season of known
+per-period demands, repeating) is not the stationary demand the model assumes: its level covers the
+largest demand of tau consecutive periods of the season (plus the lateness quantile), so that a
+constant level never runs out in the peak. Distributions are carried on at most ``ATOMS`` atoms.
 """
 
 from __future__ import annotations
@@ -55,13 +58,29 @@ def delivered_levels(solution) -> np.ndarray:
         inherited = [_scaled(late[int(inst.edge_source[e])], mu[j] / mu[int(inst.edge_source[e])])
                      for e in into[j] if mu[int(inst.edge_source[e])] > 0]
         U = _largest(inherited)
-        if inst.demand_stage[j] and inst.demand_std[j] > 0 and U[0].max() > 0:
+        series = inst.series[j] if inst.series is not None else None
+        if inst.demand_stage[j] and series is not None:  # deterministic, seasonal: cover the season's peak
+            z = inst.safety_coefficient[j] / inst.demand_std[j] if inst.demand_std[j] > 0 else 0.0
+            peak = _peak_window(series, int(tau[j]))
+            levels[j] = peak + _level(U, 0.0, 0.0, float(stats.norm.cdf(z))) if U[0].max() > 0 else peak
+        elif inst.demand_stage[j] and inst.demand_std[j] > 0 and U[0].max() > 0:
             z = inst.safety_coefficient[j] / inst.demand_std[j]
             level = _level(U, mu[j] * tau[j], spread[j], float(stats.norm.cdf(z)))
             whole = inst.whole_units is not None and inst.whole_units[j]
             levels[j] = max(base[j], np.ceil(level - 1e-9) if whole else level)
         late.append(_shortfall(U, mu[j] * tau[j], spread[j], base[j]))
     return levels
+
+
+def _peak_window(values: np.ndarray, periods: int) -> float:
+    """The largest demand of ``periods`` consecutive periods of a repeating series."""
+    if periods <= 0:
+        return 0.0
+    n = len(values)
+    laps, rest = divmod(periods, n)
+    doubled = np.concatenate([values, values])
+    windows = np.convolve(doubled, np.ones(rest), mode="valid")[:n] if rest else np.zeros(n)
+    return float(laps * values.sum() + windows.max())
 
 
 def _level(U: tuple[np.ndarray, np.ndarray], mean: float, spread: float, target: float) -> float:
