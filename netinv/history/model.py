@@ -45,7 +45,8 @@ stationary model uses: base-stock, GSM, the planning LP, the simulator's demand 
   (the gamma with mu, sigma when one of those values would be negative).
 
 The forecast's error pool (bootstrapped by the stochastic rolling-horizon policy) is the same
-held-out errors.
+held-out errors, centred (so that the forecast stays the mean of the scenarios, as it is the mean of
+the distribution).
 """
 
 from __future__ import annotations
@@ -92,7 +93,7 @@ class DemandModel:
     method: the chosen forecast. backtest: candidate -> MAE on the held-out periods (the candidates
     that could run). mase: candidate -> MASE. forecast: mean demand per period from the first period
     after the history, at least ``horizon`` periods. errors: the chosen forecast's held-out errors
-    (actual - forecast). level [mu], spread [sigma]: the distribution's mean and std. family: its
+    (actual - forecast), centred (the forecast is the mean). level [mu], spread [sigma]: the distribution's mean and std. family: its
     shape. spec: the netinv demand spec. history_mean / recent_mean: of the observed periods.
     """
 
@@ -269,7 +270,7 @@ def demand_model(values, config: ModelConfig = ModelConfig(), *, periods: int | 
     residual = float(np.var(errors, ddof=1)) if errors.size > 1 else 0.0
     spread = float(np.sqrt(residual + np.var(forecast[:config.horizon])))
     seen = y[np.isfinite(y)]
-    return DemandModel(method, dict(mae), dict(mase), forecast, errors, level, spread, fit.family,
+    return DemandModel(method, dict(mae), dict(mase), forecast, errors - errors.mean(), level, spread, fit.family,
                        centred_spec(fit.family, level, spread, forecast[:config.horizon], errors,
                                     discrete=fit.discrete),
                        float(seen.mean()), float(seen[-config.recent:].mean()), config.horizon)

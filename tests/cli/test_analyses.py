@@ -83,3 +83,26 @@ def test_risk_json_sorted_by_risk(tmp_path, monkeypatch, capsys):
     assert code == 0 and picture.stat().st_size > 1000
     risks = [n["stockout_probability"] for n in result["nodes"]]
     assert risks == sorted(risks, reverse=True) and "bullwhip" in result
+
+
+def test_data_forecast_shows_the_one_demand_model(tmp_path, monkeypatch, capsys):
+    from netinv.history.records import write_history
+    from tests.history.synthetic import planner_history
+
+    rows, _ = planner_history(2, node="store")
+    write_history(tmp_path / "sales.csv", rows)
+    (tmp_path / "net.json").write_text(json.dumps({
+        "name": "one store", "nodes": [{"id": "dc", "external_supply": True},
+                                       {"id": "store", "holding_cost": 1, "shortage_cost": 9, "initial_inventory": 50,
+                                        "demand": {"history": "sales.csv", "period_days": 7}}],
+        "edges": [{"source": "dc", "target": "store", "lead_time": 1}]}))
+    code, out, _ = run(["data", "forecast", tmp_path / "net.json", "--periods", "5", "--json"], monkeypatch, capsys)
+    node = json.loads(out)["nodes"][0]
+    assert code == 0 and len(node["forecast"]) == 5 and node["period_days"] == 7
+    assert node["forecast_method"] == min(node["backtest_mae"], key=node["backtest_mae"].get)
+    code, out, _ = run(["data", "forecast", tmp_path / "net.json"], monkeypatch, capsys)
+    assert code == 0 and "<- chosen" in out and "MAE on held-out periods" in out
+    code, out, _ = run(["risk", tmp_path / "net.json", "--horizon", "2", "--paths", "100"], monkeypatch, capsys)
+    assert code == 0 and "period: 7 days" in out
+    code, _, err = run(["data", "forecast", SCENARIOS / "newsvendor_poisson.yaml"], monkeypatch, capsys)
+    assert code == 2 and "no node reads its demand from a history" in err
