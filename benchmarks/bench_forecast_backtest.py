@@ -67,7 +67,8 @@ def main() -> None:
                   "chosen beats seasonal-naive", "chosen beats mean", "s per node (backtest + fit)"], rows)
     notes = ("MAE: mean absolute error per period on the held-out future, averaged over seeds; 'beats': share of "
              "seeds where the chosen forecast's MAE is lower. Chosen forecast by seed: " + "; ".join(picks) + ".")
-    record_or_print("History forecast chosen by backtest vs seasonal-naive and the fitted mean", __file__, text,
+    record_or_print("History forecast chosen by backtest vs seasonal-naive and the fitted mean",
+                    f"benchmarks/{Path(__file__).name}", text,
                     notes, print_only=args.print_only)
 
 

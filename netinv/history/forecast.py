@@ -1,5 +1,11 @@
 """Forecasts for the horizon and quantile-based safety stock.
 
+:func:`scenario_forecast` is the forecast of a scenario's history nodes that the planning and GNN
+policies use: each node's demand model (:mod:`netinv.history.model`, the forecast chosen by a
+backtest on held-out periods), the same model whose distribution every other command reads.
+:func:`forecast_demand` below is a stand-alone Holt-Winters forecast of a series (statsmodels, AICc
+choice of the trend) with simulated paths, for quantile-based safety stock.
+
 :func:`forecast_demand` fits Holt-Winters exponential smoothing (statsmodels ``ExponentialSmoothing``)
 to a node's demand per period: additive level, an additive damped trend when it lowers the AICc,
 and an additive season of ``season_length`` periods when the history shows one (the Kruskal-Wallis
