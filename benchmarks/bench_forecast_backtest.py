@@ -4,7 +4,7 @@ the seasonal-naive forecast and the fitted mean, on the periods after the histor
     python benchmarks/bench_forecast_backtest.py [--seeds 100] [--print-only]
 
 Each seed draws a planner's daily sales history (tests/history/synthetic.py ``planner_history``: two
-years of Poisson sales with a yearly growth of 20-80%, weekends busier, three missing weeks, a
+years of Poisson sales with a yearly trend from -35% to +80%, weekends busier, three missing weeks, a
 duplicated row and an outlier), runs it through the scenario pipeline (data-quality cleaning, then
 periods of 7 days or of 1 day) and scores every forecast by its mean absolute error (MAE) over the
 next 8 weeks (weekly periods) or 28 days (daily periods), drawn from the same process.

@@ -181,7 +181,10 @@ def data_forecast(
         days = row["period_days"]
         typer.echo(f"{row['node']}: {row['periods']} periods of {days} day{'s' * (days != 1)} "
                    f"({row['history_start']}..{row['history_end']}, {row['missing_periods']} missing)")
-        typer.echo(f"  forecast: {row['forecast_method']}, chosen by {row['error_measure']}:")
+        if not row["backtest_mae"]:
+            typer.echo("  forecast: mean (the history is too short to hold periods out for a backtest)")
+        else:
+            typer.echo(f"  forecast: {row['forecast_method']}, chosen by {row['error_measure']}:")
         for name, mae in sorted(row["backtest_mae"].items(), key=lambda kv: kv[1]):
             typer.echo(f"    {name:28} MAE {mae:10.2f}" + (" <- chosen" if name == row["forecast_method"] else ""))
         typer.echo("  next periods: " + ", ".join(f"{v:.1f}" for v in row["forecast"]))

@@ -24,7 +24,8 @@ From each of the last ``origins`` (8) origins o = n - steps - j (j = 0..origins-
 is fitted to the periods before o only and forecasts the ``steps`` (4) periods o..o+steps-1; the
 error measure is the **mean absolute error (MAE) over these held-out periods** (missing periods are
 not scored). The candidate with the lowest MAE is the node's forecast; it is then fitted to the
-whole history and projected forward. MASE (the MAE divided by the in-sample MAE of the one-step
+whole history and projected forward. A history too short to hold periods out (fewer than 8 + steps
+periods) gets the ``mean`` and the deviations from it as its errors. MASE (the MAE divided by the in-sample MAE of the one-step
 naive forecast) is reported beside it, for comparison across nodes; it ranks the candidates of one
 node exactly as the MAE does.
 
@@ -246,6 +247,9 @@ def backtest(values, config: ModelConfig = ModelConfig()) -> tuple[dict, dict, d
 @functools.lru_cache(maxsize=256)
 def _chosen(key: bytes, config: ModelConfig) -> tuple[str, tuple, tuple, np.ndarray]:
     values = np.frombuffer(key, dtype=float)
+    seen = values[np.isfinite(values)]
+    if values.size < 8 + config.steps:  # too short to hold periods out: the mean, its in-sample spread
+        return "mean", (), (), seen - seen.mean()
     mae, mase, errors = backtest(values, config)
     method = min(mae, key=lambda k: (mae[k], CANDIDATES.index(k)))
     return method, tuple(mae.items()), tuple(mase.items()), errors[method]

@@ -68,10 +68,11 @@ def planner_history(seed: int, days: int = 728, *, holdout_days: int = 0, node: 
     of the week's factor (weekends busier), ``gaps`` whole missing weeks, one duplicated row and one
     outlier (ten times the day's sales). Returns ``(rows, holdout)``: the ``days`` days of history as
     (date, node, quantity) rows, and the ``holdout_days`` days that follow (clean daily sales, the
-    future the forecasts are scored on). ``base`` and ``growth`` are drawn per seed when None."""
+    future the forecasts are scored on). ``base`` (10 to 40 a day) and ``growth`` (-35% to +80% a year)
+    are drawn per seed when None."""
     rng = np.random.default_rng(seed)
     base = rng.uniform(10, 40) if base is None else base
-    growth = rng.uniform(0.2, 0.8) if growth is None else growth
+    growth = rng.uniform(-0.35, 0.8) if growth is None else growth
     weekly = np.array([1.0, 0.9, 0.9, 1.0, 1.2, 1.8, 1.6])
     t = np.arange(days + holdout_days)
     sales = rng.poisson(base * (1 + growth * t / 365) * weekly[t % 7]).astype(float)

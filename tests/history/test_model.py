@@ -61,7 +61,7 @@ def test_backtest_scores_held_out_periods_only():
 
 
 def test_the_distribution_is_centred_on_the_forecast():
-    rows, _ = planner_history(3, holdout_days=0)
+    rows, _ = planner_history(3, holdout_days=0, growth=0.5)
     y = period_values(rows, 7)
     model = demand_model(y, ModelConfig(season_length=season_length(7)))
     assert model.method == min(model.backtest, key=model.backtest.get)
@@ -128,6 +128,10 @@ def test_every_command_reads_one_model(tmp_path):
     assert shown["period_days"] == 7 and shown["missing_periods"] >= 1
 
 
-def test_too_short_a_history_is_one_line():
-    with pytest.raises(InputError, match="at least 12 are needed"):
-        demand_model(np.ones(10), node="s")
+def test_a_short_history_gets_the_mean_and_a_too_short_one_is_one_line():
+    y = np.array([3.0, 5, 4, 6, 2, 4, 5, 3, 4, 4])  # 10 periods: too few to hold 4 out after 8
+    model = demand_model(y, node="s")
+    assert model.method == "mean" and model.backtest == {} and model.level == pytest.approx(4.0)
+    assert model.spread == pytest.approx(np.std(y, ddof=1))
+    with pytest.raises(InputError, match="node 's': 5 usable period"):
+        demand_model(y[:5], node="s")
