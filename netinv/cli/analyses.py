@@ -74,12 +74,21 @@ def contracts_compare(
     as_json: JsonOpt = False,
 ) -> None:
     """Compare contract designs: order, retailer, supplier and channel profit, efficiency."""
-    from netinv.contracts.cli import compare_command, format_table, market_from_options, network_command
+    from netinv.contracts.cli import (
+        compare_command,
+        format_network,
+        format_table,
+        market_from_options,
+        network_command,
+    )
     from netinv.errors import InputError
 
     if network is not None:
         results = {text: network_command(network, text) for text in contract}
-        print_json(results)  # the same JSON with or without --json
+        if as_json:
+            print_json(results)
+        else:
+            typer.echo(format_network(results))
         return
     if demand is None or price is None or cost is None:
         raise InputError("contracts compare: give --demand, --price and --cost (or --network FILE)")

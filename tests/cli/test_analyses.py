@@ -106,3 +106,23 @@ def test_data_forecast_shows_the_one_demand_model(tmp_path, monkeypatch, capsys)
     assert code == 0 and "period: 7 days" in out
     code, _, err = run(["data", "forecast", SCENARIOS / "newsvendor_poisson.yaml"], monkeypatch, capsys)
     assert code == 2 and "no node reads its demand from a history" in err
+
+
+def test_contracts_network_text_names_the_model_and_reconciles(tmp_path, monkeypatch, capsys):
+    """A supplier selling at 5 (a purchase: the edge is from an external supply) to a lost-sales and a
+    backlog store, demand 0 / 10 / 20: integrated profit 10 + 10, at the same levels held every period
+    70/3 + 40 (tests/contracts/test_network.py works the numbers by hand)."""
+    demand = {"distribution": "empirical", "values": [0.0, 10.0, 20.0]}
+    store = {"demand": demand, "price": 10, "holding_cost": 1, "shortage_cost": 2}
+    scenario = {"name": "two stores", "nodes": [{"id": "supplier"}, {"id": "lost", **store, "backlog": False},
+                                                {"id": "back", **store}],
+                "edges": [{"source": "supplier", "target": s, "unit_cost": 5} for s in ("lost", "back")]}
+    (tmp_path / "net.json").write_text(json.dumps(scenario))
+    code, out, _ = run(["contracts", "compare", "--network", tmp_path / "net.json", "--contract", "wholesale:w=7"],
+                       monkeypatch, capsys)
+    assert code == 0 and "lost sales" in out and "transfers" in out
+    assert "integrated profit (contract model) 20.00; steady state at the same levels 63.33" in out
+    assert "leftover carried 26.67 + backlog sold later 16.67" in out
+    code, out, _ = run(["contracts", "compare", "--network", tmp_path / "net.json", "--contract", "wholesale:w=7",
+                        "--json"], monkeypatch, capsys)
+    assert code == 0 and json.loads(out)["wholesale:w=7"]["reconciliation"]["steady_state_profit"] == pytest.approx(190 / 3)
