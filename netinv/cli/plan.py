@@ -61,7 +61,10 @@ def plan(
     if expected and scenarios > 1:
         raise InputError("--expected plans on the mean demand: do not combine it with --scenarios")
     arrays = compile_network(load(file))
-    demand, mode = _plan_demand(arrays, horizon, demand_path, path_index, scenarios, seed)
+    from netinv.history.forecast import scenario_forecast
+
+    forecast = scenario_forecast(file, horizon)  # history nodes: their demand model's forecast (None: no history)
+    demand, mode = _plan_demand(arrays, horizon, demand_path, path_index, scenarios, seed, forecast)
     options = PlanOptions(meet_demand=meet_demand, integer_orders=integer)
     from netinv.exact.limits import check_exact_size
 
@@ -86,8 +89,10 @@ def plan(
     _print_plan(arrays, solution, horizon, mode)
 
 
-def _plan_demand(arrays, horizon: int, demand_path: Path | None, path_index: int, scenarios: int, seed: int):
-    """(demand of shape (K, T, D), what it is in words): one known path, K sampled scenarios or the mean."""
+def _plan_demand(arrays, horizon: int, demand_path: Path | None, path_index: int, scenarios: int, seed: int,
+                 forecast=None):
+    """(demand of shape (K, T, D), what it is in words): one known path, K sampled scenarios or the mean;
+    a node with a demand history follows its forecast (``forecast``, :func:`~netinv.history.forecast.scenario_forecast`)."""
     from netinv.errors import InputError
     from netinv.exact.planning import expected_demand, sample_demand
 
@@ -100,9 +105,10 @@ def _plan_demand(arrays, horizon: int, demand_path: Path | None, path_index: int
         if paths.shape[1] < horizon:
             raise InputError(f"{demand_path}: has {paths.shape[1]} periods, --horizon asks for {horizon}")
         return paths[path_index, :horizon][None], "perfect information"
+    note = "" if forecast is None else " (history nodes: their forecast)"
     if scenarios > 1:
-        return sample_demand(arrays, 0, horizon, scenarios, seed), f"{scenarios} sampled scenarios"
-    return expected_demand(arrays, 0, horizon)[None], "expected demand"
+        return sample_demand(arrays, 0, horizon, scenarios, seed, forecast=forecast), f"{scenarios} sampled scenarios{note}"
+    return expected_demand(arrays, 0, horizon, forecast=forecast)[None], f"expected demand{note}"
 
 
 def _print_plan(arrays, solution, horizon: int, mode: str) -> None:
