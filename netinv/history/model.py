@@ -2,9 +2,10 @@
 
 Every command reads a node with ``demand: {history: FILE, period_days: P}`` through
 :func:`demand_model` (by way of :func:`netinv.history.scenario.history_models`): ``basestock``,
-``gsm``, ``plan``, ``simulate``, ``risk`` and the report through the distribution that replaces the
-history in the loaded graph; the rolling-horizon and GNN policies through the forecast
-(:func:`netinv.history.forecast.scenario_forecast`); ``netinv data forecast`` prints both.
+``gsm``, ``simulate``, ``risk`` and the report through the distribution that replaces the history in
+the loaded graph; ``plan`` and the rolling-horizon policies (and the GNN policy when given it)
+through the forecast (:func:`netinv.history.forecast.scenario_forecast`); ``netinv data forecast``
+prints both.
 
 **Forecast, chosen by a rolling-origin backtest.** The candidates (:data:`CANDIDATES`):
 
