@@ -182,12 +182,12 @@ def risk_period_days(path: str | Path, period_days: int | None = None) -> tuple[
     own = scenario_period_days(read_document(path), str(path))
     if own is None:
         if period_days is None:
-            return 1, "default (the scenario states no period_days; --period-days sets it)"
+            return 1, "default: the scenario states no period_days; --period-days sets it"
         return period_days, "--period-days"
     if period_days is not None and period_days != own:
         raise InputError(f"{path}: --period-days {period_days} contradicts the scenario's period_days {own} "
                          "(its history nodes' demand.period_days)")
-    return own, "the scenario (demand.period_days of its history nodes)"
+    return own, "the scenario: demand.period_days of its history nodes"
 
 
 def heatmap(report, path: str | Path) -> Path:
