@@ -74,12 +74,21 @@ def contracts_compare(
     as_json: JsonOpt = False,
 ) -> None:
     """Compare contract designs: order, retailer, supplier and channel profit, efficiency."""
-    from netinv.contracts.cli import compare_command, format_table, market_from_options, network_command
+    from netinv.contracts.cli import (
+        compare_command,
+        format_network,
+        format_table,
+        market_from_options,
+        network_command,
+    )
     from netinv.errors import InputError
 
     if network is not None:
         results = {text: network_command(network, text) for text in contract}
-        print_json(results)  # the same JSON with or without --json
+        if as_json:
+            print_json(results)
+        else:
+            typer.echo(format_network(results))
         return
     if demand is None or price is None or cost is None:
         raise InputError("contracts compare: give --demand, --price and --cost (or --network FILE)")
@@ -132,7 +141,8 @@ def transship(
                           f"(sample-average {row.get('saa_cost', float('nan')):.4f})")
 
 
-data_app = typer.Typer(help="Demand history: data-quality checks.", no_args_is_help=True)
+data_app = typer.Typer(help="Demand history: data-quality checks and the demand model of history nodes.",
+                       no_args_is_help=True)
 
 
 @data_app.command("check")
@@ -162,13 +172,46 @@ def data_check(
             typer.echo(f"  cleaning: {step}")
 
 
+@data_app.command("forecast")
+def data_forecast(
+    file: FileArg,
+    periods: Annotated[int, typer.Option("--periods", min=1, max=10_000, help="Periods forecast.")] = 13,
+    as_json: JsonOpt = False,
+) -> None:
+    """The demand model of every history node, the one every command uses: the forecast chosen by a
+    backtest on held-out periods (each candidate's error), and the distribution centred on it."""
+    from netinv.history.cli import forecast_command
+
+    result = forecast_command(file, periods)
+    if as_json:
+        print_json(result)
+        return
+    for row in result["nodes"]:
+        days = row["period_days"]
+        typer.echo(f"{row['node']}: {row['periods']} periods of {days} day{'s' * (days != 1)} "
+                   f"({row['history_start']}..{row['history_end']}, {row['missing_periods']} missing)")
+        if not row["backtest_mae"]:
+            typer.echo("  forecast: mean (the history is too short to hold periods out for a backtest)")
+        else:
+            typer.echo(f"  forecast: {row['forecast_method']}, chosen by {row['error_measure']}:")
+        for name, mae in sorted(row["backtest_mae"].items(), key=lambda kv: kv[1]):
+            typer.echo(f"    {name:28} MAE {mae:10.2f}" + (" <- chosen" if name == row["forecast_method"] else ""))
+        typer.echo("  next periods: " + ", ".join(f"{v:.1f}" for v in row["forecast"]))
+        spec = row["distribution"]
+        typer.echo(f"  distribution per period: {spec['distribution']} (shape {row['family']}), mean {row['level']:.2f} "
+                   f"= the forecast's mean over the next {row['centred_over_periods']} periods, std {row['spread']:.2f}"
+                   f" (held-out errors and the forecast's own variation); history mean {row['history_mean']:.2f}, "
+                   f"last 13 periods {row['recent_mean']:.2f}")
+
+
 def risk(
     file: FileArg,
     policy: Annotated[str, typer.Option("--policy", help="Policy simulated from the current state.")] = "base-stock",
     horizon: Annotated[int, typer.Option("--horizon", min=1, max=10_000, help="Periods ahead.")] = 12,
     paths: Annotated[int, typer.Option("--paths", min=100, max=10_000_000, help="Simulated demand paths.")] = 2000,
     seed: Annotated[int, typer.Option("--seed", help="Seed of the paths.")] = 0,
-    period_days: Annotated[int, typer.Option("--period-days", min=1, help="Days per period (days of cover).")] = 1,
+    period_days: Annotated[int | None, typer.Option("--period-days", min=1, help="Days per period (days of cover) "
+                                                    "[default: the scenario's period_days, else 1].")] = None,
     plot: Annotated[Path | None, typer.Option("--plot", help="Heat map nodes x periods (PNG).")] = None,
     scenarios: Annotated[int, typer.Option("--scenarios", min=1, max=100_000,
                                            help="mpc-stochastic: scenarios K per solve.")] = 20,
@@ -189,9 +232,11 @@ def risk(
         return
     from rich.table import Table
 
-    table = Table(title=f"stockout risk within {result['horizon']} periods under {result['policy']} "
-                        f"({result['paths']} paths), highest first")
-    for column in ("node", "P(stockout)", "95% CI", "days of cover (expected)", "now", "target", "excess"):
+    days = result["period_days"]
+    table = Table(title=f"stockout risk within {result['horizon']} periods of {days} day{'s' * (days != 1)} "
+                        f"({result['horizon'] * days} days) under {result['policy']} ({result['paths']} paths), "
+                        "highest first")
+    for column in ("node", "P(stockout)", "95% CI", "days of cover (expected)", "days now", "days target", "excess"):
         table.add_column(column, justify="left" if column == "node" else "right")
     for row in result["nodes"]:
         lo, hi = row["ci95"]
@@ -200,6 +245,8 @@ def risk(
                       _days(row["target_days_of_cover"]), "yes" if row["excess"] else "")
     console = new_console()
     console.print(table)
+    console.print(f"period: {days} day{'s' * (days != 1)} ({result['period_source']}); days of cover = units on "
+                  "hand / mean demand served per period x days per period")
     if result.get("bullwhip"):
         console.print("bullwhip (Var orders / Var demand) by echelon: "
                       + ", ".join(f"{k}: {v:.2f}" for k, v in result["bullwhip"].items()))

@@ -79,7 +79,11 @@ def plan(
         raise InputError(f"{csv_dir}: --csv needs a folder, and this is a file")
     arrays = compile_network(load(file))
     extra = extension_periods(arrays) if end == EndCondition.extend else 0
-    demand, mode = _plan_demand(arrays, horizon, extra, demand_path, path_index, scenarios, seed)
+    from netinv.history.forecast import scenario_forecast
+
+    # history nodes: their demand model's forecast over every planned period (None: no history)
+    forecast = scenario_forecast(file, horizon + extra)
+    demand, mode = _plan_demand(arrays, horizon, extra, demand_path, path_index, scenarios, seed, forecast)
     solution = _solve(arrays, demand, meet_demand, integer, builder, time_limit, mip_gap, threads, horizon)
     plan = usable_plan(arrays, solution, demand, horizon)
     if csv_dir is not None:
@@ -156,9 +160,10 @@ def _write_csv(folder: Path, plan) -> None:
 
 
 def _plan_demand(arrays, horizon: int, extra: int, demand_path: Path | None, path_index: int, scenarios: int,
-                 seed: int):
+                 seed: int, forecast=None):
     """(demand of shape (K, H + extra, D), what it is in words): one known path (its periods past the
-    file's end: expected demand), K sampled scenarios or the mean."""
+    file's end: expected demand), K sampled scenarios or the mean; a node with a demand history follows
+    its forecast (``forecast``, :func:`~netinv.history.forecast.scenario_forecast`)."""
     import numpy as np
 
     from netinv.errors import InputError
@@ -176,9 +181,10 @@ def _plan_demand(arrays, horizon: int, extra: int, demand_path: Path | None, pat
         known = paths[path_index, :periods]
         rest = expected_demand(arrays, known.shape[0], periods - known.shape[0])
         return np.concatenate([known, rest])[None], "perfect information"
+    note = "" if forecast is None else " (history nodes: their forecast)"
     if scenarios > 1:
-        return sample_demand(arrays, 0, periods, scenarios, seed), f"{scenarios} sampled scenarios"
-    return expected_demand(arrays, 0, periods)[None], "expected demand"
+        return sample_demand(arrays, 0, periods, scenarios, seed, forecast=forecast), f"{scenarios} sampled scenarios{note}"
+    return expected_demand(arrays, 0, periods, forecast=forecast)[None], f"expected demand{note}"
 
 
 def _print_plan(arrays, solution, plan, mode: str, csv_dir) -> None:

@@ -145,6 +145,28 @@ def network_command(file, contract: str, *, censored_normal: bool = False) -> di
     return evaluate_network(load(file), terms, censored_normal=censored_normal).to_dict()
 
 
+def format_network(results: dict) -> str:
+    """Plain text of ``{contract string: network_command(...)}``: per contract the totals, then per store
+    edge the integrated order, the network's unit cost and both profits, and the reconciliation."""
+    lines = []
+    for text, out in results.items():
+        rec = out["reconciliation"]
+        lines += [f"contract {text}: retailers {out['retailer_profit']:,.2f}, suppliers {out['supplier_profit']:,.2f}, "
+                  f"channel {out['channel_profit']:,.2f} per period (efficiency {out['efficiency']:.4f})",
+                  f"{'edge':28} {'shortfall':9}{'order':>8} {'unit cost':>9} {'integrated':>11} {'steady':>11}"]
+        for edge in out["edges"]:
+            name = f"{edge['supplier']} -> {edge['retailer']}"
+            lines.append(f"{name[:28]:28} {'backlog' if edge['backlog'] else 'lost':9}{edge['integrated']['order']:8.1f} "
+                         f"{edge['unit_network_cost']:9.2f} {edge['integrated']['channel_profit']:11,.2f} "
+                         f"{edge['steady_state_profit']:11,.2f}")
+        lines += [f"integrated profit (contract model) {rec['integrated_profit']:,.2f}; steady state at the same levels "
+                  f"{rec['steady_state_profit']:,.2f}; difference {rec['difference']:,.2f} = leftover carried "
+                  f"{rec['leftover_carried']:,.2f} + backlog sold later {rec['backlog_sold_later']:,.2f}", ""]
+    first = next(iter(results.values()))
+    lines += [f"model: {first['model']}.", f"reconciliation: {first['reconciliation']['explained']}"]
+    return "\n".join(lines)
+
+
 def format_table(result: dict) -> str:
     """A plain-text table of :func:`compare_command`'s rows (or of one :func:`evaluate_command`)."""
     rows = result.get("contracts", [result])

@@ -7,13 +7,14 @@ history ends):
 
 - ``mean[t, j]`` [d^_{t,j}]: the forecast mean of node j in period t; the deterministic rolling-horizon
   policy plans on it;
-- ``residuals[r, j]`` [e_{r,j}]: a pool of one-step forecast errors of node j (the fitted model's
-  in-sample residuals); the stochastic policy draws scenario demand max(0, d^_{t,j} + e) with e
+- ``residuals[r, j]`` [e_{r,j}]: a pool of forecast errors of node j (for a history node: its
+  forecast's centred errors on held-out periods); the stochastic policy draws scenario demand max(0, d^_{t,j} + e) with e
   bootstrapped from the pool, independently per period and node (by Latin hypercube over its sorted
   values when the scenarios are stratified).
 
 :func:`netinv.history.forecast.scenario_forecast` builds one from the histories of a scenario
-(Holt-Winters per node). Numpy only: no statsmodels here.
+(each node's demand model, :mod:`netinv.history.model`: the forecast a backtest on held-out periods
+chose, its centred held-out errors as the pool). Numpy only: no statsmodels here.
 """
 
 from __future__ import annotations

@@ -5,7 +5,10 @@
               the cleaned series it leaves; nothing is dropped without being listed
 ``aggregate`` sum a cleaned series into the scenario's periods
 ``fit``       fit normal / Poisson / negative binomial / gamma / empirical, choose by AIC + goodness of fit
-``forecast``  Holt-Winters forecast (statsmodels), forecast-error quantiles, quantile safety stock
+``model``     THE demand model of a history node, read by every command: the forecast chosen by a
+              rolling-origin backtest on held-out periods, the distribution centred on it
+``forecast``  the scenario's forecast for the planning policies (the model's); Holt-Winters by AICc
+              (statsmodels) with simulated quantiles, quantile safety stock
 ``risk``      stockout risk from simulation of the current state under a policy; heat map
 ``scenario``  ``demand: {history: FILE}`` in scenario files
 ``cli``       the logic of ``netinv data check`` and ``netinv risk``

@@ -1,10 +1,12 @@
-"""The logic of ``netinv data check FILE [--strict]`` and ``netinv risk FILE [--policy ...] [--horizon H]``
+"""The logic of ``netinv data check FILE [--strict]``, ``netinv data forecast FILE`` and ``netinv risk FILE [--policy ...] [--horizon H]``
 (the CLI only parses and prints). Each function returns a JSON-ready dict and raises netinv's own
 errors with one-line messages."""
 
 from __future__ import annotations
 
 from pathlib import Path
+
+import numpy as np
 
 from netinv.errors import InputError
 
@@ -60,6 +62,32 @@ def data_check_command(path: str | Path, strict: bool = False, network: str | Pa
     return {"files": reports, "ok": all(r["ok"] for r in reports)}
 
 
+def forecast_command(path: str | Path, periods: int = 13) -> dict:
+    """``netinv data forecast FILE``: the demand model of every history node of the scenario at
+    ``path`` (:func:`netinv.history.scenario.history_models`), the one every command uses: the
+    backtest of the forecast candidates, the chosen forecast for ``periods`` periods after the
+    history, and the distribution centred on it. Returns ``{"nodes": [...]}``."""
+    import datetime as dt
+
+    from netinv.history.scenario import has_history, history_models
+    from netinv.network.io import read_document
+
+    if periods < 1:
+        raise InputError(f"periods must be >= 1, got {periods}")
+    doc = read_document(path)
+    if not has_history(doc):
+        raise InputError(f"{path}: no node reads its demand from a history (demand: {{history: FILE}})")
+    nodes = []
+    for node, per, model in history_models(doc, str(path), periods=periods):
+        row = {"node": str(node["id"]), "period_days": per.period_days, "history_start": per.start.isoformat(),
+               "history_end": (per.start + dt.timedelta(days=per.period_days * per.values.size)).isoformat(),
+               "periods": int(per.values.size), "missing_periods": int((~np.isfinite(per.values)).sum()),
+               **model.to_dict()}
+        row["forecast"] = row["forecast"][:periods]
+        nodes.append(row)
+    return {"nodes": nodes}
+
+
 def risk_policy(graph, policy: str = "base-stock", *, horizon: int = 12, seed: int = 0, scenarios: int = 20,
                 planning_horizon: int | None = None, time_limit: float | None = None):
     """The policy named ``policy`` (one of :data:`POLICIES`, the simulator policies of ``netinv
@@ -90,8 +118,6 @@ def risk_policy(graph, policy: str = "base-stock", *, horizon: int = 12, seed: i
     found = best_levels(graph, seed=seed)
     if policy == "base-stock" or found.kind == "echelon":
         return found.policy(), {"levels_method": found.method}
-    import numpy as np
-
     from netinv.network.compile import compile_network
     from netinv.policies import EchelonBaseStock
 
@@ -108,7 +134,7 @@ def risk_command(
     horizon: int = 12,
     paths: int = 2000,
     seed: int = 0,
-    period_days: int = 1,
+    period_days: int | None = None,
     excess_factor: float = 2.0,
     plot: str | Path | None = None,
     *,
@@ -118,7 +144,9 @@ def risk_command(
 ) -> dict:
     """Stockout risk of the scenario at ``path`` from its current state (initial inventories) under
     ``policy`` (see :func:`risk_policy`; ``scenarios``, ``planning_horizon`` and ``time_limit`` are
-    for the mpc policies). Returns :meth:`RiskReport.to_dict` (nodes sorted by risk, highest first;
+    for the mpc policies). ``period_days``: the days in a period, for days of cover; by default the
+    scenario's (the ``period_days`` of its history nodes, :func:`~netinv.history.scenario.scenario_period_days`),
+    else 1; a value that contradicts the scenario's is an error. Returns :meth:`RiskReport.to_dict` (nodes sorted by risk, highest first;
     ``bullwhip`` per echelon) with ``levels_method`` (base-stock policies) or ``policy_config`` (mpc),
     and ``"plot"`` when a heat-map PNG was written."""
     from netinv.history.risk import RiskConfig, stockout_risk
@@ -130,16 +158,36 @@ def risk_command(
         from netinv.report import check_png
 
         check_png(plot)
-    config = RiskConfig(horizon=horizon, paths=paths, seed=seed, period_days=period_days, excess_factor=excess_factor)
+    days, source = risk_period_days(path, period_days)
+    config = RiskConfig(horizon=horizon, paths=paths, seed=seed, period_days=days, excess_factor=excess_factor)
     graph = load(path)
     chosen, extra = risk_policy(graph, policy, horizon=horizon, seed=seed, scenarios=scenarios,
                                 planning_horizon=planning_horizon, time_limit=time_limit)
     report = stockout_risk(graph, chosen, config)
     out = report.to_dict()
+    out["period_source"] = source
     out.update(extra)
     if plot is not None:
         out["plot"] = str(heatmap(report, plot))
     return out
+
+
+def risk_period_days(path: str | Path, period_days: int | None = None) -> tuple[int, str]:
+    """(days in a period, where that came from) for ``risk`` on the scenario at ``path``: the
+    scenario's period (its history nodes' ``period_days``), or ``period_days`` when the scenario has
+    none (1 when neither says)."""
+    from netinv.history.scenario import scenario_period_days
+    from netinv.network.io import read_document
+
+    own = scenario_period_days(read_document(path), str(path))
+    if own is None:
+        if period_days is None:
+            return 1, "default: the scenario states no period_days; --period-days sets it"
+        return period_days, "--period-days"
+    if period_days is not None and period_days != own:
+        raise InputError(f"{path}: --period-days {period_days} contradicts the scenario's period_days {own} "
+                         "(its history nodes' demand.period_days)")
+    return own, "the scenario: demand.period_days of its history nodes"
 
 
 def heatmap(report, path: str | Path) -> Path:

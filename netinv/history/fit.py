@@ -304,6 +304,12 @@ def fit_demand(values, config: FitConfig = FitConfig(), *, node: str | None = No
     return DemandFit(family, spec, candidates, int(x.size), discrete, reason, x)
 
 
+def family_spec(family: str, params: dict) -> dict:
+    """The netinv demand spec of a parametric ``family`` with ``params`` (see the module table): a
+    negative binomial becomes its pmf tabulated as an ``empirical`` spec."""
+    return _spec(family, FamilyFit(family, dict(params), float("nan"), float("nan"), float("nan")), np.zeros(0))
+
+
 def _spec(family: str, fit: FamilyFit | None, x: np.ndarray) -> dict:
     """The netinv demand spec (a plain mapping, see :mod:`netinv.demand.distributions`) of a chosen family."""
     if family == "empirical":

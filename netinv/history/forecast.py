@@ -1,5 +1,11 @@
 """Forecasts for the horizon and quantile-based safety stock.
 
+:func:`scenario_forecast` is the forecast of a scenario's history nodes that the planning and GNN
+policies use: each node's demand model (:mod:`netinv.history.model`, the forecast chosen by a
+backtest on held-out periods), the same model whose distribution every other command reads.
+:func:`forecast_demand` below is a stand-alone Holt-Winters forecast of a series (statsmodels, AICc
+choice of the trend) with simulated paths, for quantile-based safety stock.
+
 :func:`forecast_demand` fits Holt-Winters exponential smoothing (statsmodels ``ExponentialSmoothing``)
 to a node's demand per period: additive level, an additive damped trend when it lowers the AICc,
 and an additive season of ``season_length`` periods when the history shows one (the Kruskal-Wallis
@@ -118,49 +124,41 @@ def forecast_demand(values, config: ForecastConfig = ForecastConfig()) -> Foreca
 
 
 def scenario_forecast(path, periods: int, *, paths: int = 200, seed: int = 0):
-    """The Holt-Winters forecast of every node of the scenario at ``path`` whose demand comes from a
-    history (``demand: {history: FILE}``), as a :class:`~netinv.demand.forecast.DemandForecast` of
+    """The forecast of every node of the scenario at ``path`` whose demand comes from a history
+    (``demand: {history: FILE}``), as a :class:`~netinv.demand.forecast.DemandForecast` of
     ``periods`` periods that the planning policies (``RollingHorizon(..., forecast=)``) and the GNN
     policy can use; None when no node reads a history.
 
-    Each node's history is cleaned and summed into its periods as for the fitted distribution
-    (:func:`netinv.history.scenario.history_periods`), with a season of
-    :func:`~netinv.history.quality.season_length` (``period_days``) periods when the history shows
-    one. Period 0 of the forecast is the first period after the latest history ends: a node whose
-    history ends k periods earlier is forecast k periods further and its first k periods are dropped.
-    ``paths`` and ``seed``: of the simulated futures behind the forecast's quantiles (not used by the
-    planners, which bootstrap the residuals).
+    Each node's forecast is the one of its demand model (:func:`netinv.history.scenario.history_models`:
+    the candidate with the lowest held-out error in a rolling-origin backtest, see
+    :mod:`netinv.history.model`), the same model whose distribution the loaded graph carries; its
+    error pool is that forecast's held-out errors. Period 0 of the forecast is the first period after
+    the latest history ends: a node whose history ends k periods earlier is forecast k periods
+    further and its first k periods are dropped. ``paths`` and ``seed`` are kept for callers of the
+    earlier signature (the planners bootstrap the errors themselves).
     """
     import datetime as dt
 
     from netinv.demand.forecast import DemandForecast
-    from netinv.history.quality import season_length
-    from netinv.history.scenario import has_history, history_periods
+    from netinv.history.scenario import has_history, history_models
     from netinv.network.io import read_document
 
+    del paths, seed
     if periods < 1:
         raise InputError(f"periods must be >= 1, got {periods}")
     doc = read_document(path)
     if not has_history(doc):
         return None
-    series = history_periods(doc, str(path))
-    ends = [per.start + dt.timedelta(days=per.period_days * per.values.size) for _, per in series]
+    first = history_models(doc, str(path))
+    ends = [per.start + dt.timedelta(days=per.period_days * per.values.size) for _, per, _ in first]
     now = max(ends)
-    nodes, means, residuals = [], [], []
-    for (node, per), end in zip(series, ends, strict=True):
-        lag = (now - end).days // per.period_days
-        config = ForecastConfig(horizon=lag + periods, season_length=season_length(per.period_days),
-                                paths=max(paths, 10), seed=seed)
-        try:
-            fc = forecast_demand(per.values, config)
-        except InputError as exc:
-            raise InputError(f"{path}: node '{node['id']}': demand.history: {exc}") from None
-        nodes.append(str(node["id"]))
-        means.append(fc.mean[lag:])
-        residuals.append(fc.residuals)
+    lags = [(now - end).days // per.period_days for (_, per, _), end in zip(first, ends, strict=True)]
+    models = history_models(doc, str(path), periods=max(lags) + periods)
+    nodes = tuple(str(node["id"]) for node, _, _ in models)
+    means = [model.forecast[lag:lag + periods] for (_, _, model), lag in zip(models, lags, strict=True)]
+    residuals = [model.errors for _, _, model in models]
     size = min(r.size for r in residuals)  # the same pool size for every node: the most recent ones
-    return DemandForecast(tuple(nodes), np.stack(means, axis=1), np.stack([r[r.size - size:] for r in residuals],
-                                                                           axis=1))
+    return DemandForecast(nodes, np.stack(means, axis=1), np.stack([r[r.size - size:] for r in residuals], axis=1))
 
 
 @dataclass(frozen=True)

@@ -12,7 +12,9 @@ simulator (:func:`netinv.sim.simulate` with ``record=True``) runs ``paths`` dema
 
 Per node: the probability of at least one stockout within the horizon (with a 95% interval over
 paths), the probability per period (the heat map), the expected days of cover (mean on hand over the
-horizon divided by the mean demand the node serves per period, times ``period_days``), the current
+horizon divided by the mean demand the node serves per period, times ``period_days``: the
+scenario's period, the ``period_days`` of its history nodes, see
+:func:`netinv.history.cli.risk_period_days`), the current
 and the target cover (the policy's level over the same demand), and ``excess`` when the expected
 cover exceeds ``excess_factor`` x the target. Nodes are sorted by risk, highest first. The bullwhip
 ratio per echelon (order variance over demand variance) comes from the same simulation.

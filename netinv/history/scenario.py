@@ -13,7 +13,9 @@ that many days. ``family`` (default ``auto``): see :mod:`netinv.history.fit`. ``
 false): any data-quality finding is an error; otherwise the history is cleaned as
 :mod:`netinv.history.quality` lists. A row for a node that is not in the network is always an error.
 
-:func:`resolve_histories` replaces each such spec by the fitted one before the scenario is
+:func:`history_models` gives each such node its demand model (:mod:`netinv.history.model`: a
+forecast chosen by a backtest on held-out periods, and the distribution centred on it);
+:func:`resolve_histories` replaces each history spec by that distribution before the scenario is
 validated, so the graph (and every consumer) sees an ordinary demand spec.
 """
 
@@ -50,18 +52,49 @@ def resolve_history_path(scenario_path: str | Path, ref, *, owner: str | None = 
 
 def resolve_histories(doc: dict, path: str) -> dict:
     """A copy of the scenario document ``doc`` (read from ``path``) with every history demand replaced
-    by the spec fitted to it."""
-    from netinv.history.fit import FitConfig, fit_demand
-
+    by the distribution of the node's demand model (:func:`history_models`)."""
     doc = copy.deepcopy(doc)
+    for node, _, model in history_models(doc, path):
+        node["demand"] = model.spec
+    return doc
+
+
+def history_models(doc: dict, path: str, *, periods: int | None = None) -> list:
+    """(node mapping, :class:`~netinv.history.aggregate.PeriodSeries`,
+    :class:`~netinv.history.model.DemandModel`) of every node of the scenario document ``doc`` (read
+    from ``path``) whose demand comes from a history: THE demand model of the node, that every command
+    reads (its distribution through the loaded graph, its forecast through
+    :func:`netinv.history.forecast.scenario_forecast`). ``periods``: forecast at least that many
+    periods after the history."""
+    from netinv.history.model import ModelConfig, demand_model
+    from netinv.history.quality import season_length
+
+    out = []
     for node, per in history_periods(doc, path):
         spec, node_id = node["demand"], str(node["id"])
+        config = ModelConfig(season_length=season_length(per.period_days), family=spec.get("family", "auto"))
         try:
-            fit = fit_demand(per.values, FitConfig(family=spec.get("family", "auto")), node=node_id)
+            model = demand_model(per.values, config, periods=periods, node=node_id)
         except InputError as exc:
             raise InvalidNetworkError(where(path, None, f"demand.history {spec['history']}: {exc}")) from None
-        node["demand"] = fit.spec
-    return doc
+        out.append((node, per, model))
+    return out
+
+
+def scenario_period_days(doc, path: str | None = None) -> int | None:
+    """The period length in days of the scenario document ``doc``: the ``period_days`` of its history
+    nodes (default 1 for a history node without it); None when no node reads a history. History nodes
+    with different ``period_days`` are an error: a scenario has one period length."""
+    found: dict[int, str] = {}
+    for node in (doc.get("nodes") or []) if isinstance(doc, dict) else []:
+        spec = node.get("demand") if isinstance(node, dict) else None
+        if isinstance(spec, dict) and "history" in spec:
+            found.setdefault(spec.get("period_days", 1), str(node.get("id")))
+    if len(found) > 1:
+        (a, na), (b, nb) = list(found.items())[:2]
+        raise InvalidNetworkError(where(path, None, f"demand.period_days: node '{na}' has {a} and node '{nb}' "
+                                        f"has {b}; every history node of a scenario must have the same period"))
+    return next(iter(found), None)
 
 
 def history_periods(doc: dict, path: str) -> list:

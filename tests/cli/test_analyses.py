@@ -83,3 +83,46 @@ def test_risk_json_sorted_by_risk(tmp_path, monkeypatch, capsys):
     assert code == 0 and picture.stat().st_size > 1000
     risks = [n["stockout_probability"] for n in result["nodes"]]
     assert risks == sorted(risks, reverse=True) and "bullwhip" in result
+
+
+def test_data_forecast_shows_the_one_demand_model(tmp_path, monkeypatch, capsys):
+    from netinv.history.records import write_history
+    from tests.history.synthetic import planner_history
+
+    rows, _ = planner_history(2, node="store")
+    write_history(tmp_path / "sales.csv", rows)
+    (tmp_path / "net.json").write_text(json.dumps({
+        "name": "one store", "nodes": [{"id": "dc", "external_supply": True},
+                                       {"id": "store", "holding_cost": 1, "shortage_cost": 9, "initial_inventory": 50,
+                                        "demand": {"history": "sales.csv", "period_days": 7}}],
+        "edges": [{"source": "dc", "target": "store", "lead_time": 1}]}))
+    code, out, _ = run(["data", "forecast", tmp_path / "net.json", "--periods", "5", "--json"], monkeypatch, capsys)
+    node = json.loads(out)["nodes"][0]
+    assert code == 0 and len(node["forecast"]) == 5 and node["period_days"] == 7
+    assert node["forecast_method"] == min(node["backtest_mae"], key=node["backtest_mae"].get)
+    code, out, _ = run(["data", "forecast", tmp_path / "net.json"], monkeypatch, capsys)
+    assert code == 0 and "<- chosen" in out and "MAE on held-out periods" in out
+    code, out, _ = run(["risk", tmp_path / "net.json", "--horizon", "2", "--paths", "100"], monkeypatch, capsys)
+    assert code == 0 and "period: 7 days" in out
+    code, _, err = run(["data", "forecast", SCENARIOS / "newsvendor_poisson.yaml"], monkeypatch, capsys)
+    assert code == 2 and "no node reads its demand from a history" in err
+
+
+def test_contracts_network_text_names_the_model_and_reconciles(tmp_path, monkeypatch, capsys):
+    """A supplier selling at 5 (a purchase: the edge is from an external supply) to a lost-sales and a
+    backlog store, demand 0 / 10 / 20: integrated profit 10 + 10, at the same levels held every period
+    70/3 + 40 (tests/contracts/test_network.py works the numbers by hand)."""
+    demand = {"distribution": "empirical", "values": [0.0, 10.0, 20.0]}
+    store = {"demand": demand, "price": 10, "holding_cost": 1, "shortage_cost": 2}
+    scenario = {"name": "two stores", "nodes": [{"id": "supplier"}, {"id": "lost", **store, "backlog": False},
+                                                {"id": "back", **store}],
+                "edges": [{"source": "supplier", "target": s, "unit_cost": 5} for s in ("lost", "back")]}
+    (tmp_path / "net.json").write_text(json.dumps(scenario))
+    code, out, _ = run(["contracts", "compare", "--network", tmp_path / "net.json", "--contract", "wholesale:w=7"],
+                       monkeypatch, capsys)
+    assert code == 0 and "lost sales" in out and "transfers" in out
+    assert "integrated profit (contract model) 20.00; steady state at the same levels 63.33" in out
+    assert "leftover carried 26.67 + backlog sold later 16.67" in out
+    code, out, _ = run(["contracts", "compare", "--network", tmp_path / "net.json", "--contract", "wholesale:w=7",
+                        "--json"], monkeypatch, capsys)
+    assert code == 0 and json.loads(out)["wholesale:w=7"]["reconciliation"]["steady_state_profit"] == pytest.approx(190 / 3)

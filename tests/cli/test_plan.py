@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 
+import numpy as np
 import pytest
 
 from tests.cli.conftest import run
@@ -93,3 +94,27 @@ def test_the_table_fits_80_columns(monkeypatch, capsys):
     code, out, _ = run(["plan", SCENARIOS / "planner_weekly.yaml", "--horizon", "12"], monkeypatch, capsys)
     assert code == 0 and max(len(line) for line in out.splitlines()) <= 80
     assert "e+0" not in out  # plain numbers
+
+
+def test_plan_follows_the_forecast_of_a_history_node(tmp_path, monkeypatch, capsys):
+    """A store with a growing sales history, supplied at once (lead time 0), shortage dearer than
+    holding: the expected-demand plan orders each week exactly what the node's demand model forecasts
+    (`netinv data forecast`), not the flat mean of its past."""
+    from netinv.history.records import write_history
+    from tests.history.synthetic import planner_history
+
+    rows, _ = planner_history(5, node="store", growth=0.6)
+    write_history(tmp_path / "sales.csv", rows)
+    (tmp_path / "net.json").write_text(json.dumps({
+        "name": "one store", "nodes": [{"id": "dc"}, {"id": "store", "holding_cost": 1, "shortage_cost": 50, "price": 60,
+                                                     "demand": {"history": "sales.csv", "period_days": 7}}],
+        "edges": [{"source": "dc", "target": "store", "lead_time": 0, "unit_cost": 5}]}))
+    code, out, _ = run(["plan", tmp_path / "net.json", "--horizon", "4", "--json"], monkeypatch, capsys)
+    plan = json.loads(out)
+    code2, out2, _ = run(["data", "forecast", tmp_path / "net.json", "--periods", "4", "--json"], monkeypatch, capsys)
+    forecast = json.loads(out2)["nodes"][0]
+    assert code == code2 == 0 and plan["demand"] == "expected demand (history nodes: their forecast)"
+    # whole units (cumulative rounding): within half a unit of the forecast, period after period
+    cumulative = np.cumsum(plan["orders"]["dc->store"]) - np.cumsum(forecast["forecast"])
+    assert np.abs(cumulative).max() <= 0.5 + 1e-6
+    assert forecast["forecast"][-1] > forecast["history_mean"] * 1.2  # a growing store: above its past mean

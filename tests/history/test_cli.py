@@ -79,9 +79,47 @@ def test_data_check_command_on_scenario_and_strict(tmp_path):
     assert data_check_command(tmp_path / "sales.csv")["files"][0]["counts"] == {"duplicate": 1}
 
 
+def weekly_scenario():
+    scenario = json.loads(json.dumps(SCENARIO))
+    scenario["nodes"][2]["demand"]["period_days"] = 7
+    return scenario
+
+
 def test_risk_command(tmp_path):
-    out = risk_command(write(tmp_path, rows()), horizon=4, paths=200, seed=1, plot=tmp_path / "risk.png")
-    assert [n["node"] for n in out["nodes"]][0] == "store_b"  # 10 on hand against ~8 a period over 2
+    out = risk_command(write(tmp_path, rows(), weekly_scenario()), horizon=4, paths=200, seed=1,
+                       plot=tmp_path / "risk.png")
+    assert [n["node"] for n in out["nodes"]][0] == "store_b"  # 10 on hand against ~28 a period over 2
     assert out["nodes"][0]["stockout_probability"] >= out["nodes"][1]["stockout_probability"]
     assert "bullwhip" in out and (tmp_path / "risk.png").exists()
     json.dumps(out)
+
+
+def test_risk_reports_days_of_cover_in_days_of_the_scenario_period(tmp_path):
+    """Weekly history: the period is 7 days; 300 units on hand at a node selling mu a week cover
+    300 / mu weeks = 7 x 300 / mu days (not 300 / mu 'days', the old mistake)."""
+    from netinv.demand.distributions import parse_demand
+
+    path = write(tmp_path, rows(), weekly_scenario())
+    weekly = parse_demand(load(path).nodes["store_a"]["demand"]).mean
+    assert weekly == pytest.approx(70, rel=0.1)
+    out = risk_command(path, horizon=2, paths=100, seed=1)
+    assert out["period_days"] == 7 and "scenario" in out["period_source"]
+    row = next(n for n in out["nodes"] if n["node"] == "store_a")
+    assert row["current_days_of_cover"] == pytest.approx(7 * 300 / weekly, rel=1e-6)  # about 30 days
+    assert risk_command(path, horizon=2, paths=100, seed=1, period_days=7)["period_days"] == 7
+    with pytest.raises(InputError, match="--period-days 1 contradicts the scenario's period_days 7"):
+        risk_command(path, horizon=2, paths=100, period_days=1)
+    with pytest.raises(InvalidNetworkError, match="every history node of a scenario must have the same period"):
+        risk_command(write(tmp_path, rows()), horizon=2, paths=100)  # 7 and 1 days mixed
+
+
+def test_risk_without_history_takes_the_period_from_the_option(tmp_path):
+    plain = {"name": "plain", "nodes": [{"id": "s"}, {"id": "d", "holding_cost": 1, "shortage_cost": 5,
+                                                      "initial_inventory": 30,
+                                                      "demand": {"distribution": "poisson", "mean": 10}}],
+             "edges": [{"source": "s", "target": "d"}]}
+    (tmp_path / "plain.json").write_text(json.dumps(plain))
+    out = risk_command(tmp_path / "plain.json", horizon=2, paths=100, period_days=7)
+    assert out["period_days"] == 7 and out["period_source"] == "--period-days"
+    assert next(n for n in out["nodes"] if n["node"] == "d")["current_days_of_cover"] == pytest.approx(21.0)
+    assert risk_command(tmp_path / "plain.json", horizon=2, paths=100)["period_days"] == 1

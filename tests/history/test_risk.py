@@ -135,4 +135,5 @@ def test_base_stock_risk_is_unchanged(tmp_path):
     out = risk_command(tmp_path / "one.yaml", horizon=6, paths=500, seed=3)
     levels = best_levels(load(tmp_path / "one.yaml"), seed=3)
     expected = stockout_risk(graph, levels.policy(), RiskConfig(horizon=6, paths=500, seed=3)).to_dict()
-    assert out == {**expected, "levels_method": levels.method}
+    assert out == {**expected, "levels_method": levels.method, "period_source": "default: the scenario states no "
+                   "period_days; --period-days sets it"}
