@@ -62,7 +62,7 @@ def test_pooled_network_links_every_pair_for_free():
 def test_command_adds_the_simulated_value_behind_the_option():
     out = transship_command(DATA / "two_stores.yaml", samples=500, seed=3, simulate=True, periods=20, paths=20)
     assert set(out) == {"levels", "expected_cost", "stderr", "out_of_sample_cost", "transshipped", "value",
-                        "simulated_value"}
+                        "single_period_saving", "simulated_value"}
     for setting in SETTINGS:
         assert out["simulated_value"][setting]["saa_cost"] == out["value"][setting]
     with pytest.raises(InputError, match="periods must be an integer >= 1"):
