@@ -73,6 +73,7 @@ def _commands(scenario, out):
     ]
 
 
+@pytest.mark.slow  # about 3 minutes on a loaded 2-core machine (the report dominates)
 @pytest.mark.parametrize("seed,stores", [(1, 6), (4, 8)])
 def test_every_command_on_a_planner_network_ends_without_a_traceback(seed, stores, tmp_path, monkeypatch, capsys):
     scenario = _planner_file(tmp_path, seed, stores)
