@@ -121,24 +121,50 @@ def transship(
     the transshipped quantities, and the value of transshipment (independent / as given / full pooling)."""
     from netinv.transship.cli import transship_command
 
+    def progress(line: str) -> None:
+        typer.echo(f"transship --simulate: {line}", err=True)
+
     result = transship_command(file, samples=samples, seed=seed, plot=plot, method=str(method), simulate=simulate,
-                               periods=periods, paths=paths)
+                               periods=periods, paths=paths, progress=progress)
     if as_json:
         print_json(result)
         return
+    print_transship(result, samples=samples)
+
+
+def print_transship(result: dict, *, samples: int) -> None:
+    """The text answer of ``netinv transship``: the single-period sample-average model, then (with
+    ``--simulate``) the multi-period simulation, each number labelled with what it is."""
+    from netinv.display import format_number as num
+
     console = new_console()
-    console.print(f"expected cost {result['expected_cost']:.4f} (+/- {result['stderr']:.4f}), out of sample "
-                  f"{result['out_of_sample_cost']:.4f}")
-    console.print("levels: " + ", ".join(f"{k} {v:.2f}" for k, v in result["levels"].items()))
-    console.print("transshipped per period: " + (", ".join(f"{k} {v:.3f}" for k, v in result["transshipped"].items())
-                                                 or "none"))
-    value = result["value"]
-    console.print(f"value of transshipment: independent {value['independent']:.4f}, with transshipment "
-                  f"{value['with_transshipment']:.4f}, full pooling {value['full_pooling']:.4f}")
-    for setting, row in (result.get("simulated_value") or {}).items():
-        if isinstance(row, dict) and "cost" in row:
-            console.print(f"simulated, {setting}: {row['cost']:.4f} +/- {row.get('stderr', 0.0):.4f} "
-                          f"(sample-average {row.get('saa_cost', float('nan')):.4f})")
+    console.print(f"Single-period model (sample-average LP over {samples:,} demand samples; the demand locations "
+                  "only, one period, expected cost per period):")
+    console.print(f"  expected cost with transshipment {num(result['expected_cost'])} (+/- {num(result['stderr'])}), "
+                  f"out of sample {num(result['out_of_sample_cost'])}")
+    console.print("  levels: " + ", ".join(f"{k} {num(v)}" for k, v in result["levels"].items()))
+    console.print("  transshipped per period: " + (", ".join(f"{k} {num(v)}" for k, v in result["transshipped"].items())
+                                                   or "none"))
+    value, saving = result["value"], result["single_period_saving"]
+    console.print(f"  expected cost: independent {num(value['independent'])}; with transshipment "
+                  f"{num(value['with_transshipment'])} (single-period saving {num(saving['with_transshipment']['per_period'])},"
+                  f" {saving['with_transshipment']['percent']:.1f}%); full pooling {num(value['full_pooling'])} "
+                  f"(single-period saving {num(saving['full_pooling']['per_period'])}, "
+                  f"{saving['full_pooling']['percent']:.1f}%)")
+    simulated = result.get("simulated_value")
+    if not simulated:
+        return
+    search = simulated["search"]
+    console.print(f"Multi-period simulation ({search['periods']} periods x {search['paths']} paths, warm-up "
+                  f"{search['warmup']}; the whole network's cost per period, base-stock levels optimized in the "
+                  "simulator, cost-aware transshipment rule):")
+    console.print(f"  independent: {num(simulated['independent']['cost'])} +/- {num(simulated['independent']['stderr'])}")
+    for setting in ("with_transshipment", "full_pooling"):
+        row, paired = simulated[setting], simulated["saving"][setting]
+        low, high = paired["ci95"]
+        console.print(f"  {setting.replace('_', ' ')}: {num(row['cost'])} +/- {num(row['stderr'])}; simulated saving "
+                      f"per period {num(paired['per_period'])} (95% CI {num(low)} to {num(high)}, paired on the same "
+                      f"demand paths), {paired['percent']:.2f}% of the network's cost")
 
 
 data_app = typer.Typer(help="Demand history: data-quality checks and the demand model of history nodes.",

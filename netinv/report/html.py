@@ -263,7 +263,8 @@ def _analysis_sections(report: dict, figs: dict) -> list[tuple[str, str, str]]:
         sections.append(("transshipment", "Transshipment", (
             f"<p>Single-period stocking levels of the demand nodes with lateral transshipment (sample-average LP): "
             f"expected cost {_fmt(t['expected_cost'])} (standard error {_fmt(t['stderr'])}), {_fmt(t['out_of_sample_cost'])} "
-            f"on independent samples. Value of transshipment: independent locations {_fmt(v['independent'])}, with "
+            f"on independent samples. Value of transshipment (single-period expected cost of the demand nodes alone, "
+            f"not the network's simulated cost per period): independent locations {_fmt(v['independent'])}, with "
             f"the given links {_fmt(v['with_transshipment'])}, full pooling {_fmt(v['full_pooling'])}.</p>"
             + _table(["location", "level"], rows) + _table(["edge", "expected units moved"], flows)
             + _img(figs["transshipment"]))))

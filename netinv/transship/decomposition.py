@@ -36,6 +36,9 @@ LP's, and the two may differ — only the cost and, where unique, the levels are
 
 from __future__ import annotations
 
+import contextlib
+import os
+import sys
 import time
 from dataclasses import dataclass
 
@@ -258,6 +261,26 @@ def _lagrangian_bound(weights, offsets, slopes, low, high) -> float:
     return float(weights @ offsets + np.minimum(direction * low, direction * high).sum())
 
 
+@contextlib.contextmanager
+def stdout_silenced():
+    """File descriptor 1 pointed at the null device for the block (a C library's stray prints would
+    otherwise land in ``--json`` output)."""
+    sys.stdout.flush()
+    try:
+        saved = os.dup(1)
+    except OSError:  # no file descriptor 1 (an embedded interpreter): nothing to silence
+        yield
+        return
+    null = os.open(os.devnull, os.O_WRONLY)
+    try:
+        os.dup2(null, 1)
+        yield
+    finally:
+        os.dup2(saved, 1)
+        os.close(saved)
+        os.close(null)
+
+
 def _project(offsets, slopes, level, low, high):
     """The x nearest 0 in the box with offsets_k + slopes_k . x <= level for every k, or ``None`` when
     there is none. Euclidean (a QP); if HiGHS' QP solver fails, the infinity norm (an LP)."""
@@ -272,7 +295,8 @@ def _project(offsets, slopes, level, low, high):
         highs.setOptionValue("qp_iteration_limit", QP_ITERATION_LIMIT)
         pass_model(highs, np.zeros(L), low, high, np.full(C, -np.inf), level - offsets, rows)
         highs.passHessian(L, L, 1, np.arange(L + 1, dtype=np.int32), np.arange(L, dtype=np.int32), np.ones(L))
-        result = run(highs, integer=False)
+        with stdout_silenced():  # HiGHS' QP solver prints 'error' lines to stdout whatever output_flag says
+            result = run(highs, integer=False)
         if result.status == Status.INFEASIBLE:
             return None
         if result.status == Status.OPTIMAL:

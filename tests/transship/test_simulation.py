@@ -62,8 +62,63 @@ def test_pooled_network_links_every_pair_for_free():
 def test_command_adds_the_simulated_value_behind_the_option():
     out = transship_command(DATA / "two_stores.yaml", samples=500, seed=3, simulate=True, periods=20, paths=20)
     assert set(out) == {"levels", "expected_cost", "stderr", "out_of_sample_cost", "transshipped", "value",
-                        "simulated_value"}
+                        "single_period_saving", "simulated_value"}
     for setting in SETTINGS:
         assert out["simulated_value"][setting]["saa_cost"] == out["value"][setting]
     with pytest.raises(InputError, match="periods must be an integer >= 1"):
         simulated_value(load(DATA / "two_stores.yaml"), periods=0)
+
+
+def _paying_planner_network():
+    """A planner-like network (stores linked both ways to their neighbours) whose transshipment edges pay:
+    unit cost below the sender's holding plus the target's shortage cost, every store backlogging."""
+    from netinv.network.generators import planner_like_network
+
+    graph = planner_like_network(3, stores=6, transshipment=True)
+    for u, v, data in graph.edges(data=True):
+        if data.get("kind") == "transshipment":
+            assert data.get("unit_cost", 0.0) < graph.nodes[u]["holding_cost"] + graph.nodes[v]["shortage_cost"]
+    for node in graph.nodes:
+        if node.startswith("store_"):
+            graph.nodes[node]["backlog"] = True
+    return graph
+
+
+def test_paying_transshipment_edges_cost_no_more_than_none_on_the_same_paths():
+    out = simulated_value(_paying_planner_network(), periods=40, paths=60, seed=5, samples=500, sweeps=2)
+    for setting in ("with_transshipment", "full_pooling"):
+        saving = out["saving"][setting]
+        low, high = saving["ci95"]
+        assert low <= saving["per_period"] <= high
+        assert high >= 0.0, (setting, saving)  # never worse than no transshipment beyond the paired CI
+    # the check paths are shared: the paired CI is narrower than the unpaired one
+    low, high = out["saving"]["with_transshipment"]["ci95"]
+    assert (high - low) / 2 <= 1.96 * math.hypot(out["independent"]["stderr"], out["with_transshipment"]["stderr"])
+
+
+def test_the_rule_at_fixed_levels_costs_no_more_than_none_on_the_same_paths():
+    import numpy as np
+
+    from netinv.network.compile import compile_network
+    from netinv.policies.basestock import InstallationBaseStock
+    from netinv.policies.levels import newsvendor_levels
+    from netinv.sim import CostAwareTransshipment, SimConfig, simulate
+    from netinv.transship.simulation import paired_saving
+
+    arrays = compile_network(_paying_planner_network())
+    policy = InstallationBaseStock(newsvendor_levels(arrays).levels)
+    config = SimConfig(periods=60, paths=100, warmup=10, seed=11)
+    without = simulate(arrays, policy, config).path_costs
+    with_rule = simulate(arrays, policy, config, transshipment=CostAwareTransshipment()).path_costs
+    saving = paired_saving(without, with_rule)
+    assert saving["ci95"][1] >= 0.0, saving
+    assert np.isclose(saving["per_period"], float(np.mean(without) - np.mean(with_rule)))
+
+
+def test_paired_saving_is_the_mean_and_interval_of_the_differences():
+    from netinv.transship.simulation import paired_saving
+
+    saving = paired_saving([10.0, 12.0, 14.0], [9.0, 10.0, 11.0])  # differences 1, 2, 3: sd 1
+    assert saving["per_period"] == pytest.approx(2.0)
+    assert saving["ci95"] == pytest.approx([2.0 - 1.96 / math.sqrt(3), 2.0 + 1.96 / math.sqrt(3)])
+    assert saving["percent"] == pytest.approx(100 * 2.0 / 12.0)
