@@ -3,9 +3,9 @@ levels of netinv.gsm.service (demand stages raised to cover late suppliers), on 
 
     python benchmarks/bench_gsm_service.py [--seeds 6] [--print-only]
 
-Each network: ``generate(kind, nodes, seed)`` with every capacity removed (the model has none), lead
-times 0-6, processing times 0-2, demand normal (std 20-40% of the mean) or Poisson, service levels
-0.90 / 0.95 / 0.98 at the stores, backorders. Both level sets are simulated by the simulator (40 paths,
+Each network: ``generate(kind, nodes, seed)`` made ready by ``tests/test_timing.py``'s
+``with_service_levels`` (capacities removed, the model has none; lead times 0-6, processing times 0-2,
+demand normal (std 20-40% of the mean) or Poisson, service levels 0.90 / 0.95 / 0.98, backorders). Both level sets are simulated by the simulator (40 paths,
 400 periods after a warm-up of twice the longest order-to-demand time) on the same demand paths; the
 table gives, per kind, the worst and the mean of (simulated cycle service level - target) over every
 store of every network, and the stock each level set holds (mean on hand, network total).
@@ -30,28 +30,9 @@ from netinv.network.compile import compile_network  # noqa: E402
 from netinv.network.generators import generate  # noqa: E402
 from netinv.policies.basestock import InstallationBaseStock  # noqa: E402
 from netinv.sim.simulator import SimConfig, simulate  # noqa: E402
+from tests.test_timing import with_service_levels  # noqa: E402
 
 KINDS = ("serial", "assembly", "distribution", "general", "planner")
-
-
-def prepare(graph: nx.DiGraph, seed: int, distribution: str) -> nx.DiGraph:
-    rng = np.random.default_rng(seed)
-    for node, data in graph.nodes(data=True):
-        data.pop(attrs.CAPACITY, None)
-        if graph.in_degree(node):
-            data[attrs.PROCESSING_TIME] = int(rng.integers(0, 3))
-        if data.get(attrs.DEMAND) is not None:
-            mean = float(rng.uniform(5, 40))
-            data[attrs.DEMAND] = ({"distribution": "normal", "mean": mean, "std": mean * float(rng.uniform(0.2, 0.4))}
-                                  if distribution == "normal" else {"distribution": "poisson", "mean": mean})
-            data[attrs.SERVICE_LEVEL] = float(rng.choice([0.90, 0.95, 0.98]))
-            data[attrs.BACKLOG] = True
-            data.pop(attrs.MAX_SERVICE_TIME, None)
-    for _, _, data in graph.edges(data=True):
-        data.pop(attrs.EDGE_CAPACITY, None)
-        if data.get(attrs.KIND, attrs.SUPPLY) == attrs.SUPPLY:
-            data[attrs.LEAD_TIME] = int(rng.integers(0, 7))
-    return graph
 
 
 def warmup(arrays) -> int:
@@ -62,7 +43,7 @@ def warmup(arrays) -> int:
 
 
 def one(kind: str, seed: int, distribution: str) -> dict:
-    graph = prepare(generate(kind, 8 + 2 * seed, seed), seed, distribution)
+    graph = with_service_levels(generate(kind, 8 + 2 * seed, seed), seed, distribution)
     solution = solve_gsm(gsm_instance(graph))
     arrays = compile_network(graph)
     wu = warmup(arrays)

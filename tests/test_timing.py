@@ -84,9 +84,9 @@ def test_a_hand_computed_line_in_every_model(lead_time, processing_time):
     assert short.nodes["store"]["cycle_service_level"] < 1.0
 
 
-def _with_service(graph: nx.DiGraph, seed: int, distribution: str) -> nx.DiGraph:
+def with_service_levels(graph: nx.DiGraph, seed: int, distribution: str) -> nx.DiGraph:
     """Service levels 0.90 / 0.95 / 0.98 at demand nodes, lead times 0-6, processing times 0-2, backorders,
-    no capacities (the guaranteed-service model has none)."""
+    no capacities (the guaranteed-service model has none); benchmarks/bench_gsm_service.py uses it too."""
     rng = np.random.default_rng(seed)
     for node, data in graph.nodes(data=True):
         data.pop(attrs.CAPACITY, None)
@@ -110,7 +110,7 @@ def _with_service(graph: nx.DiGraph, seed: int, distribution: str) -> nx.DiGraph
 @pytest.mark.parametrize("kind", ["serial", "assembly", "distribution", "general", "planner"])
 def test_gsm_levels_simulated_reach_their_service_level(kind, distribution):
     for seed in (0, 1):
-        graph = _with_service(generate(kind, 10 + 2 * seed, seed), seed, distribution)
+        graph = with_service_levels(generate(kind, 10 + 2 * seed, seed), seed, distribution)
         solution = solve_gsm(gsm_instance(graph))
         levels = solution.to_dict()["levels"]
         arrays = compile_network(graph)

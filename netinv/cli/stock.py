@@ -22,14 +22,16 @@ class Method(StrEnum):
 def basestock(
     file: FileArg,
     method: Annotated[Method, typer.Option("--method", help="How to find the levels.")] = Method.auto,
-    seed: Annotated[int, typer.Option("--seed", help="Seed of the simulation search.")] = 0,
+    seed: Annotated[int, typer.Option("--seed", help="Seed: the search runs on the paths of seed + 1, as "
+                                      "`simulate --seed SEED --levels auto` and the report do (same levels).")] = 0,
     as_json: JsonOpt = False,
 ) -> None:
     """Base-stock levels: newsvendor, Clark-Scarf (serial, exact) or simulation search."""
     from netinv.network import load
     from netinv.policies.levels import best_levels
+    from netinv.sim.run import levels_seed
 
-    result = best_levels(load(file), method.value, seed=seed)
+    result = best_levels(load(file), method.value, seed=levels_seed(seed))
     if as_json:
         print_json(result.to_dict())
         return

@@ -225,12 +225,19 @@ def _choose_policy(prepared: PreparedRun, graph, file, demand) -> None:
         prepared.levels = prepared.policy.levels
 
 
+def levels_seed(seed: int) -> int:
+    """The seed of the level search of a run of seed ``seed``: ``seed + 1``, so that the search never tunes
+    on the paths the run is judged on. ``basestock --seed S``, ``simulate --seed S --levels auto`` and the
+    report of seed S all search on it and so print the same levels."""
+    return seed + 1
+
+
 def auto_levels(graph, seed: int):
     """The base-stock levels a run of seed ``seed`` uses (:func:`netinv.policies.levels.best_levels`,
-    method auto, its search seeded ``seed + 1`` so that it never tunes on the paths it is judged on)."""
+    method auto, its search seeded :func:`levels_seed`)."""
     from netinv.policies.levels import best_levels
 
-    return best_levels(graph, "auto", seed=seed + 1)
+    return best_levels(graph, "auto", seed=levels_seed(seed))
 
 
 def read_levels(path: Path, nodes=None) -> dict:

@@ -56,3 +56,15 @@ def test_gsm_tree_dp_on_a_non_tree_is_a_clear_error(monkeypatch, capsys):
 
     code, _, err = run(["gsm", ROOT / "tests/data/willems/willems_01.csv", "--method", "tree-dp"], monkeypatch, capsys)
     assert code == 2 and "needs a spanning tree" in err and err.count("\n") == 1
+
+
+def test_basestock_and_simulate_auto_print_the_same_levels(monkeypatch, capsys):
+    """One answer from every command: `basestock --seed S` searches on the paths `simulate --seed S --levels
+    auto` (and the report) use, so a planner sees the same levels in both."""
+    scenario = SCENARIOS / "retail_network.yaml"
+    code, out, _ = run(["basestock", scenario, "--seed", "3", "--json"], monkeypatch, capsys)
+    stock = json.loads(out)
+    code2, out2, _ = run(["simulate", scenario, "--seed", "3", "--levels", "auto", "--periods", "40", "--paths", "20",
+                          "--json"], monkeypatch, capsys)
+    assert code == code2 == 0 and stock["method"] == "search"
+    assert json.loads(out2)["levels"] == stock["levels"]
