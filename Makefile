@@ -27,10 +27,10 @@ chromium:
 	  (apt-get update -qq && apt-get install -y -qq chromium >/dev/null) || \
 	  echo "chromium could not be installed: the HTML report's browser test will be skipped"
 
-# the suite runs on every core (pytest-xdist; the long tests go first, tests/conftest.py); TEST_WORKERS=0: one process
+# the suite runs on every core (pytest-xdist; worksteal evens out the long tests); TEST_WORKERS=0 runs it in one process
 TEST_WORKERS ?= auto
 test: $(STAMP) chromium
-	$(PY) -m pytest -q --durations=30 -n $(TEST_WORKERS) --dist load
+	$(PY) -m pytest -q --durations=30 -n $(TEST_WORKERS) --dist worksteal
 
 lint: $(STAMP)
 	$(VENV)/bin/ruff check netinv tests benchmarks

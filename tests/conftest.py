@@ -49,12 +49,3 @@ def restore_sigint() -> None:
     import signal
 
     signal.signal(signal.SIGINT, signal.SIG_DFL)
-
-
-def pytest_collection_modifyitems(config, items):
-    """The long tests first (marked slow, and the notebooks): on several workers (pytest-xdist, `make test`)
-    they start at once and the short ones fill in around them, instead of one long test starting last."""
-    def short(item) -> bool:
-        return item.get_closest_marker("slow") is None and not item.nodeid.startswith("tests/test_notebooks.py")
-
-    items.sort(key=short)  # stable: the order within each group is kept
