@@ -73,22 +73,20 @@ def _commands(scenario, out):
     ]
 
 
+PLAIN = {"validate", "info", "simulate", "plan", "report"}  # with their default options these must succeed
+
+
 @pytest.mark.slow  # about 3 minutes on a loaded 2-core machine (the report dominates)
 @pytest.mark.parametrize("seed,stores", [(1, 6), (4, 8)])
 def test_every_command_on_a_planner_network_ends_without_a_traceback(seed, stores, tmp_path, monkeypatch, capsys):
+    """Every command ends with 0, 2 or 3 and no traceback; validate, info, plain simulate, plan and report
+    succeed (exit 0) on the planner network."""
     scenario = _planner_file(tmp_path, seed, stores)
     failures = []
-    for args in _commands(scenario, tmp_path):
+    commands = [*_commands(scenario, tmp_path), ["plan", scenario, "--horizon", "4"]]
+    for args in commands:
         code, out, err = run(args, monkeypatch, capsys)
-        if code not in ALLOWED or "Traceback" in err + out:
+        plain = args[0] in PLAIN and (args[0] != "simulate" or "--policy" not in args)
+        if code not in ({0} if plain else ALLOWED) or "Traceback" in err + out:
             failures.append(f"netinv {' '.join(map(str, args))}: exit {code}: {(err or out)[-600:]}")
     assert not failures, "\n".join(failures)
-
-
-def test_the_planner_network_is_valid_and_the_plain_commands_succeed(tmp_path, monkeypatch, capsys):
-    scenario = _planner_file(tmp_path, 2, 6)
-    for args in (["validate", scenario], ["simulate", scenario, "--periods", "12", "--paths", "8"],
-                 ["plan", scenario, "--horizon", "4"], ["report", scenario, "-o", tmp_path / "r.html",
-                                                        "--paths", "20", "--periods", "30"]):
-        code, out, err = run(args, monkeypatch, capsys)
-        assert code == 0, (args, err or out)
