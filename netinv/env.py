@@ -40,6 +40,19 @@ orders count as 0, sources ship what they have within capacities, unshipped orde
 lost per the edge's ``backlog``); orders above ``max_order`` are cut to it. Without ``max_order`` the
 box is unbounded above: give one for libraries that need finite bounds (SAC, DDPG).
 
+**OR-Gym compatibility** -- on the 9-node network this environment plays exactly OR-Gym's network
+inventory environment (``NetInvMgmt``; checked to float32 over 400 episodes of feasible whole-number
+orders), with two differences of OR-Gym's:
+
+1. OR-Gym rounds every order to a whole number (half to even, as Python's ``round``). netinv keeps
+   fractional orders; ``round_orders=True`` rounds them the same way (after the ``max_order`` cut), so
+   that an agent trained in either environment meets the same orders in the other.
+2. OR-Gym caps each edge's shipment separately by its source's stock (and a factory's capacity): a
+   source with two customers can ship up to twice what it has. netinv, like OR-Gym's own LP models,
+   applies one joint limit per source (shipments are cut in proportion). With orders a source can fill
+   (the usual case for a trained policy) the two agree; netinv keeps the joint limit, there is no
+   option for the per-edge one.
+
 **Reward** -- the profit of the period of each path, revenue minus every cost component of
 :class:`~netinv.sim.kpis.SimResult` (holding, pipeline holding, shortage, purchase, ordering,
 operating), times ``reward_scale``. Transshipment edges are left idle.
@@ -108,6 +121,8 @@ class EnvConfig:
     reward_scale: reward = profit of the period x reward_scale.
     max_order: upper bound of the action box, in units (orders above it are cut to it); ``None``: unbounded.
     seed: seed of the first ``reset()`` that is not given one.
+    round_orders: round every order to a whole number (half to even) as OR-Gym does (see the module
+        docstring); False keeps fractional orders.
     """
 
     periods: int | None = None
@@ -115,6 +130,7 @@ class EnvConfig:
     reward_scale: float = 1.0
     max_order: float | None = None
     seed: int | None = None
+    round_orders: bool = False
 
     def __post_init__(self):
         if self.periods is not None and (not _is_int(self.periods) or self.periods < 1):
@@ -127,6 +143,8 @@ class EnvConfig:
             raise InputError(f"max_order must be a finite number > 0 or None, got {self.max_order!r}")
         if self.seed is not None and (not _is_int(self.seed) or self.seed < 0):
             raise InputError(f"seed must be an integer >= 0 or None, got {self.seed!r}")
+        if not isinstance(self.round_orders, bool):
+            raise InputError(f"round_orders must be True or False, got {self.round_orders!r}")
 
 
 @dataclass(frozen=True)
@@ -267,6 +285,7 @@ class _Engine:
             self.scale = float(config.scale)
         self.reward_scale = float(config.reward_scale)
         self.max_order = config.max_order
+        self.round_orders = config.round_orders
         self.policy = _GivenOrders()
         self.simulation = Simulation(a, self.policy, SimConfig(periods=periods, paths=paths))
         self.meter = _PeriodProfit(a)
@@ -351,6 +370,8 @@ class _Engine:
         orders = orders.T * np.float32(self.scale)
         if self.max_order is not None:
             np.minimum(orders, np.float32(self.max_order), out=orders)
+        if self.round_orders:
+            np.round(orders, out=orders)  # half to even, as OR-Gym's round()
         self.policy.current = orders
         s = self.state
         d = self.period_demand(s.t)
@@ -436,7 +457,7 @@ class NetworkEnv(_EngineEnv, gymnasium.Env):
     """One demand path of a network as a Gymnasium environment (see the module docstring).
 
     network: a scenario file path, a :class:`~netinv.network.compile.NetworkArrays` or a loaded graph.
-    periods, scale, reward_scale, max_order, seed: see :class:`EnvConfig`.
+    periods, scale, reward_scale, max_order, seed, round_orders: see :class:`EnvConfig`.
     demand: ``None`` (sample from the scenario), a demand-path CSV, or an array (paths, periods, D).
     """
 
@@ -452,8 +473,10 @@ class NetworkEnv(_EngineEnv, gymnasium.Env):
         scale: float | str = 1.0,
         reward_scale: float = 1.0,
         max_order: float | None = None,
+        round_orders: bool = False,
     ):
-        config = EnvConfig(periods=periods, scale=scale, reward_scale=reward_scale, max_order=max_order, seed=seed)
+        config = EnvConfig(periods=periods, scale=scale, reward_scale=reward_scale, max_order=max_order, seed=seed,
+                           round_orders=round_orders)
         self.observation_space, self.action_space = self._attach(network, 1, config, demand)
 
     def reset(self, *, seed: int | None = None, options: dict | None = None):
@@ -513,6 +536,7 @@ class VectorNetworkEnv(_EngineEnv, VectorEnv):
         scale: float | str = 1.0,
         reward_scale: float = 1.0,
         max_order: float | None = None,
+        round_orders: bool = False,
         autoreset_mode: AutoresetMode | str = AutoresetMode.NEXT_STEP,
     ):
         if not _is_int(num_envs) or num_envs < 1:
@@ -522,7 +546,8 @@ class VectorNetworkEnv(_EngineEnv, VectorEnv):
         except ValueError:
             choices = ", ".join(repr(m.value) for m in AutoresetMode)
             raise InputError(f"autoreset_mode must be one of {choices}, got {autoreset_mode!r}") from None
-        config = EnvConfig(periods=periods, scale=scale, reward_scale=reward_scale, max_order=max_order, seed=seed)
+        config = EnvConfig(periods=periods, scale=scale, reward_scale=reward_scale, max_order=max_order, seed=seed,
+                           round_orders=round_orders)
         self.num_envs = int(num_envs)
         self.autoreset_mode = mode
         self.metadata = {"autoreset_mode": mode, "render_modes": []}

@@ -331,3 +331,26 @@ def test_bad_network_and_bad_actions_are_input_errors():
     single.step(np.zeros(11, dtype=np.float32))
     with pytest.raises(InputError, match="episode is over"):
         single.step(np.zeros(11, dtype=np.float32))
+
+
+def test_round_orders_plays_the_orders_rounded_half_to_even_as_or_gym(perez):
+    """OR-Gym mode: fractional orders (halves included) played with ``round_orders=True`` give exactly the
+    run of the same orders rounded beforehand (half to even, Python's round) without it; and a whole
+    orders' run differs from the fractional one, so the option is what made the difference."""
+    _, arrays, _ = perez
+    rng = np.random.default_rng(5)
+    plan = random_plan(rng, 30, arrays, 8, 60.0)
+    plan[:, :, 0] = 2.5  # halves round to even: 2.5 -> 2, 3.5 -> 4
+    plan[:, :, 1] = 3.5
+    rounded = np.array([[[round(float(x)) for x in row] for row in step] for step in plan], dtype=np.float32)
+    assert rounded[0, 0, 0] == 2 and rounded[0, 0, 1] == 4
+
+    def total(orders, **options):
+        env = VectorNetworkEnv(PEREZ, num_envs=8, demand=PEREZ_PATHS, **options)
+        steps = iter(orders)
+        return roll(env, lambda e: next(steps))
+
+    np.testing.assert_array_equal(total(plan, round_orders=True), total(rounded))
+    assert not np.array_equal(total(plan), total(rounded))
+    with pytest.raises(InputError, match="round_orders"):
+        VectorNetworkEnv(PEREZ, num_envs=2, round_orders="yes")
