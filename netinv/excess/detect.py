@@ -13,7 +13,8 @@ For a node with sales ``y_0 .. y_{n-1}`` per period and ``on_hand`` units now:
   record a scenario holds is the stock now: the average stock is taken as that), and **cover**: on
   hand / the mean sales per period over that window (periods of stock at the recent rate).
 - **periods since the last sale** and **P(no sale in the next k periods)**:
-  :mod:`netinv.excess.survival` (Kaplan-Meier where the data reach, else the geometric fit).
+  :mod:`netinv.excess.survival`: Kaplan-Meier where the data reach, else TSB's smoothed sale
+  probability; the stationary geometric fit is reported beside them as the parametric check.
 - **anomaly**: the recent window's sales against the history before it: the lower-tail probability
   P(X <= x) of the window's total x, with X Poisson with the earlier mean (negative binomial with the
   earlier mean and variance when those are over-dispersed). Small = the recent pattern is unlikely
@@ -30,7 +31,7 @@ from dataclasses import asdict, dataclass, field
 import numpy as np
 
 from netinv.errors import InputError
-from netinv.excess.survival import inter_sale_times, no_sale_probability
+from netinv.excess.survival import inter_sale_times, no_sale_probability, smoothed_sale_probability
 
 
 @dataclass(frozen=True)
@@ -42,6 +43,8 @@ class ExcessConfig:
     p_no_sale: flag when P(no sale in k) is at least this [0.5]. anomaly_p: flag when the anomaly's tail
     probability is below this [0.01]. max_cover: flag when the stock covers more periods than this at the
     recent rate [26]. max_age: flag when the oldest unit is older than this many periods [26].
+    smoothing: TSB's smoothing constant of the sale probability [beta] [0.2].
+    period_name: the word for a period in the reasons ["periods"; "weeks" for a 7-day history].
     """
 
     k: int = 8
@@ -51,13 +54,15 @@ class ExcessConfig:
     anomaly_p: float = 0.01
     max_cover: float = 26.0
     max_age: int = 26
+    smoothing: float = 0.2
+    period_name: str = "periods"
 
     def __post_init__(self):
         for name in ("k", "window", "no_sale_periods", "max_age"):
             value = getattr(self, name)
             if not isinstance(value, int) or isinstance(value, bool) or value < 1:
                 raise InputError(f"{name}: must be an integer >= 1, got {value!r}")
-        for name in ("p_no_sale", "anomaly_p"):
+        for name in ("p_no_sale", "anomaly_p", "smoothing"):
             if not 0 < getattr(self, name) < 1:
                 raise InputError(f"{name}: must be in (0, 1), got {getattr(self, name)!r}")
         if not self.max_cover > 0:
@@ -81,6 +86,7 @@ class NodeFinding:
     p_no_sale: float | None = None
     p_no_sale_km: float | None = None
     p_no_sale_geometric: float | None = None
+    p_no_sale_smoothed: float | None = None
     anomaly_p: float | None = None
     flags: list[str] = field(default_factory=list)
 
@@ -89,7 +95,10 @@ class NodeFinding:
         return bool(self.flags)
 
     def to_dict(self) -> dict:
-        return {**asdict(self), "flagged": self.flagged}
+        """As JSON: an infinite cover (no recent sales) is null."""
+        out = {**asdict(self), "flagged": self.flagged}
+        out["cover"] = None if self.cover is not None and math.isinf(self.cover) else self.cover
+        return out
 
 
 def fifo_age(sales, on_hand: float) -> tuple[int | None, float | None, float]:
@@ -143,9 +152,9 @@ def find_node(node: str, sales, on_hand: float, config: ExcessConfig = ExcessCon
     found.periods_since_sale = gaps.open if gaps.open is not None else int(y.size)
     chance = no_sale_probability(gaps, config.k)
     found.p_no_sale_km, found.p_no_sale_geometric = chance["km"], chance["geometric"]
-    found.p_no_sale = chance["km"] if chance["km"] is not None else chance["geometric"]
-    if gaps.open is None:
-        found.p_no_sale = 1.0  # never sold
+    smoothed = smoothed_sale_probability(y, config.smoothing)
+    found.p_no_sale_smoothed = None if smoothed is None else (1.0 - smoothed) ** config.k
+    found.p_no_sale = chance["km"] if chance["km"] is not None else found.p_no_sale_smoothed
     found.anomaly_p = window_tail(y, config.window)
     found.flags = reasons(found, config) if on_hand > 0 else []
     return found
@@ -154,17 +163,17 @@ def find_node(node: str, sales, on_hand: float, config: ExcessConfig = ExcessCon
 def reasons(found: NodeFinding, config: ExcessConfig) -> list[str]:
     """The flags of a finding, each a reason in words."""
     out = []
-    since, chance = found.periods_since_sale, found.p_no_sale
+    since, chance, unit = found.periods_since_sale, found.p_no_sale, config.period_name
     if since is not None and (since >= config.no_sale_periods or (chance or 0) >= config.p_no_sale):
-        odds = "" if chance is None else f"; P(no sale in next {config.k} periods) = {chance:.2f}"
-        out.append(f"no sale in {since} periods{odds}")
+        odds = "" if chance is None else f"; P(no sale in next {config.k} {unit}) = {chance:.2f}"
+        out.append(f"no sale in {since} {unit}{odds}")
     if found.anomaly_p is not None and found.anomaly_p < config.anomaly_p:
-        out.append(f"last {config.window} periods sold {found.recent_rate * config.window:g} units, "
+        out.append(f"last {config.window} {unit} sold {found.recent_rate * config.window:g} units, "
                    f"unlikely under the history before them (P = {found.anomaly_p:.2g})")
     if found.cover is not None and found.cover > config.max_cover:
-        cover = "no recent sales" if math.isinf(found.cover) else f"{found.cover:.0f} periods"
-        out.append(f"stock covers {cover} at the recent rate (above {config.max_cover:g})")
+        out.append(f"stock on hand and no sale in the last {config.window} {unit}" if math.isinf(found.cover) else
+                   f"stock covers {found.cover:.0f} {unit} at the recent rate (above {config.max_cover:g})")
     if found.age_oldest is not None and found.age_oldest > config.max_age:
-        older = " (older than the history)" if found.older_than_history > 0 else ""
-        out.append(f"oldest unit {found.age_oldest} periods old{older} (above {config.max_age})")
+        older = "+" if found.older_than_history > 0 else ""
+        out.append(f"oldest unit {found.age_oldest}{older} {unit} old (above {config.max_age})")
     return out

@@ -12,8 +12,17 @@ interval before the first sale is left out (its start is unknown: left-truncated
   discrete Poisson process): gaps are geometric, P(gap > t) = (1 - p)^t; the censored maximum
   likelihood estimate is p = events / exposure (exposure: the total length of all gaps, the censored
   one included);
+- :func:`smoothed_sale_probability`: the probability of a sale in a period as Teunter, Syntetos and
+  Babai's (2011) method updates it (TSB, "Intermittent demand: linking forecasting to inventory
+  obsolescence", EJOR 214(3)): each period ``p <- p + beta (1{sale} - p)`` [beta], started at the
+  history's share of periods with a sale; it decays by (1 - beta) a period without sales, so it follows
+  an item that stopped selling where the stationary fit cannot;
 - :func:`no_sale_probability`: P(no sale in the next k periods | none in the last d) =
-  S(d + k) / S(d); memoryless for the geometric fit, (1 - p)^k.
+  S(d + k) / S(d); memoryless for the geometric fit, (1 - p)^k, and so for TSB's p.
+
+Kaplan-Meier says nothing beyond the longest gap seen (an item that stopped selling is exactly there);
+the geometric fit assumes the sale rate never changed. :mod:`netinv.excess.detect` reports the three
+and takes Kaplan-Meier where it reaches, else TSB.
 """
 
 from __future__ import annotations
@@ -49,16 +58,16 @@ def inter_sale_times(sales) -> Gaps:
 class KaplanMeier:
     """The product-limit survival curve: ``survival[j]`` = S(t) for ``times[j] <= t < times[j+1]``
     (S = 1 before the first event time); ``last``: the longest gap seen (event or censored), beyond
-    which S is not estimated."""
+    which S is not estimated, unless the curve has reached 0 (every gap closed by then)."""
 
     times: np.ndarray
     survival: np.ndarray
     last: int
 
     def at(self, t: float) -> float | None:
-        """S(t) = P(gap > t); None beyond the longest gap seen."""
+        """S(t) = P(gap > t); None beyond the longest gap seen, unless S has reached 0 there."""
         if t > self.last:
-            return None
+            return 0.0 if self.survival.size and self.survival[-1] == 0 else None
         k = int(np.searchsorted(self.times, t, side="right"))
         return 1.0 if k == 0 else float(self.survival[k - 1])
 
@@ -87,6 +96,17 @@ def geometric_fit(gaps: Gaps) -> float | None:
     if gaps.open is None or exposure == 0:
         return None
     return gaps.events / exposure if gaps.events else 0.0
+
+
+def smoothed_sale_probability(sales, beta: float = 0.2) -> float | None:
+    """TSB's probability of a sale in the next period (module docstring); None for an empty history."""
+    sold = np.nan_to_num(np.asarray(sales, dtype=float), nan=0.0) > 0
+    if sold.size == 0:
+        return None
+    p = float(sold.mean())
+    for hit in sold:
+        p += beta * (float(hit) - p)
+    return p
 
 
 def no_sale_probability(gaps: Gaps, k: int) -> dict:

@@ -38,10 +38,14 @@ def test_a_store_that_stopped_selling_is_flagged_with_reasons():
     found = find_node("store", sales, on_hand=20, config=ExcessConfig(k=8))
     assert found.periods_since_sale == 14 and found.flagged
     assert found.p_no_sale_km is None  # 14 periods: longer than any gap seen; the geometric fit answers
-    assert found.p_no_sale == pytest.approx((1 - 31 / (31 + 14)) ** 8)
+    assert found.p_no_sale_geometric == pytest.approx((1 - 31 / (31 + 14)) ** 8)  # stationary: ~0
+    p = 32 / 46  # TSB: the share of periods with a sale, then 32 sales and 14 periods without
+    for hit in [1] * 32 + [0] * 14:
+        p += 0.2 * (hit - p)
+    assert found.p_no_sale == found.p_no_sale_smoothed == pytest.approx((1 - p) ** 8) and found.p_no_sale > 0.5
     assert found.flags[0].startswith("no sale in 14 periods; P(no sale in next 8 periods) = ")
     assert any("unlikely under the history" in f for f in found.flags)
-    assert any("no recent sales" in f for f in found.flags)
+    assert "stock on hand and no sale in the last 8 periods" in found.flags
     assert found.age_oldest >= 14 and found.turnover == 0.0
 
 

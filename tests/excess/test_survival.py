@@ -5,7 +5,14 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from netinv.excess.survival import Gaps, geometric_fit, inter_sale_times, kaplan_meier, no_sale_probability
+from netinv.excess.survival import (
+    Gaps,
+    geometric_fit,
+    inter_sale_times,
+    kaplan_meier,
+    no_sale_probability,
+    smoothed_sale_probability,
+)
 
 
 def test_gaps_of_a_series():
@@ -22,11 +29,13 @@ def test_kaplan_meier_by_hand():
     curve = kaplan_meier(gaps)
     assert curve.times.tolist() == [1, 2, 3]
     assert curve.survival == pytest.approx([0.8, 0.4, 0.0])
-    assert curve.at(0) == 1.0 and curve.at(1.5) == pytest.approx(0.8) and curve.at(4) is None
+    assert curve.at(0) == 1.0 and curve.at(1.5) == pytest.approx(0.8) and curve.at(4) == 0.0  # all closed by 3
+    censored_last = kaplan_meier(Gaps(np.array([1, 2]), 5))
+    assert censored_last.at(3) == pytest.approx(1 / 3) and censored_last.at(6) is None  # 2/3, then 1/2 of that
     assert geometric_fit(gaps) == pytest.approx(4 / 10)  # events / exposure (1+2+2+3 + 2)
     chance = no_sale_probability(gaps, 1)
     assert chance["km"] == pytest.approx(0.0 / 0.4) and chance["geometric"] == pytest.approx(0.6)
-    assert no_sale_probability(gaps, 5)["km"] is None  # beyond the longest gap seen
+    assert no_sale_probability(Gaps(np.array([1, 2]), 2), 5)["km"] is None  # beyond the longest gap seen
 
 
 def test_kaplan_meier_and_geometric_fit_recover_a_bernoulli_sale_process():
@@ -37,6 +46,12 @@ def test_kaplan_meier_and_geometric_fit_recover_a_bernoulli_sale_process():
     for t in range(1, 8):
         assert curve.at(t) == pytest.approx((1 - p) ** t, abs=0.015)
     assert geometric_fit(gaps) == pytest.approx(p, abs=0.01)
+
+
+def test_tsb_smoothed_probability_by_hand():
+    # p0 = 2/4; 0.5 + 0.5 (1 - 0.5) = 0.75; 0.375; 0.6875; 0.34375
+    assert smoothed_sale_probability([1, 0, 1, 0], beta=0.5) == pytest.approx(0.34375)
+    assert smoothed_sale_probability([]) is None and smoothed_sale_probability([0, 0]) == 0.0
 
 
 def test_never_sold():
