@@ -51,10 +51,14 @@ class ExcessReport:
     settings: ExcessSettings = field(default_factory=ExcessSettings, repr=False)
 
     def recommendation(self, node: str) -> str:
-        """The plan's disposals of ``node`` in words ("keep" when none)."""
+        """The plan for ``node``'s stock in words: each disposal channel and its units, then what is kept
+        (sold at full price or still held after the horizon); "keep" when nothing is disposed of."""
         flows = (self.plan.flows.get(node, {}) if self.plan else {})
-        parts = [f"{name} {units:g}" for name, units in flows.items() if name not in (REGULAR, "left") and units > 0.5e-6]
-        return "; ".join(parts) if parts else "keep"
+        parts = [f"{name}: {units:g}" for name, units in flows.items() if name not in (REGULAR, "left") and units > 5e-7]
+        kept = flows.get(REGULAR, 0.0) + flows.get("left", 0.0)
+        if not parts:
+            return "keep"
+        return "; ".join(parts + ([f"keep: {kept:g}"] if kept > 5e-7 else []))
 
     def to_dict(self) -> dict:
         return {

@@ -23,7 +23,7 @@ def test_excess_table_and_json(tmp_path, monkeypatch, capsys):
     assert all(set(node) == NODE_KEYS for node in data["nodes"])
     assert set(data["plan"]) == {"status", "value", "keep_value", "gain", "flows", "schedule"}
     slow = next(n for n in data["nodes"] if n["node"] == "store_slow")
-    assert slow["flagged"] and slow["cover"] is None and slow["recommendation"] == "transfer to store_b 45"
+    assert slow["flagged"] and slow["cover"] is None and slow["recommendation"] == "transfer to store_b: 45"
 
 
 def test_excess_bad_channel_is_one_line(tmp_path, monkeypatch, capsys):

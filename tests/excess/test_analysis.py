@@ -33,8 +33,9 @@ def test_plan_disposes_of_every_flagged_unit_and_beats_keeping(report):
     for node, units in (("store_slow", 45.0), ("dc_b", 300.0)):
         assert sum(plan.flows[node].values()) == pytest.approx(units)
     assert plan.flows["dc_b"]["return"] == pytest.approx(200)  # the buyback's capacity, at 6 > scrap
-    assert report.recommendation("store_slow") == "transfer to store_b 45"  # 21 - 0.6 beats 20 - 0.5 and markdowns
+    assert report.recommendation("store_slow") == "transfer to store_b: 45"  # 21 - 0.6 beats 20 - 0.5 and markdowns
     assert report.recommendation("store_a") == "keep"
+    assert report.recommendation("dc_b") == "return: 200; scrap: 100"  # scrap at -0.2 beats holding 0.08 x 10
 
 
 def test_sales_and_stock_are_read_from_the_history_and_the_state(tmp_path):

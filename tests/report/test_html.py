@@ -264,6 +264,6 @@ def test_slow_stock_section_on_a_network_with_sales_history(tmp_path):
     summary = excess_summary(write_planner(tmp_path), notes)
     key, title, body = excess_section(summary)
     assert (key, title, notes) == ("excess", "Slow and obsolete stock", [])
-    assert "no sale in 14 weeks" in body and "transfer to store_b 45" in body and "keeping the stock" in body
+    assert "no sale in 14 weeks" in body and "transfer to store_b: 45" in body and "keeping the stock" in body
     assert [r["node"] for r in summary["rows"]] == ["dc_b", "store_slow"]
     assert excess_summary(SCENARIOS / "retail_network.yaml", notes) is None  # no sales history, no section
