@@ -50,8 +50,9 @@ def print_excess(report) -> None:
     if plan is None:
         console.print("Nothing flagged: no disposal plan.")
         return
-    console.print(f"Disposal plan over {report.settings.horizon} periods ({plan.status}): value {num(plan.value)} "
-                  f"against {num(plan.keep_value)} keeping the stock: {num(plan.gain)} recovered.")
+    console.print(f"Disposal plan over {report.settings.horizon} periods ({plan.status}): the stock is worth "
+                  f"{num(plan.value)} with the plan, {num(plan.keep_value)} kept (full-price sales only, holding "
+                  f"while it waits): {num(plan.gain)} recovered by disposing.")
 
 
 def _maybe(value) -> str:
