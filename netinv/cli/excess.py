@@ -42,14 +42,18 @@ def print_excess(report) -> None:
                       report.recommendation(f.node) if f.flagged else "-")
     console = new_console()
     console.print(table)
-    console.print(f"age: of the oldest unit on hand (FIFO), in {report.settings.config.period_name}; reasons in full:")
-    for f in report.findings:
-        for reason in f.flags:
-            console.print(f"  {f.node}: {reason}")
+    if not any(f.periods for f in report.findings):
+        console.print("No node has a sales history (demand: {history: FILE}) of its own or below it: nothing to judge.")
+        return
+    console.print(f"age: of the oldest unit on hand (FIFO), in {report.settings.config.period_name}.")
     plan = report.plan
     if plan is None:
         console.print("Nothing flagged: no disposal plan.")
         return
+    console.print("Reasons in full:")
+    for f in report.findings:
+        for reason in f.flags:
+            console.print(f"  {f.node}: {reason}")
     console.print(f"Disposal plan over {report.settings.horizon} periods ({plan.status}): the stock is worth "
                   f"{num(plan.value)} with the plan, {num(plan.keep_value)} kept (full-price sales only, holding "
                   f"while it waits): {num(plan.gain)} recovered by disposing.")

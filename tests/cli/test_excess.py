@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 
 from tests.cli.conftest import run
+from tests.conftest import SCENARIOS
 from tests.excess.planner import SCENARIO, write_planner
 
 NODE_KEYS = {"node", "on_hand", "periods", "age_oldest", "age_mean", "older_than_history", "turnover", "cover",
@@ -24,6 +25,11 @@ def test_excess_table_and_json(tmp_path, monkeypatch, capsys):
     assert set(data["plan"]) == {"status", "value", "keep_value", "gain", "flows", "schedule"}
     slow = next(n for n in data["nodes"] if n["node"] == "store_slow")
     assert slow["flagged"] and slow["cover"] is None and slow["recommendation"] == "transfer to store_b: 45"
+
+
+def test_excess_without_history_says_so(monkeypatch, capsys):
+    code, out, _ = run(["excess", SCENARIOS / "retail_network.yaml"], monkeypatch, capsys)
+    assert code == 0 and "No node has a sales history" in out
 
 
 def test_excess_bad_channel_is_one_line(tmp_path, monkeypatch, capsys):
