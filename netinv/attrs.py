@@ -21,6 +21,7 @@ SOURCE = "source"  # free-text citation of where the data come from
 KNOWN = "known"  # published answers recorded with the scenario (free-form mapping)
 TIME_CONVENTION = "time_convention"  # "netinv" (default) or "textbook": see netinv.timing
 STATE = "state"  # the current state (on hand, backorders, in transit, owed): see netinv.network.state
+EXCESS = "excess"  # slow-moving stock settings and disposal channels: see netinv.excess.channels
 
 # --- node attributes ------------------------------------------------------------------------------
 NODE_ID = "id"

@@ -2,7 +2,7 @@
 
 The commands are split by who uses them: :mod:`~netinv.cli.scenario` (validate, info, generate, convert),
 :mod:`~netinv.cli.stock` (basestock, gsm), :mod:`~netinv.cli.plan`, :mod:`~netinv.cli.simulate`,
-:mod:`~netinv.cli.analyses` (contracts, transship, data, risk, report), :mod:`~netinv.cli.learn` (dataset,
+:mod:`~netinv.cli.analyses` (contracts, transship, data, risk, report), :mod:`~netinv.cli.excess`, :mod:`~netinv.cli.learn` (dataset,
 train, finetune, adapt, evaluate) and :mod:`~netinv.cli.demo`; what they share is in :mod:`~netinv.cli.common`.
 Heavy modules (numpy, scipy, the solvers, torch) are imported inside the commands, so ``netinv --help``
 stays fast.
@@ -18,7 +18,7 @@ import sys
 
 import typer
 
-from netinv.cli import analyses, demo, learn, plan, scenario, simulate, stock
+from netinv.cli import analyses, demo, excess, learn, plan, scenario, simulate, stock
 
 EXIT_CODES = ("Exit codes: 0 success; 2 bad input (one line 'error: ...'); 3 no usable solver answer; 70 a bug "
               "in netinv (please report it); 130 interrupted (Ctrl-C, SIGTERM).")
@@ -35,7 +35,7 @@ app = typer.Typer(
 EXTRA_ARGS = {"allow_extra_args": True, "ignore_unknown_options": True}  # settings as --name=value
 
 for command in (scenario.validate, scenario.info, scenario.generate, scenario.convert, stock.basestock, plan.plan,
-                stock.gsm, analyses.transship, analyses.risk, analyses.report, learn.train):
+                stock.gsm, analyses.transship, analyses.risk, excess.excess, analyses.report, learn.train):
     app.command()(command)
 app.command(context_settings=EXTRA_ARGS)(learn.finetune)
 app.command(context_settings=EXTRA_ARGS)(learn.adapt)

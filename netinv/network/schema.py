@@ -8,6 +8,7 @@ A scenario (YAML or JSON) is a mapping::
     known: {...}                    # optional published answers (free-form), used by tests
     time_convention: netinv         # netinv | textbook (published GSM stage times): netinv.timing
     state: {...}                    # optional current state, or a CSV beside the file: netinv.network.state
+    excess: {...}                   # optional disposal channels of slow stock (checked by netinv.excess.channels)
     nodes:                          # required, at least one
       - id: store_1                 # required, unique (integers are read as their decimal string)
         holding_cost: 1.0           # [h] per unit per period                      default 0
@@ -136,6 +137,7 @@ class ScenarioDoc(_Doc):
     known: dict[str, Any] | None = None
     time_convention: Literal["netinv", "textbook"] = "netinv"
     state: StateDoc | None = None
+    excess: dict[str, Any] | None = None
     nodes: Annotated[list[NodeDoc], Field(min_length=1)]
     edges: list[EdgeDoc] = []
 

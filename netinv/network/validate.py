@@ -72,6 +72,8 @@ def _add_scenario(graph: nx.DiGraph, parsed: ScenarioDoc) -> None:
         graph.graph[attrs.SOURCE] = parsed.source
     if parsed.known is not None:
         graph.graph[attrs.KNOWN] = parsed.known
+    if parsed.excess is not None:
+        graph.graph[attrs.EXCESS] = parsed.excess
     if parsed.time_convention != timing.NETINV:
         graph.graph[attrs.TIME_CONVENTION] = parsed.time_convention
 
@@ -138,7 +140,7 @@ def supply_subgraph(graph: nx.DiGraph) -> nx.DiGraph:
 def graph_to_document(graph: nx.DiGraph) -> dict:
     """The scenario document of a graph; attributes equal to their defaults are left out."""
     doc: dict[str, Any] = {attrs.NAME: graph.graph.get(attrs.NAME, "network")}
-    for key in (attrs.DESCRIPTION, attrs.SOURCE, attrs.KNOWN, attrs.TIME_CONVENTION, attrs.STATE):
+    for key in (attrs.DESCRIPTION, attrs.SOURCE, attrs.KNOWN, attrs.TIME_CONVENTION, attrs.STATE, attrs.EXCESS):
         if graph.graph.get(key):
             doc[key] = graph.graph[key]
     doc["nodes"] = [

@@ -34,7 +34,7 @@ import numpy as np
 
 from netinv import attrs, timing
 from netinv.display import format_number
-from netinv.errors import InputError
+from netinv.errors import InputError, NetinvError
 from netinv.report.figures import png_size
 
 METHODS = ("auto", "exact", "gnn")
@@ -242,6 +242,7 @@ def build_report(file: str | Path, config: ReportConfig) -> dict:
         report["transshipment"] = _transshipment(graph, arrays, config, method, figures, report["notes"])
     if np.any(arrays.price[arrays.demand_slice] > 0):
         report["contracts"] = _contracts(graph, config, figures, report["notes"])
+    report["excess"] = excess_summary(file, report["notes"])
     report["figures"] = figures
     report["seconds"] = time.perf_counter() - start
     return report
@@ -519,3 +520,26 @@ def _contracts(graph, config: ReportConfig, figures: list, notes: list) -> dict 
     figures.append(Figure("contracts", "Contracts", F.png_bytes(F.contracts_figure(
         rows, rows[0]["integrated_profit"], title="profit split per contract design, totals over the retail edges"))))
     return {"basis": basis, "edges": len(markets), "rows": rows}
+
+
+def excess_summary(file, notes: list) -> dict | None:
+    """Slow and obsolete stock (:mod:`netinv.excess`) of a scenario with a sales history: the flagged nodes
+    and the disposal plan's value."""
+    from netinv.history.scenario import has_history
+    from netinv.network.io import read_document
+
+    if not has_history(read_document(file)):
+        return None
+    from netinv.excess.analysis import analyse
+
+    try:
+        result = analyse(str(file))
+    except NetinvError as exc:  # a bad excess block or no solver answer: the rest of the report stands
+        notes.append(f"Slow and obsolete stock: not analysed: {exc}")
+        return None
+    rows = [{"node": f.node, "on_hand": f.on_hand, "age": f.age_oldest, "since_sale": f.periods_since_sale,
+             "p_no_sale": f.p_no_sale, "reasons": f.flags, "recommendation": result.recommendation(f.node)}
+            for f in result.findings if f.flagged]
+    plan = result.plan
+    return {"k": result.settings.config.k, "horizon": result.settings.horizon, "rows": rows,
+            "plan": None if plan is None else {"value": plan.value, "keep_value": plan.keep_value, "gain": plan.gain}}

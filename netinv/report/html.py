@@ -252,7 +252,7 @@ def _targets_section(report: dict, figs: dict) -> str:
 
 
 def _analysis_sections(report: dict, figs: dict) -> list[tuple[str, str, str]]:
-    """The transshipment and contracts sections, where the report has them."""
+    """The transshipment, contracts and slow-stock sections, where the report has them."""
     e = html.escape
     sections = []
     t = report.get("transshipment")
@@ -279,4 +279,21 @@ def _analysis_sections(report: dict, figs: dict) -> list[tuple[str, str, str]]:
             f"{_fmt(c['rows'][0]['integrated_profit'])}.</p>"
             + _table(["contract", "retailer profit", "supplier profit", "channel profit", "efficiency"], rows)
             + _img(figs["contracts"]))))
+    if report.get("excess"):
+        sections.append(excess_section(report["excess"]))
     return sections
+
+
+def excess_section(summary: dict) -> tuple[str, str, str]:
+    """The slow-stock section (id, title, HTML) of :func:`netinv.report.build.excess_summary`'s summary."""
+    rows = [[r["node"], _fmt(r["on_hand"]), _fmt(r["age"]), _fmt(r["since_sale"]), _fmt(r["p_no_sale"], 2),
+             "; ".join(r["reasons"]), r["recommendation"]] for r in summary["rows"]]
+    plan, k = summary["plan"], summary["k"]
+    value = ("Nothing is flagged." if plan is None else
+             f"The disposal plan over {summary['horizon']} periods recovers {_fmt(plan['value'])} against "
+             f"{_fmt(plan['keep_value'])} keeping the stock ({_fmt(plan['gain'])} more).")
+    table = _table(["node", "on hand", "age", "since sale", f"P(no sale in {k})", "reasons", "recommended disposal"],
+                   rows) if rows else ""
+    return ("excess", "Slow and obsolete stock", (
+        f"<p>Nodes flagged by <code>netinv excess</code> (FIFO age and periods since the last sale, in periods; "
+        f"P(no sale in the next {k} periods)). {value}</p>" + table))

@@ -250,3 +250,20 @@ def test_stores_linked_both_ways_by_transshipment_draw_without_a_cycle_error(tmp
     assert result["summary"]["transshipment_edges"] == 2
     assert "network" in result["figures"] and "transshipment" in result
     assert (tmp_path / "r.html").read_text(encoding="utf-8").count("<img") == len(result["figures"])
+
+
+
+def test_slow_stock_section_on_a_network_with_sales_history(tmp_path):
+    """The report's slow-stock section: build's summary of ``netinv excess`` rendered (the whole report of
+    this network takes minutes: its simulation, not this section)."""
+    from netinv.report.build import excess_summary
+    from netinv.report.html import excess_section
+    from tests.excess.planner import write_planner
+
+    notes: list = []
+    summary = excess_summary(write_planner(tmp_path), notes)
+    key, title, body = excess_section(summary)
+    assert (key, title, notes) == ("excess", "Slow and obsolete stock", [])
+    assert "no sale in 14 weeks" in body and "transfer to store_b: 45" in body and "keeping the stock" in body
+    assert [r["node"] for r in summary["rows"]] == ["dc_b", "store_slow"]
+    assert excess_summary(SCENARIOS / "retail_network.yaml", notes) is None  # no sales history, no section

@@ -124,8 +124,9 @@ def raw_document(graph: nx.DiGraph, path: str) -> dict:
     key is kept, so that validation reports the unknown ones.
     """
     doc: dict[str, Any] = {k: v for k, v in graph.graph.items() if k not in ("node_default", "edge_default")}
-    if isinstance(doc.get(attrs.KNOWN), str):
-        doc[attrs.KNOWN] = decode_json(doc[attrs.KNOWN], path, "graph", attrs.KNOWN)
+    for key in (attrs.KNOWN, attrs.EXCESS):
+        if isinstance(doc.get(key), str):
+            doc[key] = decode_json(doc[key], path, "graph", key)
     doc.setdefault(attrs.NAME, Path(path).stem)
     nodes = []
     for node, data in graph.nodes(data=True):

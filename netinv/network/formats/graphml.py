@@ -52,8 +52,9 @@ def write_graphml(graph: nx.DiGraph, path: str) -> str:
     if unfit:  # ElementTree would write it, and no XML reader (netinv's included) would read it back
         raise ScenarioFileError(where(path, *unfit))
     out = plain_copy(graph)
-    if attrs.KNOWN in out.graph:
-        out.graph[attrs.KNOWN] = json.dumps(out.graph[attrs.KNOWN])
+    for key in (attrs.KNOWN, attrs.EXCESS):
+        if key in out.graph:
+            out.graph[key] = json.dumps(out.graph[key])
     for _, data in out.nodes(data=True):
         for key in JSON_ENCODED:
             if key in data:

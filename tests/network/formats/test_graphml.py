@@ -13,12 +13,13 @@ from tests.network.helpers import tiny
 def test_round_trip_keeps_mappings(tmp_path):
     graph = tiny()
     graph.graph["known"] = {"optimum": 12.5}
+    graph.graph["excess"] = {"horizon": 6, "nodes": {"store": {"scrap": {"salvage": -1}}}}  # netinv.excess
     path = tmp_path / "tiny.graphml"
     text = write_graphml(graph, str(path))
     assert '"distribution": "normal"' in text.replace("&quot;", '"')  # demand stored as JSON text
     path.write_text(text, encoding="utf-8")
     doc = read_graphml(path)
-    assert doc["known"] == {"optimum": 12.5}
+    assert doc["known"] == {"optimum": 12.5} and doc["excess"]["nodes"]["store"]["scrap"] == {"salvage": -1}
     assert graph_to_document(document_to_graph(doc)) == graph_to_document(graph)
 
 
