@@ -19,6 +19,7 @@ from netinv import attrs
 from netinv.errors import ScenarioFileError, where
 
 JSON_ENCODED = (attrs.DEMAND, attrs.POSITION)  # node attributes GraphML stores as JSON text
+GRAPH_JSON_ENCODED = (attrs.KNOWN, attrs.EXCESS, attrs.STATE)  # scenario-level mappings, JSON text in GraphML
 
 MAX_NESTING = 100  # levels of lists and mappings in a scenario file; a scenario needs about five
 TOO_DEEP = f"lists and mappings nested more than {MAX_NESTING} levels deep"
@@ -124,7 +125,7 @@ def raw_document(graph: nx.DiGraph, path: str) -> dict:
     key is kept, so that validation reports the unknown ones.
     """
     doc: dict[str, Any] = {k: v for k, v in graph.graph.items() if k not in ("node_default", "edge_default")}
-    for key in (attrs.KNOWN, attrs.EXCESS):
+    for key in GRAPH_JSON_ENCODED:
         if isinstance(doc.get(key), str):
             doc[key] = decode_json(doc[key], path, "graph", key)
     doc.setdefault(attrs.NAME, Path(path).stem)

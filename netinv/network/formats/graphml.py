@@ -18,7 +18,14 @@ import networkx as nx
 
 from netinv import attrs
 from netinv.errors import InvalidNetworkError, ScenarioFileError, where
-from netinv.network.formats.common import JSON_ENCODED, plain_copy, raw_document, read_text, unknown_node
+from netinv.network.formats.common import (
+    GRAPH_JSON_ENCODED,
+    JSON_ENCODED,
+    plain_copy,
+    raw_document,
+    read_text,
+    unknown_node,
+)
 
 _XML_ILLEGAL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
 
@@ -52,7 +59,7 @@ def write_graphml(graph: nx.DiGraph, path: str) -> str:
     if unfit:  # ElementTree would write it, and no XML reader (netinv's included) would read it back
         raise ScenarioFileError(where(path, *unfit))
     out = plain_copy(graph)
-    for key in (attrs.KNOWN, attrs.EXCESS):
+    for key in GRAPH_JSON_ENCODED:
         if key in out.graph:
             out.graph[key] = json.dumps(out.graph[key])
     for _, data in out.nodes(data=True):
