@@ -29,7 +29,7 @@ def test_read_text_errors(tmp_path):
         read_text(tmp_path)
     latin = tmp_path / "latin.yaml"
     latin.write_bytes(b"name: caf\xe9\n")
-    with pytest.raises(ScenarioFileError, match=r"latin\.yaml: byte 9: not UTF-8 text$"):
+    with pytest.raises(ScenarioFileError, match=r"latin\.yaml: line 1, byte 9: not UTF-8 text$"):
         read_text(latin)
     latin.write_text("name: café\n", encoding="utf-8")
     assert read_text(latin) == "name: café\n"

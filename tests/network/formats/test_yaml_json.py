@@ -10,7 +10,7 @@ import yaml
 from netinv.errors import ScenarioFileError
 from netinv.network.formats.yaml_json import (
     YAML_LOADER,
-    check_yaml_nesting,
+    check_yaml_events,
     read_json,
     read_yaml,
     write_json,
@@ -45,6 +45,6 @@ def test_malformed_json_names_the_line(tmp_path):
 
 def test_yaml_nesting_is_checked_before_building():
     with pytest.raises(ScenarioFileError, match=r"^f\.yaml: line 1, column 101: lists and mappings nested more"):
-        check_yaml_nesting("[" * 101 + "]" * 101, "f.yaml")
-    check_yaml_nesting("[" * 100 + "]" * 100, "f.yaml")
+        check_yaml_events("[" * 101 + "]" * 101, "f.yaml")
+    check_yaml_events("[" * 100 + "]" * 100, "f.yaml")
 
