@@ -147,7 +147,7 @@ def test_a_plain_pickle_is_refused_before_unpickling(tmp_path):
 
 @pytest.mark.parametrize("case, expected", [
     ("missing", "no such checkpoint"),
-    ("folder", "not a file"),
+    ("folder", "is a directory, not a checkpoint"),
     ("text", "not a zip archive"),
     ("truncated", "not a zip archive"),
     ("garbage data.pkl", "corrupt checkpoint"),

@@ -21,7 +21,7 @@ from netinv.network.formats.common import MAX_NESTING, TOO_DEEP, check_nesting, 
 from netinv.network.validate import graph_to_document
 
 YAML_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # safe: no Python object tags
-MAX_YAML_VALUES = 5_000_000  # values in a YAML document, aliases expanded (a 100,000-node scenario has ~2e6)
+MAX_YAML_VALUES = 2_000_000  # values in a YAML document, aliases expanded (a 100,000-node scenario has 1.2e6)
 _INT_TAG = "tag:yaml.org,2002:int"
 _DECIMAL = re.compile(r"^[-+]?(?:0|[1-9][0-9]*)$")
 
