@@ -65,6 +65,8 @@ def resolve_state(doc: dict, path: str | None) -> dict:
     ref = doc.get(attrs.STATE)
     if not isinstance(ref, str):
         return doc
+    if "\0" in ref:
+        raise InvalidNetworkError(where(path, "state", "a file name cannot contain a NUL character"))
     folder = Path(path).resolve().parent if path else Path.cwd()
     target = (folder / ref).resolve()
     if not target.is_relative_to(folder):
