@@ -302,7 +302,7 @@ def planning_policy(arrays, policy: str, demand, periods: int, horizon: int | No
 def gnn_policy(path: str | Path, *, name: str | None = None, hint: str = GNN_HINT):
     """The GNN policy of the checkpoint at ``path`` (torch is imported here, not before); a missing file
     is one line naming it, ``hint`` saying what to do."""
-    if not Path(path).is_file():
+    if not Path(path).exists() and not Path(path).is_symlink():  # anything else: load_model says what it is
         raise InputError(f"{path}: GNN model not found ({hint})")
     from netinv.learn.checkpoint import load_model
     from netinv.learn.policy import GNNPolicy
