@@ -209,7 +209,7 @@ def _drive(corpus: Path, cases: list[tuple], tmp: Path) -> dict:
     for name, argv, _ in cases:
         cwd = tmp / "out" / name
         cwd.mkdir(parents=True)
-        jobs.append({"name": name, "argv": [str(corpus / a) if a.endswith(_SUFFIXES) else a for a in argv],
+        jobs.append({"name": name, "argv": [str(corpus / a) if a.endswith(_SUFFIXES) and ":" not in a else a for a in argv],
                      "cwd": str(cwd), "timeout": CASE_TIMEOUT})
     env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(ROOT), os.environ.get("PYTHONPATH", "")])}
     proc = subprocess.run([sys.executable, "-m", "tests.reliability.hostile_driver", "--checkpoints", str(corpus)],

@@ -41,9 +41,9 @@ def read_graphml(path: Path) -> dict:
         if position:
             msg = msg.split(": line ")[0]
         raise ScenarioFileError(where(str(path), loc, f"malformed GraphML: {msg}")) from None
+    _check_nodes(path, data, graph)  # first: an edge given twice makes networkx build a multigraph
     if not graph.is_directed() or graph.is_multigraph():
         raise InvalidNetworkError(where(str(path), None, "GraphML graph must be directed and not a multigraph"))
-    _check_nodes(path, data, graph)
     return raw_document(graph, str(path))
 
 
