@@ -247,3 +247,24 @@ def test_a_failed_write_keeps_the_old_checkpoint(tmp_path, monkeypatch):
                 save_model(_model(seed=3), path, {})
         assert path.read_bytes() == before
         assert sorted(p.name for p in path.parent.iterdir()) == ["tiny.json", "tiny.pt"]
+
+
+@pytest.mark.parametrize(
+    ("name", "message"),
+    [
+        ("huge.pt", r"config: hidden must be <= 4096, got 1000000000"),
+        ("big.pt", r"weights do not match the model configuration ModelConfig\(hidden=4096, layers=64"),
+        ("nan.pt", r"weight '.*' holds NaN or infinite values; the checkpoint is damaged"),
+        ("flipped.pt", r"corrupt checkpoint: member '.*/data/\d+' does not match its checksum \(CRC\)"),
+    ],
+)
+def test_untrusted_configuration_and_damaged_weights_are_refused(tmp_path, name, message):
+    """A configuration is checked against the limits, and its shapes against the file's weights on the
+    meta device, before any weight is allocated; NaN weights and a byte changed inside a weight (torch
+    reads zip members without their CRC) are refused."""
+    from tests.reliability.hostile_driver import make_checkpoints
+
+    make_checkpoints(tmp_path)
+    assert load_model(tmp_path / "good.pt") is not None
+    with pytest.raises(InputError, match=message):
+        load_model(tmp_path / name)
