@@ -21,6 +21,8 @@ from netinv.fileio import parse_json, read_input_bytes, read_input_text
 JSON_ENCODED = (attrs.DEMAND, attrs.POSITION)  # node attributes GraphML stores as JSON text
 
 MAX_SCENARIO_BYTES = 32 * 2**20  # a scenario file; a 100,000-node network in YAML is some 8 MiB
+MAX_NODES = 100_000  # nodes of a scenario file (loading 100,000 takes a minute; the Willems chains have 2,025)
+MAX_EDGES = 1_000_000
 MAX_NESTING = 100  # levels of lists and mappings in a scenario file; a scenario needs about five
 TOO_DEEP = f"lists and mappings nested more than {MAX_NESTING} levels deep"
 
@@ -34,6 +36,17 @@ def read_text(path: Path) -> str:
 def read_bytes(path: Path) -> bytes:
     """The bytes of a scenario file (for XML, which reads its own encoding), bounded as :func:`read_text`."""
     return read_input_bytes(path, "scenario file", error=ScenarioFileError, limit=MAX_SCENARIO_BYTES)
+
+
+def check_size(doc: Any, path: str | None) -> None:
+    """Refuse a document with more than :data:`MAX_NODES` nodes or :data:`MAX_EDGES` edges, before any is
+    validated (a 50 MB list would take minutes, then exhaust memory)."""
+    if not isinstance(doc, dict):
+        return
+    for key, limit in (("nodes", MAX_NODES), ("edges", MAX_EDGES)):
+        items = doc.get(key)
+        if isinstance(items, list) and len(items) > limit:
+            raise ScenarioFileError(where(path, key, f"{len(items):,} {key}, over the limit of {limit:,}"))
 
 
 def check_nesting(data: Any, path: str | None, owner: str | None = None) -> None:
