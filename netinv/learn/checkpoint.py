@@ -118,10 +118,7 @@ def load_card(path: str | os.PathLike) -> dict:
     card = card_path(path)
     if not card.exists() and not card.is_symlink():
         raise InputError(f"{card}: no model card (expected beside the checkpoint)")
-    try:
-        out = read_input_json(card, "model card")
-    except InputError as exc:
-        raise InputError(f"{exc} (the model card is not valid JSON)") from None
+    out = read_input_json(card, "model card")
     if not isinstance(out, dict):
         raise InputError(f"{card}: a model card must be a JSON object, got {type(out).__name__}")
     return out

@@ -67,13 +67,16 @@ def run_case(case: dict, scratch: str) -> dict:
             "seconds": seconds, "maxrss_kib": resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss}
 
 
-CHECKPOINTS = ("good.pt", "good.json", "huge.pt", "big.pt", "nan.pt", "flipped.pt")
+CHECKPOINTS = ("good.pt", "good.json", "huge.pt", "big.pt", "nan.pt", "flipped.pt", "card_deep.pt", "card_deep.json",
+               "card_type.pt", "card_type.json")
 
 
 def make_checkpoints(folder: Path) -> None:
     """Checkpoints built from a real model (:data:`CHECKPOINTS`): a good one and its card; a configuration
     asking for 1e9-wide, 1e6-deep layers; one at the limits whose weights do not fit it; NaN weights; one
-    changed byte inside a weight's data (the zip's CRC no longer matches)."""
+    changed byte inside a weight's data (the zip's CRC no longer matches); the good model beside a card
+    nested 100,000 deep and beside a card whose fields have the wrong types (the card is only advice:
+    the model must run)."""
     import torch
 
     from netinv.learn.checkpoint import load_checkpoint, save_checkpoint, save_model
@@ -95,6 +98,9 @@ def make_checkpoints(folder: Path) -> None:
         data[header + 28:header + 30], "little") + 4
     data[offset] ^= 0x40
     (folder / "flipped.pt").write_bytes(bytes(data))
+    for name, card in (("card_deep", "[" * 100_000 + "]" * 100_000), ("card_type", '{"data": {"network": [5]}}')):
+        (folder / f"{name}.pt").write_bytes((folder / "good.pt").read_bytes())
+        (folder / f"{name}.json").write_text(card, encoding="utf-8")
 
 
 def main() -> None:

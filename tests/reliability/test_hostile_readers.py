@@ -180,7 +180,8 @@ def _checkpoint_cases(write) -> list[tuple]:
     configuration, weights that do not fit one at the limits, NaN weights, a changed byte; a FIFO."""
     write("fifo.pt", None)
     gnn = ["simulate", "net.yaml", "--policy", "gnn", "--periods", "3", "--paths", "2", "--model"]
-    return [(f"gnn-{name}", [*gnn, name], name) for name in ("huge.pt", "big.pt", "nan.pt", "flipped.pt", "fifo.pt")]
+    return [(f"gnn-{name}", [*gnn, name], name) for name in ("huge.pt", "big.pt", "nan.pt", "flipped.pt", "fifo.pt",
+                                                             "card_deep.pt", "card_type.pt")]
 
 
 class _Writer:
@@ -246,9 +247,10 @@ CASE_NAMES = [  # the ids, listed so that each case is its own test
     *(f"contract-{n}" for n in ("sample_latin1.csv", "sample_long.csv", "sample_fifo.csv", "sample_zero.csv")),
     *(f"gnn-{n}" for n in ("huge.pt", "big.pt", "nan.pt", "flipped.pt", "fifo.pt")),
 ]
+RUNS = ["gnn-card_deep.pt", "gnn-card_type.pt"]  # a model card is advice: a broken one never stops the run
 
 
-@pytest.mark.slow  # one subprocess for all 52 cases; torch and PyG imported once (~10 s on 2 cores)
+@pytest.mark.slow  # one subprocess for all 54 cases (~30 s of CPU on 2 cores); torch and PyG imported once
 @pytest.mark.parametrize("name", CASE_NAMES)
 def test_hostile_input_is_one_line_exit_2_bounded_and_leaves_nothing(corpus, name):
     result, named, out = corpus[name]
@@ -262,5 +264,14 @@ def test_hostile_input_is_one_line_exit_2_bounded_and_leaves_nothing(corpus, nam
     assert list(out.iterdir()) == []
 
 
+@pytest.mark.slow  # shares the corpus run above
+@pytest.mark.parametrize("name", RUNS)
+def test_a_broken_model_card_does_not_stop_the_model(corpus, name):
+    result, _, out = corpus[name]
+    assert result["code"] == 0 and result["stderr"] == "", result["stderr"][-1500:]
+    assert list(out.iterdir()) == []
+
+
+@pytest.mark.slow  # shares the corpus run above
 def test_every_case_is_listed(corpus):
-    assert sorted(corpus) == sorted(CASE_NAMES)
+    assert sorted(corpus) == sorted(CASE_NAMES + RUNS)
