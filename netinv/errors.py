@@ -7,18 +7,22 @@ what is wrong with it.
 
 from __future__ import annotations
 
+import re
+
 
 class NetinvError(Exception):
     """Base class of netinv's own errors. ``exit_code`` is what the CLI exits with.
 
     Its message is always one printable line: a line break, another control character or a lone surrogate
-    inside a value the user gave (a node id, a key, a contract string) is shown escaped, ``'new\\nline'``.
+    inside a value the user gave (a node id, a key, a contract string) is shown escaped, ``'new\\nline'``,
+    and a run of more than :data:`LONGEST_WORD` characters without a space (a 200,000-character id) is
+    shortened to its start and end, with its length.
     """
 
     exit_code = 1
 
     def __str__(self) -> str:
-        return super().__str__().translate(_ESCAPED)
+        return _LONG_WORD.sub(_shorten, super().__str__().translate(_ESCAPED))
 
 
 class InputError(NetinvError):
@@ -62,6 +66,15 @@ _ESCAPED = {
     for code in (*range(0x20), *range(0x7F, 0xA0), 0x2028, 0x2029, *range(0xD800, 0xE000))
     if code != 0x09
 }
+
+
+LONGEST_WORD = 300
+_LONG_WORD = re.compile(r"\S{" + str(LONGEST_WORD + 1) + ",}")
+
+
+def _shorten(match: re.Match) -> str:
+    word = match.group()
+    return f"{word[:60]}...[{len(word)} characters]...{word[-20:]}"
 
 
 def where(path: str | None, location: str | None, what: str) -> str:

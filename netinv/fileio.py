@@ -1,5 +1,12 @@
-"""Files netinv writes, and how a run stops: one place for each.
+"""Files netinv reads and writes, and how a run stops: one place for each.
 
+- :func:`read_input_bytes` / :func:`read_input_text` / :func:`read_input_json`: every file netinv reads
+  (scenarios, histories, demand paths, levels, samples, checkpoints and their cards) is read here, bounded
+  before anything is allocated: only a regular file (a FIFO, a device such as ``/dev/zero``, a symlink to
+  one, a directory are refused without being read), at most :data:`MAX_INPUT_BYTES` bytes (the size is
+  checked first, then at most one byte past the limit is read), UTF-8 text; JSON with no key given twice,
+  no integer over :data:`MAX_INTEGER_DIGITS` digits and no nesting that would exhaust the recursion of
+  its parser. Each refusal is one line ``<file>: <where>: <what>``;
 - :func:`atomic_write_bytes` / :func:`atomic_write_text`: a temporary file beside the target, then a
   rename, so that a crash or a Ctrl-C never leaves a truncated file under the final name;
 - :func:`check_output`: an output file name has the suffix of what is written there, checked before any
@@ -12,12 +19,15 @@
 
 from __future__ import annotations
 
+import json
 import os
 import signal
+import stat
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 from netinv.errors import InputError
 
@@ -110,3 +120,132 @@ class StopOnSignal:
         for sig, handler in self.previous.items():
             signal.signal(sig, handler)
         return False
+
+
+# --------------------------------------------------------------------------------------------------
+# reading
+
+MAX_INPUT_BYTES = 64 * 2**20  # the largest file netinv reads: 64 MiB (a 2,000-stage scenario is under 1 MiB)
+MAX_INTEGER_DIGITS = 300  # an integer in a JSON or YAML input has at most this many digits (1e300)
+
+_KINDS = ((stat.S_ISFIFO, "a FIFO (named pipe)"), (stat.S_ISCHR, "a character device"),
+          (stat.S_ISBLK, "a block device"), (stat.S_ISSOCK, "a socket"))
+
+
+def check_input_file(path: str | Path, what: str = "file", *, error: type[InputError] = InputError,
+                     limit: int = MAX_INPUT_BYTES) -> int:
+    """The size in bytes of the regular file ``path``; anything else, or a file over ``limit`` bytes, is a
+    one-line ``error`` naming it (for readers that hand the path on to a library: GraphML, torch)."""
+    path = Path(path)
+    try:
+        info = os.stat(path)
+    except (OSError, ValueError) as exc:  # ValueError: a NUL in the name
+        raise error(_cannot_open(path, what, exc)) from None
+    _check_stat(path, info, what, error, limit)
+    return info.st_size
+
+
+def read_input_bytes(path: str | Path, what: str = "file", *, error: type[InputError] = InputError,
+                     limit: int = MAX_INPUT_BYTES) -> bytes:
+    """The bytes of the regular file ``path`` (``what`` it is, in messages: ``history file``), at most
+    ``limit`` of them; see the module docstring. The file is opened without blocking (a FIFO with no
+    writer would wait forever) and checked on the open descriptor, so it cannot be swapped in between."""
+    path = Path(path)
+    try:
+        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
+    except (OSError, ValueError) as exc:
+        raise error(_cannot_open(path, what, exc)) from None
+    try:
+        _check_stat(path, os.fstat(fd), what, error, limit)
+        os.set_blocking(fd, True)
+        chunks, size = [], 0
+        while size <= limit:
+            chunk = os.read(fd, min(1 << 20, limit + 1 - size))
+            if not chunk:
+                break
+            chunks.append(chunk)
+            size += len(chunk)
+    except OSError as exc:
+        raise error(f"{path}: cannot read the {what}: {exc.strerror or exc}") from None
+    finally:
+        os.close(fd)
+    if size > limit:  # it grew while being read
+        raise error(f"{path}: the {what} is larger than the limit of {_size(limit)}")
+    return b"".join(chunks)
+
+
+def read_input_text(path: str | Path, what: str = "file", *, error: type[InputError] = InputError,
+                    limit: int = MAX_INPUT_BYTES) -> str:
+    """The UTF-8 text of ``path`` (a leading byte-order mark dropped), read by :func:`read_input_bytes`;
+    bytes that are not UTF-8 (Latin-1, binary) are a one-line error naming the line and byte."""
+    data = read_input_bytes(path, what, error=error, limit=limit)
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        line = data.count(b"\n", 0, exc.start) + 1
+        raise error(f"{path}: line {line}, byte {exc.start}: not UTF-8 text") from None
+
+
+def read_input_json(path: str | Path, what: str = "JSON file", *, error: type[InputError] = InputError,
+                    limit: int = MAX_INPUT_BYTES) -> Any:
+    """The parsed JSON of ``path`` (:func:`read_input_text`, then :func:`parse_json`)."""
+    return parse_json(read_input_text(path, what, error=error, limit=limit), str(path), error=error)
+
+
+def parse_json(text: str, path: str, *, error: type[InputError] = InputError) -> Any:
+    """Strict JSON: malformed text (with its line and column), a key given twice in one object, an integer
+    over :data:`MAX_INTEGER_DIGITS` digits and nesting too deep for the parser are one-line errors."""
+    try:
+        return json.loads(text, object_pairs_hook=_unique_keys, parse_int=_bounded_int)
+    except json.JSONDecodeError as exc:
+        raise error(f"{path}: line {exc.lineno}, column {exc.colno}: malformed JSON: {exc.msg}") from None
+    except _JSONRefusal as exc:
+        raise error(f"{path}: {exc}") from None
+    except RecursionError:
+        raise error(f"{path}: lists and objects nested too deeply to read") from None
+
+
+class _JSONRefusal(ValueError):
+    pass
+
+
+def _unique_keys(pairs: list[tuple[str, Any]]) -> dict:
+    out = dict(pairs)
+    if len(out) < len(pairs):
+        seen: set[str] = set()
+        key = next(k for k, _ in pairs if k in seen or seen.add(k))
+        raise _JSONRefusal(f"key {key!r} given twice in one object; give each key once")
+    return out
+
+
+def _bounded_int(text: str) -> int:
+    digits = len(text.lstrip("-"))
+    if digits > MAX_INTEGER_DIGITS:
+        raise _JSONRefusal(f"an integer of {digits} digits ({text[:12]}...); the limit is {MAX_INTEGER_DIGITS} digits")
+    return int(text)
+
+
+def _check_stat(path: Path, info: os.stat_result, what: str, error: type[InputError], limit: int) -> None:
+    if stat.S_ISDIR(info.st_mode):
+        raise error(f"{path}: is a directory, not a {what}")
+    if not stat.S_ISREG(info.st_mode):
+        kind = next((name for test, name in _KINDS if test(info.st_mode)), "not a regular file")
+        raise error(f"{path}: is {kind}, not a regular file; netinv reads a {what} only from a regular file")
+    if info.st_size > limit:
+        raise error(f"{path}: the {what} is {_size(info.st_size)}, over the limit of {_size(limit)}")
+
+
+def _cannot_open(path: Path, what: str, exc: Exception) -> str:
+    if isinstance(exc, ValueError):
+        return f"{str(path)!r}: a file name cannot contain a NUL character"
+    if isinstance(exc, FileNotFoundError):
+        return f"{path}: file not found"
+    if isinstance(exc, IsADirectoryError):
+        return f"{path}: is a directory, not a {what}"
+    if isinstance(exc, PermissionError):
+        return f"{path}: permission denied"
+    return f"{path}: cannot read the {what}: {exc.strerror or exc}"
+
+
+def _size(n: int) -> str:
+    return f"{n / 2**20:.1f} MiB ({n} bytes)" if n >= 2**20 else f"{n} bytes"

@@ -10,6 +10,7 @@ is what the console script does; one test runs the real ``python -m netinv.cli``
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -186,14 +187,14 @@ def test_permission_denied(capsys, monkeypatch, tmp_path):
     # chmod 000 does not stop root (CI containers), so the OS error is simulated.
     path = tmp_path / "secret.yaml"
     path.write_text("name: t\nnodes:\n  - id: plant\n", encoding="utf-8")
-    read_text = Path.read_text
+    os_open = os.open
 
-    def denied(self, *args, **kwargs):
-        if self == path:
-            raise PermissionError(13, "Permission denied", str(self))
-        return read_text(self, *args, **kwargs)
+    def denied(name, *args, **kwargs):  # every file netinv reads is opened by netinv.fileio.read_input_bytes
+        if Path(name) == path:
+            raise PermissionError(13, "Permission denied", str(name))
+        return os_open(name, *args, **kwargs)
 
-    monkeypatch.setattr(Path, "read_text", denied)
+    monkeypatch.setattr(os, "open", denied)
     code, out, err = run_cli(capsys, monkeypatch, "validate", str(path))
     assert_one_line_error(code, out, err, path, "permission denied")
 

@@ -101,3 +101,76 @@ def test_stop_on_signal_outside_the_main_thread_changes_nothing():
     thread.join()
     assert seen == {"previous": {}, "set": False}
     assert signal.getsignal(signal.SIGINT) is before
+
+
+# --------------------------------------------------------------------------------------------------
+# reading: regular files only, a size limit, UTF-8, strict JSON
+
+
+def test_read_input_refuses_what_is_not_a_regular_file_without_reading_it(tmp_path):
+    from netinv.fileio import read_input_bytes
+
+    fifo = tmp_path / "history.csv"
+    os.mkfifo(fifo)  # no writer: a blocking open or read would wait forever
+    with pytest.raises(InputError, match=r"history\.csv: is a FIFO \(named pipe\), not a regular file"):
+        read_input_bytes(fifo, "history file")
+    zero = tmp_path / "scenario.yaml"
+    zero.symlink_to("/dev/zero")  # endless
+    with pytest.raises(InputError, match="is a character device, not a regular file"):
+        read_input_bytes(zero)
+    with pytest.raises(InputError, match="is a directory, not a levels file$"):
+        read_input_bytes(tmp_path, "levels file")
+    with pytest.raises(InputError, match="file not found$"):
+        read_input_bytes(tmp_path / "none.csv")
+    with pytest.raises(InputError, match="cannot contain a NUL character"):
+        read_input_bytes(str(tmp_path / "a\0b.csv"))
+
+
+def test_read_input_size_limit_is_checked_before_reading(tmp_path):
+    from netinv.fileio import read_input_bytes
+
+    path = tmp_path / "big.csv"
+    with open(path, "wb") as handle:
+        handle.truncate(10 * 2**30)  # sparse: 10 GiB on paper
+    with pytest.raises(InputError, match=r"big\.csv: the file is 10240\.0 MiB \(10737418240 bytes\), over the limit"):
+        read_input_bytes(path)
+    path.write_bytes(b"12345")
+    assert read_input_bytes(path, limit=5) == b"12345"
+    with pytest.raises(InputError, match="the file is 5 bytes, over the limit of 4 bytes"):
+        read_input_bytes(path, limit=4)
+
+
+def test_read_input_text_names_the_line_and_byte_that_is_not_utf8(tmp_path):
+    from netinv.fileio import read_input_text
+
+    path = tmp_path / "sales.csv"
+    path.write_bytes(b"\xef\xbb\xbfdate\nok\ncaf\xe9\n")
+    with pytest.raises(InputError, match=r"sales\.csv: line 3, byte 11: not UTF-8 text$"):
+        read_input_text(path)
+    path.write_bytes("\ufeffcafé\n".encode())
+    assert read_input_text(path) == "café\n"  # the byte-order mark dropped
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ('{"a": 1, "b": 2, "a": 3}', "key 'a' given twice in one object"),
+        ('{"a": [1, {"x": 1, "x": 1}]}', "key 'x' given twice"),
+        ('{"a": ' + "9" * 301 + "}", "an integer of 301 digits"),
+        ('{"a": -' + "9" * 5000 + "}", "an integer of 5000 digits"),
+        ("[" * 100_000 + "]" * 100_000, "nested too deeply to read"),
+        ('{"a": 1,}', "line 1, column 9: malformed JSON"),
+    ],
+)
+def test_parse_json_is_strict_and_one_line(text, message):
+    from netinv.fileio import parse_json
+
+    with pytest.raises(InputError, match=r"^f\.json: .*" + message.replace("(", r"\(").replace("[", r"\[")):
+        parse_json(text, "f.json")
+
+
+def test_parse_json_keeps_what_is_valid():
+    from netinv.fileio import parse_json
+
+    assert parse_json('{"a": [1, 2.5, "x"], "b": {"c": ' + "9" * 300 + "}}", "f") == {
+        "a": [1, 2.5, "x"], "b": {"c": int("9" * 300)}}

@@ -21,6 +21,7 @@ All functions take and return numpy arrays (or floats) and are vectorized over x
 from __future__ import annotations
 
 import csv
+import io
 import math
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -30,6 +31,7 @@ from scipy import integrate, special, stats
 
 from netinv.demand.expected import censored_normal_mean, normal_loss
 from netinv.errors import InputError
+from netinv.fileio import read_input_text
 
 KINDS = ("normal", "normal-censored", "poisson", "gamma", "uniform", "empirical", "scipy")
 TAIL = 1e-10  # probability mass above the highest order ever considered
@@ -300,11 +302,11 @@ def _positive(kind: str, name: str, value) -> None:
 
 def _read_sample(path: Path) -> np.ndarray:
     """The first column of a CSV file as numbers (a non-numeric first line is a header)."""
+    reader = csv.reader(io.StringIO(read_input_text(path, "demand sample"), newline=""))
     try:
-        with path.open(newline="", encoding="utf-8") as handle:
-            rows = [row for row in csv.reader(handle) if row and row[0].strip()]
-    except OSError as exc:
-        raise InputError(f"{path}: cannot read the demand sample ({exc.strerror})") from None
+        rows = [row for row in reader if row and row[0].strip()]
+    except csv.Error as exc:  # a field over csv's size limit, a NUL byte
+        raise InputError(f"{path}: line {reader.line_num}: malformed CSV: {exc}") from None
     values = []
     for line, row in enumerate(rows, start=1):
         try:

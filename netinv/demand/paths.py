@@ -25,18 +25,14 @@ import numpy as np
 
 from netinv.attrs import MAX_DEMAND_MEAN
 from netinv.errors import InputError
+from netinv.fileio import read_input_text
 
 
 def read_demand_paths(path: str | Path, demand_nodes: tuple[str, ...] | list[str]) -> np.ndarray:
     """Read a demand-path file for a network whose demand nodes are ``demand_nodes`` (in order):
     returns an array of shape (paths, periods, len(demand_nodes))."""
     path = Path(path)
-    try:
-        text = path.read_text(encoding="utf-8-sig")
-    except FileNotFoundError:
-        raise InputError(f"{path}: file not found") from None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise InputError(f"{path}: cannot read: {getattr(exc, 'strerror', None) or exc}") from None
+    text = read_input_text(path, "demand-path file")
     reader = csv.reader(text.splitlines())
     try:
         rows = [r for r in reader if any(cell.strip() for cell in r)]

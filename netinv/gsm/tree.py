@@ -269,6 +269,22 @@ class _Tables:
     root_value: dict  # least value of each root's component
 
 
+MAX_GRID_CELLS = 25_000_000  # (S, SI) pairs of one stage the recursion holds at once: some 200 MB a table
+
+
+def check_grid_size(instance: GSMInstance, service_sizes: np.ndarray, inbound_sizes: np.ndarray) -> None:
+    """Refuse, before allocating, a stage whose grid of (S, SI) pairs passes :data:`MAX_GRID_CELLS`: its size
+    is the product of the ranges of its service times, which grow with the processing and lead times
+    upstream (the schema allows 10,000 periods a stage; three such stages in a row make a grid of 6e8)."""
+    cells = service_sizes.astype(float) * inbound_sizes.astype(float)
+    k = int(np.argmax(cells))
+    if cells[k] > MAX_GRID_CELLS:
+        raise InputError(f"gsm: stage '{instance.stages[k]}': {int(service_sizes[k])} outbound x "
+                         f"{int(inbound_sizes[k])} inbound service times = {cells[k]:.3g} pairs to search, over "
+                         f"the limit of {MAX_GRID_CELLS:.3g}; the processing and lead times upstream of it are "
+                         "too long for the exact recursion (measure time in coarser periods)")
+
+
 def _forward(instance: GSMInstance, service_weight, inbound_weight, ranges: StageRanges | None) -> _Tables:
     n = instance.num_stages
     processing = instance.processing_time.astype(np.int64)
@@ -293,6 +309,7 @@ def _forward(instance: GSMInstance, service_weight, inbound_weight, ranges: Stag
                 root_choice={}, root_value={})
     if empty:
         return t
+    check_grid_size(instance, s_high - s_low + 1, si_high - si_low + 1)
     for k in order:
         n_s = s_high[k] - s_low[k] + 1
         s_grid = np.arange(s_low[k], s_high[k] + 1)

@@ -49,6 +49,7 @@ from dataclasses import dataclass, field
 import numpy as np
 from scipy import stats
 
+from netinv.attrs import MAX_DEMAND_MEAN
 from netinv.errors import InputError
 from netinv.history.records import RawHistory
 
@@ -331,8 +332,9 @@ def _readable_quantities(raw: RawHistory, findings: list[Finding], cleaning: lis
             x = float(r.quantity)
         except ValueError:
             x = math.nan
-        if not math.isfinite(x):
-            findings.append(Finding("non_numeric", r.node, (r.date,), f"quantity {r.quantity!r} is not a number "
+        if not math.isfinite(x) or x > MAX_DEMAND_MEAN:
+            what = "is not a number" if not math.isfinite(x) else f"is over the limit of {MAX_DEMAND_MEAN:g} units"
+            findings.append(Finding("non_numeric", r.node, (r.date,), f"quantity {r.quantity[:40]!r} {what} "
                                     f"({_lines([r.line])})", (r.line,)))
             bad_number.append(r.line)
         elif x < 0:
@@ -342,7 +344,7 @@ def _readable_quantities(raw: RawHistory, findings: list[Finding], cleaning: lis
         else:
             by_key[r.node, r.date].append((r.line, x))
     if bad_number:
-        cleaning.append(f"left out {len(bad_number)} row(s) whose quantity is not a number ({_lines(bad_number)})")
+        cleaning.append(f"left out {len(bad_number)} row(s) whose quantity is not a number or over the limit ({_lines(bad_number)})")
     if negative:
         cleaning.append(f"left out {len(negative)} row(s) with a negative quantity ({_lines(negative)})")
     return by_key

@@ -23,6 +23,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from netinv.errors import InputError
+from netinv.fileio import read_input_text
 
 HEADER = ("date", "node", "quantity")
 
@@ -69,16 +70,7 @@ def read_history(path: str | Path) -> RawHistory:
     """Read a ``date,node,quantity`` CSV file. Raises a one-line InputError when the file cannot be read."""
     path = Path(path)
     name = str(path)
-    try:
-        text = path.read_text(encoding="utf-8-sig")
-    except FileNotFoundError:
-        raise InputError(f"{name}: file not found") from None
-    except IsADirectoryError:
-        raise InputError(f"{name}: is a directory, not a history file") from None
-    except UnicodeDecodeError as exc:
-        raise InputError(f"{name}: byte {exc.start}: not UTF-8 text") from None
-    except OSError as exc:
-        raise InputError(f"{name}: cannot read: {exc.strerror or exc}") from None
+    text = read_input_text(path, "history file")
     try:
         rows = list(csv.reader(text.splitlines()))
     except csv.Error as exc:

@@ -42,6 +42,9 @@ def resolve_history_path(scenario_path: str | Path, ref, *, owner: str | None = 
     scenario_path = Path(scenario_path)
     if not isinstance(ref, str) or not ref.strip():
         raise InvalidNetworkError(where(str(scenario_path), owner, "demand.history: must be a file name"))
+    if "\0" in ref:
+        raise InvalidNetworkError(where(str(scenario_path), owner, "demand.history: a file name cannot contain a "
+                                        "NUL character"))
     folder = scenario_path.resolve().parent
     target = (folder / ref).resolve()
     if not target.is_relative_to(folder):
@@ -106,6 +109,11 @@ def history_periods(doc: dict, path: str) -> list:
     from netinv.history.records import read_history
 
     nodes = [n for n in doc["nodes"] if isinstance(n, dict)]
+    for number, node in enumerate(nodes, start=1):
+        node_id = node.get("id")
+        if isinstance(node_id, bool) or not isinstance(node_id, (str, int)):
+            got = "nothing" if node_id is None else f"{type(node_id).__name__} {str(node_id)[:40]!r}"
+            raise InvalidNetworkError(where(path, f"node #{number}", f"id: must be a string, got {got}"))
     network_nodes = [str(n.get("id")) for n in nodes]
     by_file: dict[Path, list[dict]] = {}
     for node in nodes:
@@ -134,7 +142,7 @@ def history_periods(doc: dict, path: str) -> list:
             spec, node_id = node["demand"], str(node["id"])
             series = report.series.get(node_id)
             if series is None:
-                raise InvalidNetworkError(where(path, f"node '{node_id}'", f"demand.history: no row for this node "
+                raise InvalidNetworkError(where(path, f"node '{node_id}'", f"demand.history: no row with a usable quantity for this node "
                                                 f"in {spec['history']}"))
             try:
                 out.append((node, aggregate(series, spec.get("period_days", 1), anchor=anchor)))

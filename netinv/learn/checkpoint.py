@@ -35,11 +35,14 @@ from pathlib import Path
 import torch
 
 from netinv.errors import InputError
-from netinv.fileio import atomic_write_bytes
+from netinv.fileio import atomic_write_bytes, read_input_bytes, read_input_json
 from netinv.learn.model import ModelConfig, OrderGNN
 
 FORMAT = "netinv-order-gnn"
 FORMAT_VERSION = 1
+MAX_CHECKPOINT_BYTES = 512 * 2**20  # a checkpoint file (a 64-wide, 3-layer model is some 200 kB)
+MAX_HIDDEN = 4096  # the largest model a checkpoint may describe: width of the embeddings ...
+MAX_LAYERS = 64  # ... and rounds of message passing; checked before any weight is allocated
 
 
 def card_path(path: str | os.PathLike) -> Path:
@@ -91,8 +94,8 @@ def load_model(path: str | os.PathLike) -> OrderGNN:
     state = payload.get("state_dict")
     if not isinstance(state, dict) or not all(isinstance(v, torch.Tensor) for v in state.values()):
         raise InputError(f"{path}: 'state_dict' must map parameter names to tensors")
-    model = OrderGNN(config)
-    expected = model.state_dict()
+    with torch.device("meta"):  # the shapes the configuration needs, without allocating them
+        expected = OrderGNN(config).state_dict()
     missing = sorted(set(expected) - set(state))
     unexpected = sorted(set(state) - set(expected))
     if missing or unexpected:
@@ -103,6 +106,9 @@ def load_model(path: str | os.PathLike) -> OrderGNN:
         if state[name].shape != tensor.shape or state[name].dtype != tensor.dtype:
             raise InputError(f"{path}: weight {name!r} has shape {tuple(state[name].shape)} {state[name].dtype}, "
                              f"the configuration {config} needs {tuple(tensor.shape)} {tensor.dtype}")
+        if tensor.is_floating_point() and not bool(torch.isfinite(state[name]).all()):
+            raise InputError(f"{path}: weight {name!r} holds NaN or infinite values; the checkpoint is damaged")
+    model = OrderGNN(config)
     model.load_state_dict(state)
     return model.eval()
 
@@ -110,16 +116,9 @@ def load_model(path: str | os.PathLike) -> OrderGNN:
 def load_card(path: str | os.PathLike) -> dict:
     """The model card of checkpoint ``path`` (or the card's own path)."""
     card = card_path(path)
-    try:
-        text = card.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise InputError(f"{card}: no model card (expected beside the checkpoint)") from None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise InputError(f"{card}: cannot read the model card ({_first_line(exc)})") from None
-    try:
-        out = json.loads(text)
-    except json.JSONDecodeError as exc:
-        raise InputError(f"{card}: not valid JSON (line {exc.lineno}: {exc.msg})") from None
+    if not card.exists() and not card.is_symlink():
+        raise InputError(f"{card}: no model card (expected beside the checkpoint)")
+    out = read_input_json(card, "model card")
     if not isinstance(out, dict):
         raise InputError(f"{card}: a model card must be a JSON object, got {type(out).__name__}")
     return out
@@ -136,12 +135,12 @@ def save_checkpoint(payload: dict, path: str | os.PathLike) -> None:
 def load_checkpoint(path: str | os.PathLike) -> dict:
     """A dict saved by :func:`save_checkpoint`, read with ``weights_only=True`` (no arbitrary objects)."""
     path = Path(path)
-    if not path.is_file():
-        raise InputError(f"{path}: no such checkpoint" if not path.exists() else f"{path}: not a file")
-    if not zipfile.is_zipfile(path):
-        raise InputError(f"{path}: not a torch checkpoint (not a zip archive)")
+    if not path.exists() and not path.is_symlink():
+        raise InputError(f"{path}: no such checkpoint")
+    data = read_input_bytes(path, "checkpoint", limit=MAX_CHECKPOINT_BYTES)
+    _check_archive(path, data)
     try:
-        payload = torch.load(path, map_location="cpu", weights_only=True)
+        payload = torch.load(io.BytesIO(data), map_location="cpu", weights_only=True)
     except pickle.UnpicklingError as exc:
         forbidden = _forbidden_object(exc)
         if forbidden:
@@ -153,6 +152,18 @@ def load_checkpoint(path: str | os.PathLike) -> dict:
     if not isinstance(payload, dict):
         raise InputError(f"{path}: not a netinv checkpoint (it holds a {type(payload).__name__}, not a dict)")
     return payload
+
+
+def _check_archive(path: Path, data: bytes) -> None:
+    """A zip archive whose every member matches its CRC: torch itself reads the members unchecked, so a
+    changed byte in a weight would load as a different number."""
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as archive:
+            bad = archive.testzip()
+    except (zipfile.BadZipFile, zipfile.LargeZipFile, EOFError, OSError, ValueError, NotImplementedError):
+        raise InputError(f"{path}: not a torch checkpoint (not a zip archive)") from None
+    if bad is not None:
+        raise InputError(f"{path}: corrupt checkpoint: member {bad!r} does not match its checksum (CRC)")
 
 
 def versions() -> dict:
@@ -175,14 +186,17 @@ OPTIONAL_CONFIG = {"priority": False}  # keys added after the first checkpoints:
 def _config(path, raw) -> ModelConfig:
     fields = {f.name for f in dataclasses.fields(ModelConfig)}
     if not isinstance(raw, dict) or not fields - set(OPTIONAL_CONFIG) <= set(raw) <= fields:
-        keys = sorted(raw) if isinstance(raw, dict) else type(raw).__name__
+        keys = sorted(map(str, raw)) if isinstance(raw, dict) else type(raw).__name__
         raise InputError(f"{path}: 'config' must have the keys {sorted(fields)} ({', '.join(OPTIONAL_CONFIG)} "
                          f"optional), got {keys}")
     raw = {**OPTIONAL_CONFIG, **raw}
     bad = [key for key, value in raw.items() if key not in OPTIONAL_CONFIG
            and (not isinstance(value, int) or isinstance(value, bool) or value < 1)]
     if bad:
-        raise InputError(f"{path}: config: {bad[0]} must be an integer >= 1, got {raw[bad[0]]!r}")
+        raise InputError(f"{path}: config: {bad[0]} must be an integer >= 1, got {str(raw[bad[0]])[:60]!r}")
+    for key, limit in (("hidden", MAX_HIDDEN), ("layers", MAX_LAYERS)):
+        if raw[key] > limit:
+            raise InputError(f"{path}: config: {key} must be <= {limit}, got {raw[key]}")
     bad = [key for key in OPTIONAL_CONFIG if not isinstance(raw[key], bool)]
     if bad:
         raise InputError(f"{path}: config: {bad[0]} must be true or false, got {raw[bad[0]]!r}")

@@ -469,10 +469,12 @@ class _Store:
         self.path = path
         self.data = {"identity": identity, "units": {}}
         if path.exists():
+            from netinv.fileio import read_input_json
+
             try:
-                old = json.loads(path.read_text(encoding="utf-8"))
-            except (OSError, ValueError) as exc:
-                raise InputError(f"{path}: not a results file of netinv evaluate ({exc})") from None
+                old = read_input_json(path, "results file")
+            except InputError as exc:
+                raise InputError(f"{exc} (not a results file of netinv evaluate)") from None
             if not isinstance(old, dict) or old.get("identity") != identity:
                 raise InputError(f"{path}: holds results of another model or configuration; use another --out")
             self.data = old

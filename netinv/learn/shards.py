@@ -27,11 +27,12 @@ import torch
 from torch_geometric.data import Data
 
 from netinv.errors import InputError
-from netinv.fileio import atomic_write_text
+from netinv.fileio import atomic_write_text, check_input_file, read_input_json
 from netinv.learn.sampling import NETWORK_ID_STRIDE, TRAINING_SEEDS_START
 from netinv.learn.teacher import TeacherConfig
 
 MANIFEST = "manifest.json"
+MAX_SHARD_BYTES = 4 * 2**30  # a shard file (a few hundred graphs take some MB)
 FORMAT = "netinv-dataset"
 SHARD_FORMAT = "netinv-samples"
 FORMAT_VERSION = 1
@@ -138,12 +139,12 @@ def netinv_version() -> str:
 def read_manifest(folder: str | os.PathLike) -> dict:
     """The manifest of a dataset folder (an :class:`InputError` when it is missing or not one)."""
     path = Path(folder) / MANIFEST
+    if not path.exists() and not path.is_symlink():
+        raise InputError(f"{folder}: no {MANIFEST}; not a netinv dataset folder")
     try:
-        manifest = json.loads(path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise InputError(f"{folder}: no {MANIFEST}; not a netinv dataset folder") from None
-    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise InputError(f"{path}: not a readable netinv dataset manifest ({type(exc).__name__})") from None
+        manifest = read_input_json(path, "dataset manifest")
+    except InputError as exc:
+        raise InputError(f"{exc} (not a readable netinv dataset manifest)") from None
     if not isinstance(manifest, dict) or manifest.get("format") != FORMAT or not isinstance(manifest.get("rounds"), dict):
         raise InputError(f"{path}: not a netinv dataset manifest (format {FORMAT!r} expected)")
     return manifest
@@ -233,6 +234,7 @@ def load_shard(path: str | os.PathLike, *, fingerprint: str | None = None) -> di
     """A shard file's content, read with ``weights_only=True`` and checked; an :class:`InputError` naming
     the file when it is not a netinv shard (or, with ``fingerprint``, one of another dataset)."""
     path = Path(path)
+    check_input_file(path, "dataset shard", limit=MAX_SHARD_BYTES)  # not a FIFO or a device: torch would wait
     try:
         payload = torch.load(path, map_location="cpu", weights_only=True)
     except Exception as exc:  # unpickling refused, not a zip file, truncated, unreadable

@@ -43,7 +43,6 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import hashlib
-import json
 import math
 import shlex
 import time
@@ -56,7 +55,7 @@ import torch
 from torch_geometric.data import Data
 
 from netinv.errors import InputError, TrainingInterrupted
-from netinv.fileio import StopOnSignal
+from netinv.fileio import StopOnSignal, read_input_json
 from netinv.learn.checkpoint import card_path, save_model, versions
 from netinv.learn.features import EDGE_FEATURES, NODE_FEATURES
 from netinv.learn.loop import (
@@ -277,8 +276,8 @@ def describe_dataset(dataset) -> dict:
     manifest = getattr(dataset, "manifest", None)
     if manifest is None and root is not None:
         try:
-            manifest = json.loads((Path(root) / MANIFEST).read_text(encoding="utf-8"))
-        except (OSError, ValueError):
+            manifest = read_input_json(Path(root) / MANIFEST, "dataset manifest")
+        except InputError:
             manifest = None
     if isinstance(manifest, dict):
         summary = {str(key): value for key, value in manifest.items() if _scalar(value)}

@@ -16,7 +16,7 @@ import networkx as nx
 
 from netinv.errors import InputError, InvalidNetworkError, ScenarioFileError, where
 from netinv.fileio import atomic_write_text
-from netinv.network.formats.common import kind_of
+from netinv.network.formats.common import check_size, kind_of
 from netinv.network.formats.graphml import read_graphml, write_graphml
 from netinv.network.formats.node_link import is_node_link, read_node_link, write_node_link
 from netinv.network.formats.willems import read_willems_document
@@ -67,6 +67,7 @@ def read_document(path: str | Path) -> dict:
                   f"{', '.join(SCENARIO_SUFFIXES)})")
         )
     data = _READERS[suffix](path)
+    check_size(data, str(path))
     if not isinstance(data, dict):
         raise InvalidNetworkError(
             where(str(path), None, f"a scenario must be a mapping with keys 'name', 'nodes', 'edges'; "

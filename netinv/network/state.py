@@ -37,6 +37,7 @@ import numpy as np
 
 from netinv import attrs, timing
 from netinv.errors import InvalidNetworkError, where
+from netinv.fileio import read_input_text
 from netinv.network.formats.common import unknown_node
 
 STATE_KINDS = ("on_hand", "backorders", "in_transit", "owed")
@@ -64,6 +65,8 @@ def resolve_state(doc: dict, path: str | None) -> dict:
     ref = doc.get(attrs.STATE)
     if not isinstance(ref, str):
         return doc
+    if "\0" in ref:
+        raise InvalidNetworkError(where(path, "state", "a file name cannot contain a NUL character"))
     folder = Path(path).resolve().parent if path else Path.cwd()
     target = (folder / ref).resolve()
     if not target.is_relative_to(folder):
@@ -75,12 +78,9 @@ def resolve_state(doc: dict, path: str | None) -> dict:
 def read_state_csv(path: str | Path, scenario: str | None = None) -> dict:
     """A state CSV as the ``state:`` mapping; every problem is one line naming the file and the row."""
     path = Path(path)
-    try:
-        text = path.read_text(encoding="utf-8-sig")
-    except FileNotFoundError:
-        raise InvalidNetworkError(where(scenario, "state", f"state file {str(path)!r} not found")) from None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise InvalidNetworkError(where(str(path), None, f"cannot read the state file: {exc}")) from None
+    if not path.exists() and not path.is_symlink():
+        raise InvalidNetworkError(where(scenario, "state", f"state file {str(path)!r} not found"))
+    text = read_input_text(path, "state file", error=InvalidNetworkError)
     rows = csv.reader(io.StringIO(text))
     header = next(rows, None)
     if header is None or tuple(h.strip() for h in header) != CSV_COLUMNS:

@@ -246,21 +246,16 @@ def read_levels(path: Path, nodes=None) -> dict:
     import difflib
     import math
 
-    try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise InputError(f"{path}: file not found") from None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise InputError(f"{path}: cannot read: {getattr(exc, 'strerror', None) or exc}") from None
-    except json.JSONDecodeError as exc:
-        raise InputError(f"{path}: line {exc.lineno}, column {exc.colno}: malformed JSON: {exc.msg}") from None
+    from netinv.fileio import read_input_json
+
+    data = read_input_json(path, "levels file")
     if isinstance(data, dict) and isinstance(data.get("levels"), dict):
         data = data["levels"]  # the output of `netinv basestock --json`
     if not isinstance(data, dict):
         raise InputError(f"{path}: levels must be a mapping of node id to level")
     for node, level in data.items():
         if isinstance(level, bool) or not isinstance(level, (int, float)):
-            raise InputError(f"{path}: node '{node}': level must be a number, got {json.dumps(level)}")
+            raise InputError(f"{path}: node '{node}': level must be a number, got {json.dumps(level)[:60]}")
         if not math.isfinite(level):
             raise InputError(f"{path}: node '{node}': level must be a finite number, got {json.dumps(level)}")
         if nodes is not None and node not in nodes:
@@ -307,7 +302,7 @@ def planning_policy(arrays, policy: str, demand, periods: int, horizon: int | No
 def gnn_policy(path: str | Path, *, name: str | None = None, hint: str = GNN_HINT):
     """The GNN policy of the checkpoint at ``path`` (torch is imported here, not before); a missing file
     is one line naming it, ``hint`` saying what to do."""
-    if not Path(path).is_file():
+    if not Path(path).exists() and not Path(path).is_symlink():  # anything else: load_model says what it is
         raise InputError(f"{path}: GNN model not found ({hint})")
     from netinv.learn.checkpoint import load_model
     from netinv.learn.policy import GNNPolicy
@@ -319,12 +314,15 @@ def gnn_policy(path: str | Path, *, name: str | None = None, hint: str = GNN_HIN
 def adapted_elsewhere(model: Path, file: Path) -> str | None:
     """A warning when ``model`` was adapted (``netinv adapt``) to a network other than ``file``: it runs,
     but its adaptation was for the other network. None when it was not adapted, or adapted to ``file``."""
+    from netinv.fileio import read_input_json
     from netinv.learn.checkpoint import card_path
 
     try:
-        network = json.loads(card_path(model).read_text(encoding="utf-8"))["data"]["network"]
-    except (OSError, ValueError, KeyError, TypeError):
+        network = read_input_json(card_path(model), "model card")["data"]["network"]
+    except (InputError, KeyError, TypeError):
         return None  # no card, or a model not adapted to one network
+    if not isinstance(network, dict):
+        return None
     if network.get("sha256") == hashlib.sha256(Path(file).read_bytes()).hexdigest():
         return None
     return (f"{model} was adapted to {network.get('file')}, not to {file}; it runs as a general policy there "

@@ -321,3 +321,17 @@ def test_ranges_and_min_marginals_match_enumeration(seed):
                 expected = table[j].get(first[j] + v, np.inf)
                 assert arrays[j][v] == pytest.approx(expected, abs=1e-9) if np.isfinite(expected) else \
                     arrays[j][v] == np.inf
+
+
+def test_a_grid_too_large_is_refused_before_it_is_allocated():
+    """Six 10,000-period stages in a row (the schema allows them): the last stages' (S, SI) grids have
+    some 1e9 pairs, 8 GB a table; refused naming the stage, the sizes and the limit."""
+    from netinv.gsm.tree import MAX_GRID_CELLS
+    from netinv.network import document_to_graph
+
+    doc = {"name": "chain", "nodes": [{"id": f"s{k}", "holding_cost": 1, "processing_time": 10_000} for k in range(6)],
+           "edges": [{"source": f"s{k}", "target": f"s{k + 1}"} for k in range(5)]}
+    doc["nodes"][-1].update(demand={"distribution": "normal", "mean": 10, "std": 3}, shortage_cost=5, service_level=0.95)
+    with pytest.raises(InputError, match=r"gsm: stage 's\d': \d+ outbound x \d+ inbound service times = .* pairs to "
+                       rf"search, over the limit of {MAX_GRID_CELLS:.3g}"):
+        gsm_tree_dp(gsm_instance(document_to_graph(doc)))

@@ -73,3 +73,46 @@ def test_too_little_history_is_an_error():
         fit_demand([1, 2, np.nan, 3], node="a")
     with pytest.raises(InputError, match="does not apply"):
         fit_demand([1.5, 2.5, 3.1, 4, 5, 6, 7, 8, 9], FitConfig(family="poisson"))
+
+
+def _per_value_gof(fit, k, c) -> float:
+    """The chi-square p-value with one bin per whole value 0 .. max (the method before the bins were
+    bounded), merged left to right into bins expecting >= 5: the reference for small histories."""
+    from scipy import stats as st
+
+    dist = fit.distribution()
+    top = int(k.max())
+    prob = dist.pmf(np.arange(top + 1))
+    prob[-1] += max(0.0, 1.0 - prob.sum())
+    observed = np.zeros(top + 1)
+    observed[k.astype(np.int64)] = c
+    bins_o, bins_e, acc_o, acc_e = [], [], 0.0, 0.0
+    for o, e in zip(observed, prob * c.sum()):
+        acc_o, acc_e = acc_o + o, acc_e + e
+        if acc_e >= 5:
+            bins_o.append(acc_o)
+            bins_e.append(acc_e)
+            acc_o = acc_e = 0.0
+    bins_o[-1] += acc_o
+    bins_e[-1] += acc_e
+    o, e = np.asarray(bins_o), np.asarray(bins_e)
+    return float(st.chi2.sf(np.sum((o - e) ** 2 / e), len(e) - 2))
+
+
+def test_goodness_of_fit_matches_one_bin_per_value_on_small_counts():
+    x = np.random.default_rng(3).poisson(20, 200).astype(float)
+    fitted = fit_demand(x).candidates["poisson"]
+    k, c = np.unique(x, return_counts=True)
+    assert fitted.gof_p == pytest.approx(_per_value_gof(fitted, k, c.astype(float)), rel=1e-9)
+
+
+def test_goodness_of_fit_is_bounded_on_huge_counts():
+    """60 days of 3e7 units: one bin per value would be 3.5e7 bins (minutes, GBs); at most MAX_GOF_BINS
+    bins give a p-value, and a sample the fitted normal describes is not rejected."""
+    from netinv.history.fit import MAX_GOF_BINS
+
+    x = np.round(np.random.default_rng(4).normal(3e7, 1e6, 60))
+    fit = fit_demand(x)
+    assert MAX_GOF_BINS == 2048 and fit.family in ("normal", "negative_binomial", "gamma")
+    assert all(np.isfinite(c.gof_p) or np.isnan(c.gof_p) for c in fit.candidates.values())
+    assert fit.candidates["normal"].gof_p > 0.01

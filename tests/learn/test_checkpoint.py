@@ -147,7 +147,7 @@ def test_a_plain_pickle_is_refused_before_unpickling(tmp_path):
 
 @pytest.mark.parametrize("case, expected", [
     ("missing", "no such checkpoint"),
-    ("folder", "not a file"),
+    ("folder", "is a directory, not a checkpoint"),
     ("text", "not a zip archive"),
     ("truncated", "not a zip archive"),
     ("garbage data.pkl", "corrupt checkpoint"),
@@ -220,7 +220,10 @@ def test_bad_cards_give_one_line(tmp_path):
     with pytest.raises(InputError, match="no model card"):
         load_card(path)
     card_path(path).write_text("{broken")
-    with pytest.raises(InputError, match="not valid JSON"):
+    with pytest.raises(InputError, match=r"m\.json: line 1, column 2: malformed JSON"):
+        load_card(path)
+    card_path(path).write_text("[" * 100_000 + "]" * 100_000)
+    with pytest.raises(InputError, match=r"m\.json: lists and objects nested too deeply to read"):
         load_card(path)
     card_path(path).write_text("[1, 2]")
     with pytest.raises(InputError, match="must be a JSON object"):
@@ -247,3 +250,24 @@ def test_a_failed_write_keeps_the_old_checkpoint(tmp_path, monkeypatch):
                 save_model(_model(seed=3), path, {})
         assert path.read_bytes() == before
         assert sorted(p.name for p in path.parent.iterdir()) == ["tiny.json", "tiny.pt"]
+
+
+@pytest.mark.parametrize(
+    ("name", "message"),
+    [
+        ("huge.pt", r"config: hidden must be <= 4096, got 1000000000"),
+        ("big.pt", r"weights do not match the model configuration ModelConfig\(hidden=4096, layers=64"),
+        ("nan.pt", r"weight '.*' holds NaN or infinite values; the checkpoint is damaged"),
+        ("flipped.pt", r"corrupt checkpoint: member '.*/data/\d+' does not match its checksum \(CRC\)"),
+    ],
+)
+def test_untrusted_configuration_and_damaged_weights_are_refused(tmp_path, name, message):
+    """A configuration is checked against the limits, and its shapes against the file's weights on the
+    meta device, before any weight is allocated; NaN weights and a byte changed inside a weight (torch
+    reads zip members without their CRC) are refused."""
+    from tests.reliability.hostile_driver import make_checkpoints
+
+    make_checkpoints(tmp_path)
+    assert load_model(tmp_path / "good.pt") is not None
+    with pytest.raises(InputError, match=message):
+        load_model(tmp_path / name)

@@ -8,7 +8,6 @@ Every function raises a :class:`~netinv.errors.InputError` whose message is one 
 from __future__ import annotations
 
 import difflib
-import json
 from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
@@ -16,29 +15,39 @@ from typing import Any
 import networkx as nx
 
 from netinv import attrs
-from netinv.errors import ScenarioFileError, where
+from netinv.errors import InvalidNetworkError, ScenarioFileError, where
+from netinv.fileio import parse_json, read_input_bytes, read_input_text
 
 JSON_ENCODED = (attrs.DEMAND, attrs.POSITION)  # node attributes GraphML stores as JSON text
 GRAPH_JSON_ENCODED = (attrs.KNOWN, attrs.EXCESS, attrs.STATE)  # scenario-level mappings, JSON text in GraphML
 
+MAX_SCENARIO_BYTES = 32 * 2**20  # a scenario file; a 100,000-node network in YAML is some 8 MiB
+MAX_NODES = 100_000  # nodes of a scenario file (loading 100,000 takes a minute; the Willems chains have 2,025)
+MAX_EDGES = 1_000_000
 MAX_NESTING = 100  # levels of lists and mappings in a scenario file; a scenario needs about five
 TOO_DEEP = f"lists and mappings nested more than {MAX_NESTING} levels deep"
 
 
 def read_text(path: Path) -> str:
-    """The UTF-8 text of a scenario file; a missing, unreadable or non-UTF-8 file is a one-line error."""
-    try:
-        return path.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise ScenarioFileError(where(str(path), None, "file not found")) from None
-    except IsADirectoryError:
-        raise ScenarioFileError(where(str(path), None, "is a directory, not a scenario file")) from None
-    except PermissionError:
-        raise ScenarioFileError(where(str(path), None, "permission denied")) from None
-    except UnicodeDecodeError as exc:
-        raise ScenarioFileError(where(str(path), f"byte {exc.start}", "not UTF-8 text")) from None
-    except OSError as exc:
-        raise ScenarioFileError(where(str(path), None, f"cannot read: {exc.strerror or exc}")) from None
+    """The UTF-8 text of a scenario file (:func:`netinv.fileio.read_input_text`: a regular file within the
+    size limit); a missing, unreadable, oversized or non-UTF-8 file is a one-line error."""
+    return read_input_text(path, "scenario file", error=ScenarioFileError, limit=MAX_SCENARIO_BYTES)
+
+
+def read_bytes(path: Path) -> bytes:
+    """The bytes of a scenario file (for XML, which reads its own encoding), bounded as :func:`read_text`."""
+    return read_input_bytes(path, "scenario file", error=ScenarioFileError, limit=MAX_SCENARIO_BYTES)
+
+
+def check_size(doc: Any, path: str | None) -> None:
+    """Refuse a document with more than :data:`MAX_NODES` nodes or :data:`MAX_EDGES` edges, before any is
+    validated (a 50 MB list would take minutes, then exhaust memory)."""
+    if not isinstance(doc, dict):
+        return
+    for key, limit in (("nodes", MAX_NODES), ("edges", MAX_EDGES)):
+        items = doc.get(key)
+        if isinstance(items, list) and len(items) > limit:
+            raise ScenarioFileError(where(path, key, f"{len(items):,} {key}, over the limit of {limit:,}"))
 
 
 def check_nesting(data: Any, path: str | None, owner: str | None = None) -> None:
@@ -109,11 +118,9 @@ def json_default(value: Any) -> Any:
 def decode_json(text: str, path: str, owner: str, key: str) -> Any:
     """The value of an attribute stored as JSON text (GraphML, node-link ``known``), nesting checked."""
     try:
-        value = json.loads(text)
-    except json.JSONDecodeError as exc:
-        raise ScenarioFileError(where(path, owner, f"{key}: not valid JSON ({exc.msg})")) from None
-    except RecursionError:
-        raise ScenarioFileError(where(path, owner, f"{key}: {TOO_DEEP}")) from None
+        value = parse_json(text, key, error=ScenarioFileError)
+    except ScenarioFileError as exc:
+        raise ScenarioFileError(where(path, owner, f"{key}: not valid JSON ({str(exc).removeprefix(key + ': ')})")) from None
     check_nesting(value, path, f"{owner}: {key}")
     return value
 
@@ -125,6 +132,10 @@ def raw_document(graph: nx.DiGraph, path: str) -> dict:
     key is kept, so that validation reports the unknown ones.
     """
     doc: dict[str, Any] = {k: v for k, v in graph.graph.items() if k not in ("node_default", "edge_default")}
+    for key in ("nodes", "edges"):
+        if key in doc:
+            raise InvalidNetworkError(where(path, "graph", f"an attribute named '{key}' would replace the "
+                                            f"scenario's {key}; rename it"))
     for key in GRAPH_JSON_ENCODED:
         if isinstance(doc.get(key), str):
             doc[key] = decode_json(doc[key], path, "graph", key)
@@ -134,7 +145,17 @@ def raw_document(graph: nx.DiGraph, path: str) -> dict:
         for key in JSON_ENCODED:
             if isinstance(data.get(key), str):
                 data[key] = decode_json(data[key], path, f"node '{node}'", key)
+        if attrs.NODE_ID in data:
+            raise InvalidNetworkError(where(path, f"node '{node}'", f"an attribute named '{attrs.NODE_ID}' "
+                                            f"({data[attrs.NODE_ID]!r}) would rename the node; rename the attribute"))
         nodes.append({attrs.NODE_ID: node, **data})
     doc["nodes"] = nodes
-    doc["edges"] = [{attrs.EDGE_SOURCE: u, attrs.EDGE_TARGET: v, **d} for u, v, d in graph.edges(data=True)]
+    edges = []
+    for u, v, d in graph.edges(data=True):
+        for end in (attrs.EDGE_SOURCE, attrs.EDGE_TARGET):
+            if end in d:
+                raise InvalidNetworkError(where(path, f"edge '{u}' -> '{v}'", f"an attribute named '{end}' "
+                                                f"({d[end]!r}) would rewire the edge; rename the attribute"))
+        edges.append({attrs.EDGE_SOURCE: u, attrs.EDGE_TARGET: v, **d})
+    doc["edges"] = edges
     return doc

@@ -8,6 +8,7 @@ turned into one-line errors here.
 
 from __future__ import annotations
 
+import io
 import json
 import re
 import warnings
@@ -32,13 +33,13 @@ _XML_ILLEGAL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]
 
 def read_graphml(path: Path) -> dict:
     """The scenario document of a GraphML file."""
-    read_text(path)  # same clear errors for missing / unreadable files
+    data = read_text(path).encode("utf-8")  # read once, bounded: the same clear errors as every format
     try:
         with warnings.catch_warnings():  # e.g. "No key type for id d2": the keys are checked below
             warnings.simplefilter("ignore", UserWarning)
-            graph = nx.read_graphml(path)
+            graph = nx.read_graphml(io.BytesIO(data))
     except Exception as exc:  # ElementTree / networkx raise many types for malformed XML
-        bad = _bad_value(path)
+        bad = _bad_value(data)
         if bad:
             raise InvalidNetworkError(where(str(path), *bad)) from None
         msg = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
@@ -47,9 +48,9 @@ def read_graphml(path: Path) -> dict:
         if position:
             msg = msg.split(": line ")[0]
         raise ScenarioFileError(where(str(path), loc, f"malformed GraphML: {msg}")) from None
+    _check_nodes(path, data, graph)  # first: an edge given twice makes networkx build a multigraph
     if not graph.is_directed() or graph.is_multigraph():
         raise InvalidNetworkError(where(str(path), None, "GraphML graph must be directed and not a multigraph"))
-    _check_nodes(path, graph)
     return raw_document(graph, str(path))
 
 
@@ -73,15 +74,23 @@ def _tag(element: ET.Element) -> str:
     return element.tag.rsplit("}", 1)[-1]
 
 
-def _check_nodes(path: Path, graph: nx.DiGraph) -> None:
-    """networkx silently adds a node that only an edge names (a typo would become a new node) and calls a
-    <node> without an id 'None': both are errors here."""
+def _check_nodes(path: Path, data: bytes, graph: nx.DiGraph) -> None:
+    """networkx silently adds a node that only an edge names (a typo would become a new node), calls a
+    <node> without an id 'None' and merges a node or an edge given twice: all are errors here."""
     declared = set()
-    for _, element in ET.iterparse(path):
+    edges = set()
+    for _, element in ET.iterparse(io.BytesIO(data)):
         if _tag(element) == "node":
             if element.get("id") is None:
                 raise InvalidNetworkError(where(str(path), None, "a <node> element without an 'id' attribute"))
+            if element.get("id") in declared:
+                raise InvalidNetworkError(where(str(path), f"node '{element.get('id')}'", "duplicate node id"))
             declared.add(element.get("id"))
+        elif _tag(element) == "edge":
+            ends = (element.get("source"), element.get("target"))
+            if ends in edges:
+                raise InvalidNetworkError(where(str(path), f"edge '{ends[0]}' -> '{ends[1]}'", "duplicate edge"))
+            edges.add(ends)
     for u, v in graph.edges:
         for end in (u, v):
             if end not in declared:
@@ -95,10 +104,10 @@ def _boolean(text: str) -> bool:
 _TYPE_CHECKS = {"int": int, "integer": int, "long": int, "float": float, "double": float, "boolean": _boolean}
 
 
-def _bad_value(path: Path) -> tuple[str | None, str] | None:
+def _bad_value(data: bytes) -> tuple[str | None, str] | None:
     """(where, what) for a <data> value that does not fit its key's attr.type; networkx does not say."""
     try:
-        root = ET.parse(path).getroot()
+        root = ET.parse(io.BytesIO(data)).getroot()
     except (ET.ParseError, OSError):
         return None
     keys = {k.get("id"): (k.get("attr.name"), k.get("attr.type")) for k in root.iter() if _tag(k) == "key"}

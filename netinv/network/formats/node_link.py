@@ -43,9 +43,20 @@ def _check_link_ends(data: dict, path: str) -> None:
     nodes, links = data.get("nodes"), data.get("links", data.get("edges"))
     if not (isinstance(nodes, list) and isinstance(links, list)):
         return
-    ids = {n["id"] for n in nodes if isinstance(n, dict) and isinstance(n.get("id"), (str, int))}
+    ids = set()
+    for node in nodes:
+        node_id = node.get("id") if isinstance(node, dict) else None
+        if isinstance(node_id, (str, int)):
+            if node_id in ids:  # networkx would merge the two into one node
+                raise InvalidNetworkError(where(path, f"node '{node_id}'", "duplicate node id"))
+            ids.add(node_id)
+    seen = set()
     for link in links:
         ends = (link.get("source"), link.get("target")) if isinstance(link, dict) else ()
+        if all(isinstance(end, (str, int)) for end in ends) and ends:
+            if ends in seen:  # networkx would merge the two into one edge
+                raise InvalidNetworkError(where(path, f"edge '{ends[0]}' -> '{ends[1]}'", "duplicate edge"))
+            seen.add(ends)
         for end in ends:
             # a missing or unhashable end is networkx's to report
             if isinstance(end, (str, int)) and end not in ids:

@@ -122,7 +122,7 @@ def read_willems_document(
     rounding = LeadTimeRounding(lead_time_rounding)
     stages = parse_stages(read_text(path), str(path))  # read_text: the same file errors as every format
     order = _topological_order(stages, str(path))
-    return _document(path.stem, order, rounding)
+    return _document(path.stem, order, rounding, str(path))
 
 
 def parse_stages(text: str, path: str | None = None) -> list[Stage]:
@@ -331,7 +331,22 @@ def _service_level(z: float) -> float:
     return 0.5 * (1.0 + math.erf(z / math.sqrt(2.0)))
 
 
-def _document(name: str, order: list[Stage], rounding: LeadTimeRounding) -> dict:
+def _placeholder_shortage_cost(value: float, stage: Stage, path: str | None) -> float:
+    """h sl / (1 - sl) with sl = Phi(z), 1 - sl computed as erfc (exact in the tail); a z so high that the
+    cost passes the schema's limit (z = 9 gives 1 - sl = 1.1e-19) is an error naming the stage."""
+    z = stage.service_factor
+    tail = 0.5 * math.erfc(z / math.sqrt(2.0))
+    cost = value * _service_level(z) / tail if tail > 0 else math.inf
+    if not cost <= attrs.MAX_MAGNITUDE:
+        raise InvalidNetworkError(
+            where(path, _at(stage), f"ext_demand_thres: z = {z:g} leaves 1 - Phi(z) = {tail:.2g}: the placeholder "
+                  f"shortage cost h Phi(z) / (1 - Phi(z)) would be {cost:.3g}, over the limit of "
+                  f"{attrs.MAX_MAGNITUDE:g}; use a smaller z")
+        )
+    return cost
+
+
+def _document(name: str, order: list[Stage], rounding: LeadTimeRounding, path: str | None = None) -> dict:
     values = item_values(order)
     to_days = _ROUNDERS[rounding]
     stages = sorted(order, key=lambda stage: stage.line)  # nodes in file order
@@ -350,10 +365,9 @@ def _document(name: str, order: list[Stage], rounding: LeadTimeRounding) -> dict
         if len(stage.suppliers) >= 2:
             node[attrs.ASSEMBLY] = True
         if stage.has_demand:
-            service_level = _service_level(stage.service_factor)
             node[attrs.DEMAND] = {"distribution": "normal", "mean": stage.demand_mean, "std": stage.demand_std}
             node[attrs.SERVICE_FACTOR] = stage.service_factor
-            node[attrs.SHORTAGE_COST] = values[stage.stage_id] * service_level / (1.0 - service_level)
+            node[attrs.SHORTAGE_COST] = _placeholder_shortage_cost(values[stage.stage_id], stage, path)
         nodes.append(node)
     edges = [
         {attrs.EDGE_SOURCE: supplier, attrs.EDGE_TARGET: stage.stage_id, attrs.LEAD_TIME: 0, attrs.QUANTITY: quantity}

@@ -9,7 +9,9 @@ import pytest
 from netinv.errors import ScenarioFileError
 from netinv.network.formats.common import (
     MAX_NESTING,
+    MAX_NODES,
     check_nesting,
+    check_size,
     decode_json,
     did_you_mean,
     json_default,
@@ -29,7 +31,7 @@ def test_read_text_errors(tmp_path):
         read_text(tmp_path)
     latin = tmp_path / "latin.yaml"
     latin.write_bytes(b"name: caf\xe9\n")
-    with pytest.raises(ScenarioFileError, match=r"latin\.yaml: byte 9: not UTF-8 text$"):
+    with pytest.raises(ScenarioFileError, match=r"latin\.yaml: line 1, byte 9: not UTF-8 text$"):
         read_text(latin)
     latin.write_text("name: café\n", encoding="utf-8")
     assert read_text(latin) == "name: café\n"
@@ -85,3 +87,18 @@ def test_raw_document_decodes_json_attributes():
     }
     with pytest.raises(ScenarioFileError, match=r"^f: node 'a': demand: not valid JSON"):
         decode_json("{", "f", "node 'a'", "demand")
+
+
+def test_check_size_refuses_a_node_list_over_the_limit_before_validation():
+    check_size({"nodes": [{}] * MAX_NODES, "edges": []}, "f.json")
+    with pytest.raises(ScenarioFileError, match=r"^f\.json: nodes: 100,001 nodes, over the limit of 100,000$"):
+        check_size({"nodes": [{}] * (MAX_NODES + 1)}, "f.json")
+    check_size([1, 2], "f.json")  # not a mapping: the reader's caller says so
+
+
+def test_a_scenario_file_over_the_size_limit_is_refused_unread(tmp_path):
+    path = tmp_path / "s.yaml"
+    with open(path, "wb") as handle:
+        handle.truncate(40 * 2**20)
+    with pytest.raises(ScenarioFileError, match=r"s\.yaml: the scenario file is 40\.0 MiB .* over the limit of 32\.0 MiB"):
+        read_text(path)

@@ -76,3 +76,34 @@ def test_a_scenario_with_a_state_converts_to_graphml_and_back(tmp_path):
     assert back.graph["state"] == graph.graph["state"]
     first, second = compile_network(graph).start, compile_network(back).start
     assert first is not None and repr(first) == repr(second)
+
+
+ATTRIBUTES = """<?xml version="1.0" encoding="utf-8"?>
+<graphml xmlns="http://graphml.graphdrawing.org/xmlns">
+<key id="d0" for="{owner}" attr.name="{name}" attr.type="string"/>
+<graph edgedefault="directed">
+<node id="a"/><node id="b"{node_data}{extra}
+<edge source="a" target="b"{edge_data}
+</graph></graphml>
+"""
+
+
+@pytest.mark.parametrize(
+    ("owner", "name", "extra", "message"),
+    [
+        ("edge", "source", "", r"edge 'a' -> 'b': an attribute named 'source' \('x'\) would rewire the edge"),
+        ("edge", "target", "", r"edge 'a' -> 'b': an attribute named 'target' \('x'\) would rewire the edge"),
+        ("node", "id", "", r"node 'b': an attribute named 'id' \('x'\) would rename the node"),
+        ("node", "k", '<node id="a"/>', r"node 'a': duplicate node id"),
+        ("node", "k", '<edge source="a" target="b"/>', r"edge 'a' -> 'b': duplicate edge"),
+    ],
+    ids=["source", "target", "id", "duplicate-node", "duplicate-edge"],
+)
+def test_attributes_that_would_rewire_and_elements_given_twice_are_refused(tmp_path, owner, name, extra, message):
+    path = tmp_path / "g.graphml"
+    data = '><data key="d0">x</data></node>' if owner == "node" else "/>"
+    edge = '><data key="d0">x</data></edge>' if owner == "edge" else "/>"
+    path.write_text(ATTRIBUTES.format(owner=owner, name=name, extra=extra, node_data=data, edge_data=edge),
+                    encoding="utf-8")
+    with pytest.raises(InvalidNetworkError, match=r"g\.graphml: " + message):
+        read_graphml(path)

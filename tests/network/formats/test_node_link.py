@@ -31,3 +31,18 @@ def test_graph_must_be_a_mapping():
     data = {"directed": True, "graph": [1], "nodes": [], "links": []}
     with pytest.raises(ScenarioFileError, match="malformed node-link JSON: 'graph' must be a mapping, got a list"):
         read_node_link(data, "n.json")
+
+
+@pytest.mark.parametrize(
+    ("nodes", "links", "message"),
+    [
+        ([{"id": "a"}, {"id": "a", "holding_cost": 5}], [], r"node 'a': duplicate node id$"),
+        ([{"id": "a"}, {"id": "b"}], [{"source": "a", "target": "b", "lead_time": 1},
+                                      {"source": "a", "target": "b", "lead_time": 9}], r"edge 'a' -> 'b': duplicate edge$"),
+    ],
+    ids=["node", "edge"],
+)
+def test_a_node_or_edge_given_twice_is_refused_not_merged(nodes, links, message):
+    data = {"directed": True, "graph": {}, "nodes": nodes, "links": links}
+    with pytest.raises(InvalidNetworkError, match=r"^n\.json: " + message):
+        read_node_link(data, "n.json")

@@ -14,7 +14,7 @@ import pytest
 from scipy import stats
 
 from netinv import attrs
-from netinv.errors import ScenarioFileError
+from netinv.errors import InputError, ScenarioFileError
 from netinv.network import load, save, validate
 from netinv.network.formats.willems import HEADER, LeadTimeRounding, read_willems
 from tests.conftest import SCENARIOS
@@ -193,3 +193,16 @@ def test_save_csv_is_refused(tmp_path):
     with pytest.raises(ScenarioFileError, match=r"cannot write format '\.csv'"):
         save(graph, tmp_path / "out.csv")
     assert list(tmp_path.iterdir()) == []
+
+
+def test_a_threshold_whose_shortage_cost_passes_the_limit_is_refused(tmp_path):
+    """z = 9: 1 - Phi(z) = 1.1e-19 (1 - Phi computed by subtraction is 0: ZeroDivisionError before); the
+    placeholder h Phi / (1 - Phi) is 2.7e19, over the schema's limit. z = 6 stays under it (by erfc)."""
+    path = tmp_path / "chain.csv"
+    path.write_text(",".join(HEADER) + "\na,2,,1,,,,,\nb,3,,2,,10,3,9,a,1\n", encoding="utf-8")
+    with pytest.raises(InputError, match=r"chain\.csv: line 3, stage 'b': ext_demand_thres: z = 9 "
+                       r"leaves 1 - Phi\(z\) = 1.1e-19"):
+        read_willems(path)
+    path.write_text(",".join(HEADER) + "\na,2,,1,,,,,\nb,3,,2,,10,3,6,a,1\n", encoding="utf-8")
+    cost = read_willems(path).nodes["b"][attrs.SHORTAGE_COST]
+    assert cost == pytest.approx(3 * stats.norm.cdf(6) / stats.norm.sf(6), rel=1e-12)
