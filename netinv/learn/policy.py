@@ -92,10 +92,10 @@ def implied_targets(state, orders: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
 class GNNPolicy:
     """Orders of an :class:`~netinv.learn.model.OrderGNN` (implements :class:`netinv.policies.base.Policy`).
 
-    Each period the B paths of the simulator's state become one graph (x of shape (N, B, F)), the
-    model runs without gradients in float32, and its feasible orders (in units of each edge's scale)
-    are returned in units of each edge's source, shape (E, B). The model is put in eval mode and never
-    changed: the orders are a pure function of the state.
+    Each period the B paths of the simulator's state become one graph (x of shape (N, B, F)), one
+    forward pass of the model serves them all (paths are a batch axis; in inference mode, float32), and
+    its feasible orders (in units of each edge's scale) are returned in units of each edge's source, shape
+    (E, B). The model is put in eval mode and never changed: the orders are a pure function of the state.
 
     model: the network.
     name: the policy's name in results.
@@ -145,7 +145,7 @@ class GNNPolicy:
     def orders(self, state) -> np.ndarray:
         data = state_graph(self.network_, state, forecast=self.expected_demand(int(state.t)))
         step = self.paths_per_pass_
-        with torch.no_grad():
+        with torch.inference_mode():
             if state.paths <= step:
                 orders = self.model(data).numpy()
             else:
