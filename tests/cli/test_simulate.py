@@ -110,29 +110,24 @@ def test_simulate_asking_for_transshipment_without_edges_is_one_line(monkeypatch
 
 
 @pytest.fixture
-def tiny_model(tmp_path):
-    """An untrained small GNN checkpoint; torch's thread count restored after the test."""
+def torch_threads():
+    """torch, its thread count restored after the test."""
     torch = pytest.importorskip("torch")
-    from netinv.learn.checkpoint import save_model
-    from netinv.learn.model import ModelConfig, OrderGNN
-
     threads = torch.get_num_threads()
-    torch.manual_seed(0)
-    path = tmp_path / "tiny.pt"
-    save_model(OrderGNN(ModelConfig(hidden=8, layers=1)), path, {"note": "untrained, for tests"})
-    yield path
+    yield torch
     torch.set_num_threads(threads)
 
 
-def test_simulate_gnn_runs_on_the_threads_asked_one_by_default_and_explains_its_decisions(tiny_model, monkeypatch,
+@pytest.mark.slow  # imports torch and netinv.learn in-process (about 6 s on a quiet core); the runs take 1 s
+def test_simulate_gnn_runs_on_the_threads_asked_one_by_default_and_explains_its_decisions(torch_threads, monkeypatch,
                                                                                            capsys):
-    import torch
-
+    """The shipped model (running it imports torch, not PyTorch Geometric), 3 paths x 6 periods."""
+    torch = torch_threads
     retail = SCENARIOS / "retail_network.yaml"
     torch.set_num_threads(2)  # what the command must not keep
     for extra, threads in (([], 1), (["--threads", "2"], 2)):
-        code, out, err = run(["simulate", retail, "--policy", "gnn", "--model", tiny_model, "--paths", "3",
-                              "--periods", "6", "--warmup", "2", "--json", *extra], monkeypatch, capsys)
+        code, out, err = run(["simulate", retail, "--policy", "gnn", "--paths", "3", "--periods", "6", "--warmup", "2",
+                              "--json", *extra], monkeypatch, capsys)
         assert code == 0, err
         result = json.loads(out)
         assert result["torch_threads"] == threads == torch.get_num_threads()  # measured inside the run
@@ -142,6 +137,5 @@ def test_simulate_gnn_runs_on_the_threads_asked_one_by_default_and_explains_its_
     for row in result["decisions"].values():
         assert set(row) == {"target", "position", "last_target", "last_position"}
         assert row["target"] >= row["position"] - 1e-3 and row["last_target"] >= row["last_position"] - 1e-3
-    code, _, err = run(["simulate", retail, "--policy", "gnn", "--model", tiny_model, "--threads", "0"],
-                       monkeypatch, capsys)
+    code, _, err = run(["simulate", retail, "--policy", "gnn", "--threads", "0"], monkeypatch, capsys)
     assert code == 2 and "--threads" in err
