@@ -80,13 +80,13 @@ def run_command(args: list[str], pythonpath: Path) -> tuple[float, float, dict |
     return wall, cpu, out
 
 
-def whole_command(files: list[Path], before: Path | None, paths: int, periods: int, model: Path) -> list[list]:
+def whole_command(files: list[Path], before: Path | None, paths: int, periods: int, model: Path,
+                  threads: list[int]) -> list[list]:
     rows = []
     for file in files:
         base = ["simulate", str(file), "--policy", "gnn", "--model", str(model), "--json", "--no-timings"]
-        runs = [("this checkout, --threads 1", ROOT, ["--threads", "1"], paths, periods),
-                ("this checkout, --threads 2", ROOT, ["--threads", "2"], paths, periods),
-                ("this checkout, fixed cost (1 path x 1 period)", ROOT, ["--threads", "1"], 1, 1)]
+        runs = [(f"this checkout, --threads {n}", ROOT, ["--threads", str(n)], paths, periods) for n in threads]
+        runs.append(("this checkout, fixed cost (1 path x 1 period)", ROOT, ["--threads", "1"], 1, 1))
         if before is not None:
             runs.insert(0, (f"before ({before}, torch's default threads)", before, [], paths, periods))
         measured = {}
@@ -122,6 +122,9 @@ def main() -> None:
     parser.add_argument("--periods", type=int, default=200)
     parser.add_argument("--nodes", type=int, default=10_000)
     parser.add_argument("--repeats", type=int, default=11)
+    parser.add_argument("--networks", default="planner_weekly,planner31",
+                        help="whole-command networks, comma-separated (planner_weekly, planner31; empty: none)")
+    parser.add_argument("--command-threads", default="1,2", help="--threads of this checkout's command runs")
     parser.add_argument("--print-only", action="store_true", help="print, do not append to RESULTS.md")
     args = parser.parse_args()
 
@@ -130,8 +133,10 @@ def main() -> None:
         subprocess.run([sys.executable, "-m", "netinv.cli", "generate", "--kind", "planner", "--nodes", "31",
                         "--seed", "2", "--output", str(planner31)], cwd=ROOT, env=dict(os.environ, PYTHONPATH=str(ROOT)),
                        check=True, capture_output=True)
-        files = [ROOT / "scenarios" / "planner_weekly.yaml", planner31]
-        command_rows = whole_command(files, args.before, args.paths, args.periods, args.model.resolve())
+        known = {"planner_weekly": ROOT / "scenarios" / "planner_weekly.yaml", "planner31": planner31}
+        files = [known[name] for name in args.networks.split(",") if name]
+        threads = [int(n) for n in args.command_threads.split(",") if n]
+        command_rows = whole_command(files, args.before, args.paths, args.periods, args.model.resolve(), threads)
     decision_rows = decisions(args.nodes, args.model.resolve(), args.repeats)
     before = ""
     if args.before is not None:
