@@ -8,7 +8,7 @@ from typing import Annotated
 
 import typer
 
-from netinv.cli.common import FileArg, JsonOpt, TransshipmentOpt, new_console, print_json
+from netinv.cli.common import FileArg, JsonOpt, ThreadsOpt, TransshipmentOpt, new_console, print_json
 
 
 class TransshipMethod(StrEnum):
@@ -309,6 +309,7 @@ def report(
     contract: Annotated[list[str] | None, typer.Option("--contract", help="Contract to analyse (repeat); "
                                                        "default: designs derived from the prices.")] = None,
     transshipment: TransshipmentOpt = None,
+    threads: ThreadsOpt = 1,
     as_json: JsonOpt = False,
 ) -> None:
     """One self-contained HTML page: network, targets, costs, service, trajectories, transshipment, contracts."""
@@ -316,7 +317,8 @@ def report(
 
     result = report_command(file, method.value, output, png, seed=seed, paths=paths, periods=periods,
                             time_budget=time_budget, model=model, contracts=tuple(contract or ()),
-                            transshipment=None if transshipment is None else transshipment.value)
+                            transshipment=None if transshipment is None else transshipment.value,
+                            threads=threads)
     if as_json:
         print_json(result)
         return

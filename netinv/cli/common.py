@@ -27,6 +27,10 @@ TransshipmentOpt = Annotated[
                                        "without).")
 ]
 JsonOpt = Annotated[bool, typer.Option("--json", help="Print JSON instead of tables.")]
+ThreadsOpt = Annotated[
+    int, typer.Option("--threads", min=1, max=1024, help="Torch threads of the GNN policy (one per process "
+                      "unless asked: on a shared machine a second thread mostly waits).")
+]
 NoTimingsOpt = Annotated[
     bool, typer.Option("--no-timings", help="Leave wall-clock timings out of the JSON, so that the same command "
                        "prints byte-identical output.")

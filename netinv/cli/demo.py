@@ -7,7 +7,7 @@ from typing import Annotated
 
 import typer
 
-from netinv.cli.common import DEFAULT_MODEL, new_console
+from netinv.cli.common import DEFAULT_MODEL, ThreadsOpt, new_console
 
 
 def demo(
@@ -18,6 +18,7 @@ def demo(
     large: Annotated[int, typer.Option("--large", min=0, max=1_000_000, help="Then run the shipped GNN policy on "
                                        "a generated network of this many nodes (0: skip).")] = 10_000,
     model: Annotated[Path, typer.Option("--model", help="GNN checkpoint of the large-network step.")] = DEFAULT_MODEL,
+    threads: ThreadsOpt = 1,
 ) -> None:
     """End to end on one scenario: validate, optimize base-stock levels, simulate, print the table (CSL: cycle
     service level); then the GNN policy on a large generated network, beside tuned base-stock."""
@@ -45,10 +46,10 @@ def demo(
     result = run(arrays, found.policy(), config, transshipment=rule)
     print_result(result, found.levels, found.method, transshipment=rule_name)
     if large:
-        _demo_large(console, large, model, seed)
+        _demo_large(console, large, model, seed, threads)
 
 
-def _demo_large(console, nodes: int, model: Path, seed: int) -> None:
+def _demo_large(console, nodes: int, model: Path, seed: int, threads: int = 1) -> None:
     """The GNN on a generated distribution network of ``nodes`` nodes vs tuned base-stock, same paths."""
     import time
 
@@ -66,7 +67,7 @@ def _demo_large(console, nodes: int, model: Path, seed: int) -> None:
     arrays = compile_network(generate("distribution", nodes, seed + 7))
     config = SimConfig(periods=30, paths=4, seed=seed, warmup=0, block_paths=4)
     started = time.perf_counter()
-    gnn = run(arrays, gnn_policy(model), config)
+    gnn = run(arrays, gnn_policy(model, threads=threads), config)
     gnn_seconds = time.perf_counter() - started
     console.print("tuning base-stock levels (one safety factor per echelon, simulation search) ...")
     levels = search_levels(arrays, seed=seed + 1, paths=8, periods=40, warmup=10, sweeps=2, groups="echelon")

@@ -10,7 +10,7 @@ from typing import Annotated
 
 import typer
 
-from netinv.cli.common import DEFAULT_MODEL, JsonOpt, new_console, print_json
+from netinv.cli.common import DEFAULT_MODEL, JsonOpt, ThreadsOpt, new_console, print_json
 from netinv.display import format_number
 
 dataset_app = typer.Typer(help="Exact-solution datasets for the GNN policy.", no_args_is_help=True)
@@ -77,6 +77,7 @@ def train(
     val_fraction: Annotated[float, typer.Option("--val-fraction", min=0.01, max=0.9)] = 0.2,
     restart: Annotated[bool, typer.Option("--restart", help="Ignore the finished epochs of an interrupted run.")
                        ] = False,
+    threads: ThreadsOpt = 1,
     as_json: JsonOpt = False,
 ) -> None:
     """Train the GNN policy on a dataset; validation metrics per epoch, early stopping, a JSON model card."""
@@ -87,7 +88,7 @@ def train(
     config = TrainConfig(epochs=epochs, seed=seed, batch_size=batch_size, lr=lr, patience=patience, hidden=hidden,
                          layers=layers, val_fraction=val_fraction)
     if as_json:
-        result = train_folder(dataset, out, config, resume=not restart)
+        result = train_folder(dataset, out, config, resume=not restart, threads=threads)
         print_json(result)
         return
     from rich.progress import Progress
@@ -101,7 +102,7 @@ def train(
             console.print(f"epoch {m.epoch:3d}  train {m.train_loss:.4f}  val {m.val_loss:.4f}  "
                           f"MAE/mean {m.val_relative_mae:.3f}  R2 {m.val_r2:.3f}  best {m.best_epoch}")
 
-        result = train_folder(dataset, out, config, progress=progress, resume=not restart)
+        result = train_folder(dataset, out, config, progress=progress, resume=not restart, threads=threads)
     best = result["best"]
     console.print(f"saved {result['checkpoint']} (card {result['card']}): best epoch {result['best_epoch']} of "
                   f"{result['epochs_run']} ({result['stopped']}), validation MAE / mean order "
@@ -244,6 +245,7 @@ def evaluate(
     adapt_steps: Annotated[int, typer.Option("--adapt-steps", min=0, help="Also run the GNN adapted to each "
                                              "held-out network and the 9-node one with this many steps "
                                              "(netinv adapt) [default: 0, not run].")] = 0,
+    threads: ThreadsOpt = 1,
     as_json: JsonOpt = False,
 ) -> None:
     """Judge a GNN policy on paired demand paths: held-out networks (vs teacher and oracle), the published
@@ -268,7 +270,7 @@ def evaluate(
         if not as_json:
             console.print(f"[{name} {done}/{total}] {message}")
 
-    result = run(model, out, config, progress=progress)
+    result = run(model, out, config, progress=progress, threads=threads)
     text = tables(result)
     from netinv.fileio import atomic_write_text
 

@@ -14,6 +14,7 @@ from netinv.cli.common import (
     FileArg,
     JsonOpt,
     NoTimingsOpt,
+    ThreadsOpt,
     TransshipmentOpt,
     new_console,
     print_json,
@@ -89,6 +90,7 @@ def simulate(
                                   "(Ctrl-C, SIGTERM) resumes from it when the same command is run again.")
     ] = None,
     transshipment: TransshipmentOpt = None,
+    threads: ThreadsOpt = 1,
     as_json: JsonOpt = False,
     no_timings: NoTimingsOpt = False,
 ) -> None:
@@ -102,7 +104,7 @@ def simulate(
                    demand_paths=demand_paths, horizon=horizon, shrinking=shrinking, scenarios=scenarios,
                    sampling=None if sampling is None else sampling.value, per=None if per is None else per.value,
                    time_limit=time_limit, model=model or DEFAULT_MODEL, checkpoint=checkpoint,
-                   transshipment=None if transshipment is None else transshipment.value)
+                   transshipment=None if transshipment is None else transshipment.value, threads=threads)
     prepared = prepare_run(file, spec)
     for warning in prepared.warnings:
         print(f"warning: {warning}", file=sys.stderr)

@@ -129,16 +129,17 @@ class Evaluation:
 
 
 def evaluate(model_path: str | Path, out_dir: str | Path, config: EvaluateConfig = EvaluateConfig(), *,
-             progress=None) -> Evaluation:
+             progress=None, threads: int = 1) -> Evaluation:
     """Run the suites of ``config`` for the model at ``model_path``; results (and a plot) in ``out_dir``.
 
-    ``progress(suite, done, total, message)`` is called after each finished unit.
+    ``progress(suite, done, total, message)`` is called after each finished unit. ``threads``: torch
+    threads from now on (one: decision times are per core, and the runs deterministic).
     """
     import torch
 
     from netinv.learn.checkpoint import load_model
 
-    torch.set_num_threads(1)  # decision times are per core; the runs are deterministic
+    torch.set_num_threads(threads)
     model = load_model(model_path)
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)

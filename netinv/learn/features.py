@@ -1,11 +1,12 @@
 """Graph features of a network and its state at the start of a period, for the GNN policy.
 
 A network (:class:`~netinv.network.compile.NetworkArrays`) and the state of B demand paths become one
-PyG :class:`~torch_geometric.data.Data` whose node features have shape (N, B, F_node) and edge features
-(E, B, F_edge): the graph is stored once and the paths ride along a second axis, so that the model runs
-all B paths in one pass without copying the graph B times. :func:`path_graphs` splits it into B
-ordinary graphs (x of shape (N, F_node)) for a dataset; PyG's ``Batch`` joins those again, and the model
-accepts both forms.
+:class:`StateGraph` whose node features have shape (N, B, F_node) and edge features (E, B, F_edge): the
+graph is stored once and the paths ride along a second axis, so that the model runs all B paths in one
+pass without copying the graph B times. :func:`path_graphs` splits it into B ordinary PyG
+:class:`~torch_geometric.data.Data` graphs (x of shape (N, F_node)) for a dataset; PyG's ``Batch`` joins
+those again, and the model accepts both forms. (PyTorch Geometric is imported only there: running the
+policy does not need it.)
 
 Scales
 ------
@@ -109,7 +110,6 @@ from dataclasses import dataclass
 import numpy as np
 import scipy.sparse as sp
 import torch
-from torch_geometric.data import Data
 
 from netinv.demand.distributions import Series
 from netinv.demand.expected import mean_demand
@@ -141,6 +141,24 @@ EDGE_STATIC = (
 )
 EDGE_STATE = ("owed", "in_transit", "components", "sell_window") + tuple(f"pipeline_{k}" for k in range(PIPELINE_SLOTS))
 EDGE_FEATURES = EDGE_STATIC + EDGE_STATE
+
+
+class StateGraph:
+    """The graph of :func:`state_graph`: its fields (tensors, and ``num_nodes``) as attributes, read as
+    PyG's ``Data`` is read (``graph.x``, ``graph["x"]``, ``graph.keys()``), without importing PyG."""
+
+    def __init__(self, **fields):
+        self.__dict__.update(fields)
+
+    def keys(self) -> list[str]:
+        return list(self.__dict__)
+
+    def __getitem__(self, key: str):
+        return self.__dict__[key]
+
+    def __repr__(self) -> str:
+        shapes = ", ".join(f"{k}={list(v.shape) if hasattr(v, 'shape') else v}" for k, v in self.__dict__.items())
+        return f"StateGraph({shapes})"
 
 
 @dataclass(frozen=True, eq=False)
@@ -323,7 +341,7 @@ def sell_window(reach: np.ndarray, state_periods: int | None, t: int) -> np.ndar
     return np.where(np.isfinite(reach), out, 0.0).astype(np.float32)
 
 
-def state_graph(network: NetworkFeatures | NetworkArrays, state, forecast: np.ndarray | None = None) -> Data:
+def state_graph(network: NetworkFeatures | NetworkArrays, state, forecast: np.ndarray | None = None) -> StateGraph:
     """The graph of a network in a state: x (N, B, F_node), edge_attr (E, B, F_edge) and the fields
     listed in the module docstring, as float32 torch tensors (converted once, without copies).
 
@@ -372,7 +390,7 @@ def state_graph(network: NetworkFeatures | NetworkArrays, state, forecast: np.nd
     available[a.unlimited] = capacity[a.unlimited]
 
     tensor = torch.from_numpy
-    return Data(
+    return StateGraph(
         x=tensor(x),
         edge_index=tensor(net.edge_index),
         edge_attr=tensor(edge_attr),
@@ -389,20 +407,23 @@ def state_graph(network: NetworkFeatures | NetworkArrays, state, forecast: np.nd
     )
 
 
-def path_graphs(data: Data) -> list[Data]:
-    """Split a graph of B paths (x of shape (N, B, F)) into B graphs with x of shape (N, F), the form of a
-    dataset sample; ``torch_geometric.data.Batch.from_data_list`` joins them into one disjoint graph."""
+def path_graphs(data: StateGraph):
+    """Split a graph of B paths (x of shape (N, B, F)) into B PyG ``Data`` graphs with x of shape (N, F),
+    the form of a dataset sample; ``torch_geometric.data.Batch.from_data_list`` joins them into one
+    disjoint graph."""
+    from torch_geometric.data import Data
+
     per_path = ("x", "edge_attr", "owed", "available")
     shared = {key: data[key] for key in data.keys() if key not in per_path}
     return [Data(**shared, **{key: data[key][:, b].contiguous() for key in per_path}) for b in range(data.x.shape[1])]
 
 
-def select_paths(data: Data, paths: slice) -> Data:
+def select_paths(data: StateGraph, paths: slice) -> StateGraph:
     """The same graph with only the paths ``paths`` (a slice of the path axis of x, edge_attr, owed and
     available); views, no copies."""
     per_path = ("x", "edge_attr", "owed", "available")
     shared = {key: data[key] for key in data.keys() if key not in per_path}
-    return Data(**shared, **{key: data[key][:, paths] for key in per_path})
+    return StateGraph(**shared, **{key: data[key][:, paths] for key in per_path})
 
 
 def periods_left(state: SimState) -> float:

@@ -67,6 +67,7 @@ class ReportConfig:
     trajectory_nodes: nodes whose inventory trajectories are drawn.
     transshipment: the transshipment rule of the simulation (:func:`netinv.sim.run.choose_transshipment`;
         None: cost-aware on a network with transshipment edges, none without).
+    threads: torch threads of the ``gnn`` method (set when its model is loaded).
     """
 
     method: str = "auto"
@@ -81,6 +82,7 @@ class ReportConfig:
     contracts: tuple[str, ...] = ()
     trajectory_nodes: int = 4
     transshipment: str | None = None
+    threads: int = 1
 
     def __post_init__(self):
         if self.method not in METHODS:
@@ -208,6 +210,9 @@ def build_report(file: str | Path, config: ReportConfig) -> dict:
     report["simulation"] = {k: v for k, v in sim.items() if k != "trajectories"}
     rows = _target_rows(arrays, ech, targets, sim["nodes"], placement)
     report["targets"] = rows
+    decisions = getattr(policy, "decisions_", None)  # the GNN's: per node the position it saw, its target
+    if decisions is not None:
+        report["decisions"] = decisions.to_dict()
 
     from netinv.report import figures as F
 
@@ -270,8 +275,8 @@ def _gnn_policy(config: ReportConfig):
     from netinv.sim.run import gnn_policy
 
     path = Path(config.model)
-    return gnn_policy(path, name=f"gnn ({path.name})",
-                      hint="train one, give another with --model, or use --method exact")
+    return gnn_policy(path, name=f"gnn ({path.name})", hint="train one, give another with --model, or use --method "
+                      "exact", threads=config.threads, explain_from=config.warmup)
 
 
 def _placement(graph, config: ReportConfig, notes: list) -> dict | None:

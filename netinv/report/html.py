@@ -30,13 +30,15 @@ MAX_TABLE_ROWS = 200
 def report_command(file: str | Path, method: str = "auto", out: str | Path = "report.html",
                    png_dir: str | Path | None = None, *, seed: int = 0, paths: int = 200, periods: int = 120,
                    time_budget: float = 60.0, model: str | Path = DEFAULT_MODEL,
-                   contracts: tuple[str, ...] | list[str] = (), transshipment: str | None = None) -> dict:
+                   contracts: tuple[str, ...] | list[str] = (), transshipment: str | None = None,
+                   threads: int = 1) -> dict:
     """Build the report of scenario ``file`` and write it to ``out`` (atomically); with ``png_dir`` every
     figure is also written there as ``NAME.png``. Returns a JSON-ready summary: the method used and why,
     the files written, each figure's size, and the numbers shown on the page."""
     out = check_output(out, (".html", ".htm"), "the report is an HTML page")
     config = ReportConfig(method=method, seed=seed, paths=paths, periods=periods, time_budget=time_budget,
-                          model=Path(model), contracts=tuple(contracts), transshipment=transshipment)
+                          model=Path(model), contracts=tuple(contracts), transshipment=transshipment,
+                          threads=threads)
     report = build_report(file, config)
     page = render_html(report)
     atomic_write_bytes(out, page.encode("utf-8"))
@@ -239,9 +241,20 @@ def _targets_section(report: dict, figs: dict) -> str:
             rows.append(row)
     else:
         intro = (f"<p>The GNN policy ({e(str(lv.get('model')))}) sets no fixed level: the table shows the stock it "
-                 "holds on hand per node in simulation.</p>")
-        header = ["node", "echelon", "mean on hand"]
-        rows = [[r["node"], r["echelon"], _fmt(r["mean_on_hand"])] for r in report["targets"] if not r.get("external")]
+                 "holds on hand per node in simulation and, per node that orders, the inventory position it saw "
+                 "at the start of each period (on hand - backorders - owed to customers + inbound) and the "
+                 "order-up-to target its orders imply (that position + the units it ordered): means over the "
+                 "measured periods and paths, and over the paths of the last period.</p>")
+        header = ["node", "echelon", "mean on hand", "position seen", "implied target", "last period: position",
+                  "last period: target"]
+        decisions = report.get("decisions") or {}
+        rows = []
+        for r in report["targets"]:
+            if r.get("external"):
+                continue
+            d = decisions.get(r["node"], {})
+            rows.append([r["node"], r["echelon"], _fmt(r["mean_on_hand"])]
+                        + [_fmt(d.get(key)) for key in ("position", "target", "last_position", "last_target")])
     body = intro + _table(header, rows, numeric_from=1) + _img(figs["targets"])
     if "placement" in report:
         p = report["placement"]

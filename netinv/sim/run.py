@@ -38,7 +38,8 @@ class RunSpec:
     ``per``: ``"period"`` or ``"horizon"`` [horizon for planning policies and with ``demand_paths``].
     ``levels``: base-stock policies: a LEVELS.json file or ``"auto"``. ``horizon``, ``shrinking``,
     ``scenarios``, ``sampling`` (``"lhs"`` or ``"random"``), ``time_limit``: the planning policies. ``model``:
-    the GNN checkpoint (policy ``gnn``). ``checkpoint``: a folder keeping finished blocks, so that an interrupted run
+    the GNN checkpoint (policy ``gnn``); ``threads``: torch threads of the GNN policy (set when its model is
+    loaded; the other policies do not use torch). ``checkpoint``: a folder keeping finished blocks, so that an interrupted run
     resumes. ``transshipment``: a name of :data:`~netinv.sim.transshipment.TRANSSHIPMENT_RULES` [``cost-aware``
     on a network with transshipment edges, ``none`` without; see :func:`choose_transshipment`].
     """
@@ -59,6 +60,7 @@ class RunSpec:
     model: Path | None = None
     checkpoint: Path | None = None
     transshipment: str | None = None
+    threads: int = 1
 
     @property
     def planning(self) -> bool:
@@ -105,6 +107,12 @@ class PreparedRun:
             out["levels"] = self.levels
         if self.levels_method:
             out["levels_method"] = self.levels_method
+        decisions = getattr(self.policy, "decisions_", None)
+        if decisions is not None:
+            import torch  # loaded with the GNN policy
+
+            out["torch_threads"] = torch.get_num_threads()  # what the run's forward passes used
+            out["decisions"] = decisions.to_dict()
         if hasattr(self.policy, "solves"):
             out["solver"] = {"solves": self.policy.solves, "handoff_seconds": self.policy.handoff_seconds,
                              "solve_seconds": self.policy.solve_seconds}
@@ -207,8 +215,9 @@ def _choose_policy(prepared: PreparedRun, graph, file, demand) -> None:
         model = spec.model
         if model is None:
             raise InputError("policy gnn: give the GNN checkpoint (--model)")
-        prepared.policy = gnn_policy(model)
+        prepared.policy = gnn_policy(model, threads=spec.threads, explain_from=prepared.config.warmup)
         prepared.extra["model"] = str(model)
+        prepared.extra["torch_threads"] = spec.threads
         warning = adapted_elsewhere(model, file)
         if warning:
             prepared.warnings.append(warning)
@@ -299,16 +308,25 @@ def planning_policy(arrays, policy: str, demand, periods: int, horizon: int | No
     return RollingHorizon(config, forecast=forecast)
 
 
-def gnn_policy(path: str | Path, *, name: str | None = None, hint: str = GNN_HINT):
+def gnn_policy(path: str | Path, *, name: str | None = None, hint: str = GNN_HINT, threads: int | None = None,
+               explain_from: int | None = None):
     """The GNN policy of the checkpoint at ``path`` (torch is imported here, not before); a missing file
-    is one line naming it, ``hint`` saying what to do."""
+    is one line naming it, ``hint`` saying what to do. ``threads``: torch's threads from now on
+    (``torch.set_num_threads``; None: left as they are). ``explain_from``: the policy keeps a
+    :class:`~netinv.learn.policy.DecisionLog` of the periods from this one on (None: none)."""
+    if threads is not None and (isinstance(threads, bool) or not isinstance(threads, int) or threads < 1):
+        raise InputError(f"threads: must be an integer >= 1, got {threads!r}")
     if not Path(path).exists() and not Path(path).is_symlink():  # anything else: load_model says what it is
         raise InputError(f"{path}: GNN model not found ({hint})")
+    import torch
+
     from netinv.learn.checkpoint import load_model
     from netinv.learn.policy import GNNPolicy
 
+    if threads is not None:
+        torch.set_num_threads(threads)
     model = load_model(path)
-    return GNNPolicy(model) if name is None else GNNPolicy(model, name=name)
+    return GNNPolicy(model, name=name or "gnn", explain_from=explain_from)
 
 
 def adapted_elsewhere(model: Path, file: Path) -> str | None:

@@ -107,3 +107,35 @@ def test_simulate_asking_for_transshipment_without_edges_is_one_line(monkeypatch
     code, out, _ = run(["simulate", SCENARIOS / "newsvendor_normal.yaml", "--transshipment", "none", "--paths",
                         "5", "--periods", "30", "--json"], monkeypatch, capsys)
     assert code == 0 and json.loads(out)["transshipment_rule"] == "none"
+
+
+@pytest.fixture
+def torch_threads():
+    """torch, its thread count restored after the test."""
+    torch = pytest.importorskip("torch")
+    threads = torch.get_num_threads()
+    yield torch
+    torch.set_num_threads(threads)
+
+
+@pytest.mark.slow  # imports torch and netinv.learn in-process (about 6 s on a quiet core); the runs take 1 s
+def test_simulate_gnn_runs_on_the_threads_asked_one_by_default_and_explains_its_decisions(torch_threads, monkeypatch,
+                                                                                           capsys):
+    """The shipped model (running it imports torch, not PyTorch Geometric), 3 paths x 6 periods."""
+    torch = torch_threads
+    retail = SCENARIOS / "retail_network.yaml"
+    torch.set_num_threads(2)  # what the command must not keep
+    for extra, threads in (([], 1), (["--threads", "2"], 2)):
+        code, out, err = run(["simulate", retail, "--policy", "gnn", "--paths", "3", "--periods", "6", "--warmup", "2",
+                              "--json", *extra], monkeypatch, capsys)
+        assert code == 0, err
+        result = json.loads(out)
+        assert result["torch_threads"] == threads == torch.get_num_threads()  # measured inside the run
+    # every node with a supply edge in (the supplier has none)
+    assert set(result["decisions"]) == {"plant", "dc_north", "dc_south", "store_n1", "store_n2", "store_n3",
+                                        "store_s1", "store_s2", "store_s3"}
+    for row in result["decisions"].values():
+        assert set(row) == {"target", "position", "last_target", "last_position"}
+        assert row["target"] >= row["position"] - 1e-3 and row["last_target"] >= row["last_position"] - 1e-3
+    code, _, err = run(["simulate", retail, "--policy", "gnn", "--threads", "0"], monkeypatch, capsys)
+    assert code == 2 and "--threads" in err

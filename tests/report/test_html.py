@@ -166,15 +166,28 @@ def test_auto_uses_the_gnn_over_the_budget(tmp_path):
     from netinv.learn.model import ModelConfig, OrderGNN
 
     torch.manual_seed(0)
-    torch.set_num_threads(1)
+    torch.set_num_threads(2)  # the report runs on its own setting (threads=1, the default)
     model = tmp_path / "gnn.pt"
     save_model(OrderGNN(ModelConfig(hidden=8, layers=1)), model, {"note": "untrained, for the report test"})
     result = report_command(SCENARIOS / "perez2021_network.yaml", method="auto", out=tmp_path / "gnn.html",
                             model=model, time_budget=0.01, **SMALL)
+    assert torch.get_num_threads() == 1
     assert result["method"] == "gnn" and "over the time budget of 0.01 s" in result["method_reason"]
     text = (tmp_path / "gnn.html").read_text(encoding="utf-8")
     assert "data-method='gnn'" in text and "over the time budget" in text
     assert {"network", "targets", "costs", "service", "trajectories"} <= set(result["figures"])
+    # the decisions table: per ordering node the position the GNN saw and the target its orders imply
+    from netinv.network import load
+    from netinv.network.compile import compile_network
+
+    arrays = compile_network(load(SCENARIOS / "perez2021_network.yaml"))
+    decisions = result["decisions"]
+    assert list(decisions) == [arrays.node_ids[j] for j in sorted(set(arrays.edge_target.tolist()))]
+    assert "implied target" in text
+    for node, row in decisions.items():
+        cells = "".join(f"<td>{format_number(row[key])}</td>" for key in ("position", "target", "last_position",
+                                                                           "last_target"))
+        assert cells in text.replace(" class='num'", ""), node
 
 
 # --------------------------------------------------------------------------------------------------
