@@ -32,17 +32,6 @@ COMMANDS.update({f"{name} --no-timings": COMMANDS[name] + ("--no-timings",) for 
 TIMED = {"plan", "gsm"}  # their JSON carries wall-clock seconds
 
 
-@pytest.fixture(scope="module")
-def outputs(tmp_path_factory) -> dict[str, tuple[str, str]]:
-    work = tmp_path_factory.mktemp("determinism")
-    with ThreadPoolExecutor(max_workers=2) as pool:
-        runs = {(name, k): pool.submit(netinv, args, work) for name, args in COMMANDS.items() for k in range(2)}
-        procs = {key: future.result() for key, future in runs.items()}
-    for (name, _), proc in procs.items():
-        assert proc.returncode == 0, f"{name}: {proc.stderr}"
-    return {name: (procs[name, 0].stdout, procs[name, 1].stdout) for name in COMMANDS}
-
-
 def _without_timings(value):
     if isinstance(value, dict):
         return {k: _without_timings(v) for k, v in value.items() if k != "seconds"}
@@ -51,15 +40,23 @@ def _without_timings(value):
     return value
 
 
-@pytest.mark.parametrize("name", [n for n in COMMANDS if n not in TIMED])
-def test_byte_identical(outputs, name):
-    first, second = outputs[name]
-    assert first == second
+def _twice(args, tmp_path) -> tuple[str, str]:
+    """The command run twice at once, as two processes; both must succeed."""
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        procs = list(pool.map(lambda _: netinv(args, tmp_path), range(2)))
+    for proc in procs:
+        assert proc.returncode == 0, proc.stderr
+    return procs[0].stdout, procs[1].stdout
 
 
+# one test per command (not one fixture for all): pytest-xdist's workers share the commands out instead
+# of each worker running all of them for its share of the tests
 @pytest.mark.parametrize("name", list(COMMANDS))
-def test_identical_but_for_timings(outputs, name):
-    first, second = (json.loads(text) for text in outputs[name])
-    assert _without_timings(first) == _without_timings(second)
+def test_the_same_command_twice_prints_the_same_json(name, tmp_path):
+    first, second = _twice(COMMANDS[name], tmp_path)
+    if name not in TIMED:
+        assert first == second  # byte-identical
+    parsed = [json.loads(text) for text in (first, second)]
+    assert _without_timings(parsed[0]) == _without_timings(parsed[1])
     if name in TIMED:
-        assert first != _without_timings(first)  # the timings are the only difference
+        assert parsed[0] != _without_timings(parsed[0])  # the timings are the only difference
