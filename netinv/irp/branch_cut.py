@@ -1,0 +1,207 @@
+"""Branch and cut for the inventory-routing problem: the compact model plus cuts separated on the fly.
+
+HiGHS (through highspy) offers no lazy-constraint callback that netinv can rely on, so the cuts are added
+in a callback-free loop on one ``highspy.Highs`` object:
+
+1. root: the LP relaxation is solved, every period's fractional solution is separated exactly
+   (:mod:`netinv.irp.separation`: subtour and capacity cuts by minimum cuts), the violated cuts are added
+   as rows and the LP re-solved, until none is violated;
+2. the MIP (HiGHS' own branch and bound with the cuts so far) is solved to optimality; its integer
+   solution is separated; violated cuts are added and the MIP re-solved, until the integer solution
+   violates none — it is then a feasible plan, optimal because each MIP is a relaxation of the problem.
+
+Every MIP's dual bound is a valid lower bound (a relaxation), so a time limit still reports the best bound
+proven. The final plan is re-priced by :func:`netinv.irp.solution.evaluate_plan` (independent of the model)
+and must cost what HiGHS reports.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+
+import numpy as np
+
+from netinv.errors import SolverError
+from netinv.exact.highs import SolverOptions, Status, run
+from netinv.irp.instance import IrpInstance
+from netinv.irp.separation import Cut, separate_period
+from netinv.irp.solution import IrpSolution, Policy, evaluate_plan
+
+ABSOLUTE_GAP = 1e-6  # proven optimal: bound and cost agree to this
+
+
+@dataclass(frozen=True)
+class BranchCutOptions:
+    """policy: ``ml`` maximum level (DIMACS) or ``ou`` order-up-to. time_limit: seconds for the whole solve
+    (``None``: none). integer_quantities: deliveries as integers (continuous by default; the DIMACS data are
+    integers). root_rounds: at most this many rounds of LP cuts at the root. verbose: HiGHS' log."""
+
+    policy: Policy = Policy.ml
+    time_limit: float | None = None
+    integer_quantities: bool = False
+    root_rounds: int = 200
+    verbose: bool = False
+
+
+class CutLoop:
+    """The compiled model in HiGHS with the column of every routing, visit and delivery variable."""
+
+    def __init__(self, instance: IrpInstance, options: BranchCutOptions):
+        from netinv.exact.pyomo_highs import to_highs
+        from netinv.irp.model import build_model
+
+        self.instance, self.options = instance, options
+        model = build_model(instance, options.policy, integer_quantities=options.integer_quantities)
+        self.highs, columns, self.integrality, _, _ = to_highs(model, SolverOptions(verbose=options.verbose))
+        self.highs.setOptionValue("mip_rel_gap", 0.0)
+        self.highs.setOptionValue("mip_abs_gap", ABSOLUTE_GAP)
+        position = {id(var): k for k, var in enumerate(columns)}
+        self.x = {index: position[id(var)] for index, var in model.x.items()}
+        self.z = {index: position[id(var)] for index, var in model.z.items()}
+        self.q = {index: position[id(var)] for index, var in model.q.items()}
+        self.cuts = 0
+
+    def separate(self, values: np.ndarray) -> list[Cut]:
+        inst = self.instance
+        n = inst.customers
+        found = []
+        for t in range(1, inst.horizon + 1):
+            x = {(i, j): values[col] for (i, j, s), col in self.x.items() if s == t}
+            z = np.array([0.0] + [values[self.z[i, t]] for i in range(1, n + 1)])
+            q = np.array([0.0] + [values[self.q[i, t]] for i in range(1, n + 1)])
+            found += separate_period(t, x, z, q, inst.capacity)
+        return found
+
+    def add(self, cuts: list[Cut]) -> None:
+        """Rows x(E(S)) - z(S) [+ z_k] [+ q(S) / Q] <= 0."""
+        for cut in cuts:
+            t, members = cut.period, cut.members
+            coefficients: dict[int, float] = {}
+            for (i, j, s), col in self.x.items():
+                if s == t and i in members and j in members:
+                    coefficients[col] = 1.0
+            for i in members:
+                coefficients[self.z[i, t]] = -1.0
+            if cut.anchor is not None:
+                coefficients[self.z[cut.anchor, t]] += 1.0
+            else:
+                for i in members:
+                    coefficients[self.q[i, t]] = 1.0 / self.instance.capacity
+            kept = {col: a for col, a in coefficients.items() if a != 0.0}
+            self.highs.addRow(-np.inf, 0.0, len(kept), np.fromiter(kept, dtype=np.int32),
+                              np.fromiter(kept.values(), dtype=np.float64))
+        self.cuts += len(cuts)
+
+    def set_integrality(self, integer: bool) -> None:
+        n = len(self.integrality)
+        values = self.integrality if integer else np.zeros(n, dtype=np.int32)
+        self.highs.changeColsIntegrality(n, np.arange(n, dtype=np.int32), values.astype(np.uint8))
+
+    def set_time_limit(self, seconds: float | None) -> None:
+        self.highs.setOptionValue("time_limit", float("inf") if seconds is None else max(seconds, 0.01))
+
+
+def solve_irp(instance: IrpInstance, options: BranchCutOptions = BranchCutOptions()) -> IrpSolution:
+    """Solve ``instance`` to proven optimality (or to the time limit: best plan and best bound so far)."""
+    start = time.perf_counter()
+    loop = CutLoop(instance, options)
+
+    def remaining() -> float | None:
+        return None if options.time_limit is None else options.time_limit - (time.perf_counter() - start)
+
+    root_cuts(loop, options.root_rounds, remaining)
+    loop.set_integrality(True)
+    bound, iterations = -np.inf, 0
+    while True:
+        left = remaining()
+        if left is not None and left <= 0:
+            return IrpSolution(Status.TIME_LIMIT, None, finite(bound), seconds=time.perf_counter() - start,
+                               iterations=iterations, cuts=loop.cuts, message="time limit before a feasible plan")
+        loop.set_time_limit(left)
+        result = run(loop.highs, integer=True)
+        iterations += 1
+        if result.bound is not None and np.isfinite(result.bound):
+            bound = max(bound, result.bound)
+        if result.values is None:
+            if result.status in (Status.TIME_LIMIT, Status.INTERRUPTED):
+                return IrpSolution(result.status, None, finite(bound), seconds=time.perf_counter() - start,
+                                   iterations=iterations, cuts=loop.cuts, message="no feasible plan found in time")
+            raise SolverError(f"inventory routing {instance.name}: HiGHS found no plan ({result.status}); "
+                              "the instance is infeasible (stock, levels or fleet too small?)")
+        cuts = loop.separate(result.values)
+        if cuts:
+            loop.add(cuts)
+            continue
+        return finish(loop, result, bound, start, iterations)
+
+
+def root_cuts(loop: CutLoop, rounds: int, remaining) -> None:
+    """Rounds of exact separation on the LP relaxation."""
+    loop.set_integrality(False)
+    for _ in range(rounds):
+        left = remaining()
+        if left is not None and left <= 0:
+            break
+        loop.set_time_limit(left)
+        result = run(loop.highs, integer=False)
+        if result.status != Status.OPTIMAL:
+            break
+        cuts = loop.separate(result.values)
+        if not cuts:
+            break
+        loop.add(cuts)
+
+
+def finish(loop: CutLoop, result, bound: float, start: float, iterations: int) -> IrpSolution:
+    """The plan of a cut-free integer solution, re-priced and checked."""
+    inst = loop.instance
+    routes, deliveries = read_plan(loop, result.values)
+    priced = evaluate_plan(inst, routes, deliveries, loop.options.policy)
+    if not priced.feasible or abs(priced.total - result.objective) > 1e-6 * max(1.0, abs(priced.total)):
+        raise SolverError(f"inventory routing {inst.name}: the solver's plan does not pass the DIMACS rules "
+                          f"({'; '.join(priced.violations) or 'cost differs'}): a bug in netinv.irp")
+    status = Status.OPTIMAL if result.status == Status.OPTIMAL else result.status
+    bound = min(bound, priced.total)
+    return IrpSolution(status, priced.total, finite(bound), routes=routes, deliveries=deliveries,
+                       plan_cost=priced, seconds=time.perf_counter() - start, iterations=iterations,
+                       cuts=loop.cuts)
+
+
+def read_plan(loop: CutLoop, values: np.ndarray):
+    """Routes and deliveries of an integer solution that passes every cut."""
+    inst = loop.instance
+    n, H = inst.customers, inst.horizon
+    deliveries = np.zeros((H, n + 1))
+    for (i, t), col in loop.q.items():
+        visited = values[loop.z[i, t]] > 0.5
+        deliveries[t - 1, i] = round(values[col], 9) if visited else 0.0
+    routes = []
+    for t in range(1, H + 1):
+        edges = {(i, j): int(round(values[col])) for (i, j, s), col in loop.x.items() if s == t}
+        routes.append(routes_from_edges(edges, n))
+    return routes, deliveries
+
+
+def routes_from_edges(edges: dict[tuple[int, int], int], customers: int) -> list[tuple[int, ...]]:
+    """The routes of one period from edge counts (i < j; 2 on a supplier edge = out and back)."""
+    neighbours: dict[int, list[int]] = {v: [] for v in range(customers + 1)}
+    for (i, j), count in edges.items():
+        for _ in range(count):
+            neighbours[i].append(j)
+            neighbours[j].append(i)
+    routes = []
+    while neighbours[0]:
+        previous, current, route = 0, neighbours[0].pop(), []
+        neighbours[current].remove(0)
+        while current != 0:
+            route.append(current)
+            following = neighbours[current].pop()
+            neighbours[following].remove(current)
+            previous, current = current, following
+        routes.append(tuple(route))
+    return sorted(routes)
+
+
+def finite(value: float) -> float | None:
+    return float(value) if np.isfinite(value) else None
