@@ -110,7 +110,7 @@ def parse_dat(text: str, *, name: str = "instance", source: str = "<text>") -> I
 
 def check_values(rows: list[dict], tokens: Tokens) -> None:
     """Every stock, level, rate and cost >= 0; a customer's min_level <= max_level and start_stock >=
-    min_level (a start below the minimum level would be a stockout before the first decision)."""
+    min_level and <= max_level (the levels every period must keep)."""
     for i, row in enumerate(rows):
         what = "supplier" if i == 0 else f"customer {i}"
         for key, value in row.items():
@@ -120,6 +120,8 @@ def check_values(rows: list[dict], tokens: Tokens) -> None:
             tokens.fail(f"{what}: min_level {row['min_level']:g} exceeds max_level {row['max_level']:g}")
         if i and row["start_stock"] < row["min_level"]:
             tokens.fail(f"{what}: start_stock {row['start_stock']:g} is below min_level {row['min_level']:g}")
+        if i and row["start_stock"] > row["max_level"]:
+            tokens.fail(f"{what}: start_stock {row['start_stock']:g} exceeds max_level {row['max_level']:g}")
 
 
 class Tokens:

@@ -1,0 +1,83 @@
+"""The branch and cut against full enumeration on tiny instances and against the published optima."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from netinv.exact.highs import Status
+from netinv.irp.branch_cut import BranchCutOptions, routes_from_edges, solve_irp
+from netinv.irp.brute_force import brute_force
+from netinv.irp.instance import parse_dat, read_dat
+from netinv.irp.solution import Policy, evaluate_plan
+
+SCENARIOS = Path(__file__).resolve().parents[2] / "scenarios" / "irp"
+# The published values (DIMACS IRP challenge reference values, as listed in data/bounds.txt of
+# rafaelmartinelli/InventoryRoutingProblems.jl); the instances are copied in scenarios/irp/.
+PUBLISHED = {"S_abs1n5_2_L3": 1373.41, "S_abs1n5_2_H3": 2027.75, "S_abs3n5_3_L3": 2960.75,
+             "S_abs4n5_3_H3": 2716.21}
+
+
+def tiny_instance(seed: int, customers: int, horizon: int, vehicles: int) -> str:
+    """A random instance small enough to enumerate: levels <= 4, consumption <= 2, capacity 3..6."""
+    rng = np.random.default_rng(seed)
+    capacity = int(rng.integers(3, 7))
+    lines = [f"{customers + 1} {horizon} {capacity} {vehicles}"]
+    consumption = rng.integers(0, 3, customers)
+    supplier_start = int(rng.integers(0, 5))
+    lines.append(f"0 {rng.integers(0, 20)}.0 {rng.integers(0, 20)}.0 {supplier_start} {consumption.sum()} "
+                 f"{rng.choice([0.03, 0.3])}")
+    for i in range(customers):
+        maximum = int(rng.integers(max(2, consumption[i]), 5))
+        start = int(rng.integers(0, maximum + 1))
+        holding = rng.choice([0.02, 0.05, 0.2, 0.5])
+        lines.append(f"{i + 1} {rng.integers(0, 20)}.0 {rng.integers(0, 20)}.0 {start} {maximum} 0 "
+                     f"{consumption[i]} {holding}")
+    return "\n".join(lines) + "\n"
+
+
+CASES = [(seed, n, horizon, k) for seed, (n, horizon, k) in enumerate(
+    [(2, 2, 1), (2, 3, 1), (3, 2, 1), (3, 2, 2), (3, 3, 2), (3, 3, 1), (4, 2, 2), (4, 2, 1)])]
+
+
+@pytest.mark.parametrize("policy", [Policy.ml, Policy.ou])
+def test_branch_and_cut_agrees_with_full_enumeration(policy):
+    checked = 0
+    for seed, n, horizon, vehicles in CASES:
+        inst = parse_dat(tiny_instance(seed, n, horizon, vehicles), name=f"tiny{seed}")
+        try:
+            expected, _, _ = brute_force(inst, policy)
+        except ValueError:  # no feasible plan: the branch and cut must say so too
+            with pytest.raises(Exception, match="infeasible"):
+                solve_irp(inst, BranchCutOptions(policy=policy, integer_quantities=True))
+            continue
+        solution = solve_irp(inst, BranchCutOptions(policy=policy, integer_quantities=True))
+        assert solution.status == Status.OPTIMAL
+        assert solution.cost == pytest.approx(expected, abs=1e-6), (seed, n, horizon, vehicles)
+        assert solution.bound == pytest.approx(expected, abs=1e-5)
+        assert solution.plan_cost.feasible
+        checked += 1
+    assert checked >= 6  # most cases are feasible
+
+
+def test_published_optima_of_small_instances():
+    for name, published in PUBLISHED.items():
+        solution = solve_irp(read_dat(SCENARIOS / f"{name}.dat"))
+        assert solution.status == Status.OPTIMAL
+        assert round(solution.cost, 2) == published and round(solution.bound, 2) == published, name
+        priced = evaluate_plan(read_dat(SCENARIOS / f"{name}.dat"), solution.routes, solution.deliveries)
+        assert priced.total == pytest.approx(solution.cost, abs=1e-9)
+
+
+def test_routes_from_edges_follow_each_route_back_to_the_supplier():
+    edges = {(0, 1): 1, (1, 3): 1, (0, 3): 1, (0, 2): 2, (2, 3): 0}
+    assert routes_from_edges(edges, 3) in ([(1, 3), (2,)], [(2,), (3, 1)], [(2,), (1, 3)], [(3, 1), (2,)])
+
+
+def test_a_time_limit_reports_a_bound_without_claiming_optimality():
+    solution = solve_irp(read_dat(SCENARIOS / "S_abs4n5_3_H3.dat"), BranchCutOptions(time_limit=0.05))
+    assert solution.status in (Status.TIME_LIMIT, Status.OPTIMAL)
+    if solution.status == Status.TIME_LIMIT and solution.bound is not None:
+        assert solution.bound <= PUBLISHED["S_abs4n5_3_H3"] + 1e-6
