@@ -192,13 +192,13 @@ def routes_from_edges(edges: dict[tuple[int, int], int], customers: int) -> list
             neighbours[j].append(i)
     routes = []
     while neighbours[0]:
-        previous, current, route = 0, neighbours[0].pop(), []
+        current, route = neighbours[0].pop(), []
         neighbours[current].remove(0)
         while current != 0:
             route.append(current)
             following = neighbours[current].pop()
             neighbours[following].remove(current)
-            previous, current = current, following
+            current = following
         routes.append(tuple(route))
     return sorted(routes)
 

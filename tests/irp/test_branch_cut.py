@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import csv
 from pathlib import Path
 
 import numpy as np
@@ -14,10 +15,9 @@ from netinv.irp.instance import parse_dat, read_dat
 from netinv.irp.solution import Policy, evaluate_plan
 
 SCENARIOS = Path(__file__).resolve().parents[2] / "scenarios" / "irp"
-# The published values (DIMACS IRP challenge reference values, as listed in data/bounds.txt of
-# rafaelmartinelli/InventoryRoutingProblems.jl); the instances are copied in scenarios/irp/.
-PUBLISHED = {"S_abs1n5_2_L3": 1373.41, "S_abs1n5_2_H3": 2027.75, "S_abs3n5_3_L3": 2960.75,
-             "S_abs4n5_3_H3": 2716.21}
+# the published values (scenarios/irp/README.md says where from) of the n = 5, H = 3 instances copied there
+PUBLISHED = {row["instance"]: float(row["value"]) for row in csv.DictReader((SCENARIOS / "published.csv").open())
+             if (SCENARIOS / f"{row['instance']}.dat").exists()}
 
 
 def tiny_instance(seed: int, customers: int, horizon: int, vehicles: int) -> str:
@@ -38,13 +38,15 @@ def tiny_instance(seed: int, customers: int, horizon: int, vehicles: int) -> str
     return "\n".join(lines) + "\n"
 
 
-CASES = [(seed, n, horizon, k) for seed, (n, horizon, k) in enumerate(
-    [(2, 2, 1), (2, 3, 1), (3, 2, 1), (3, 2, 2), (3, 3, 2), (3, 3, 1), (4, 2, 2), (4, 2, 1)])]
+# (seed, customers, periods, vehicles): two to four customers, H <= 3; the seeds 13-23 have optima with two
+# routes in a period or a route through three customers
+CASES = [(0, 2, 2, 1), (1, 2, 3, 1), (2, 3, 2, 1), (3, 3, 2, 2), (4, 3, 3, 2), (5, 3, 3, 1), (7, 4, 2, 1),
+         (13, 3, 3, 2), (15, 3, 3, 2), (15, 4, 2, 2), (16, 4, 2, 2), (19, 3, 3, 2), (22, 4, 2, 2), (23, 3, 3, 2)]
 
 
 @pytest.mark.parametrize("policy", [Policy.ml, Policy.ou])
 def test_branch_and_cut_agrees_with_full_enumeration(policy):
-    checked = 0
+    checked, longest = 0, 0
     for seed, n, horizon, vehicles in CASES:
         inst = parse_dat(tiny_instance(seed, n, horizon, vehicles), name=f"tiny{seed}")
         try:
@@ -59,10 +61,12 @@ def test_branch_and_cut_agrees_with_full_enumeration(policy):
         assert solution.bound == pytest.approx(expected, abs=1e-5)
         assert solution.plan_cost.feasible
         checked += 1
-    assert checked >= 6  # most cases are feasible
+        longest = max(longest, *(len(period) + max(map(len, period), default=0) for period in solution.routes))
+    assert checked >= 10 and longest >= 4  # most cases are feasible; some need two routes or a long one
 
 
 def test_published_optima_of_small_instances():
+    assert len(PUBLISHED) == 4
     for name, published in PUBLISHED.items():
         solution = solve_irp(read_dat(SCENARIOS / f"{name}.dat"))
         assert solution.status == Status.OPTIMAL
