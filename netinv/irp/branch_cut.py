@@ -9,6 +9,11 @@ in a callback-free loop on one ``highspy.Highs`` object:
 2. the MIP (HiGHS' own branch and bound with the cuts so far) is solved to optimality; its integer
    solution is separated; violated cuts are added and the MIP re-solved, until the integer solution
    violates none — it is then a feasible plan, optimal because each MIP is a relaxation of the problem.
+   HiGHS' improving-solution callback separates every incumbent met during a MIP: the cuts one violates
+   join the next MIP, and when that incumbent is within 2% of the MIP's bound the MIP is interrupted
+   (rather than proving optimal a plan known to be infeasible); an incumbent that passes every cut is a
+   feasible plan, handed to the next MIP as its start.
+   highspy 1.15's callbacks can read a solution and interrupt, but cannot add a row: hence the restarts.
 
 Every MIP's dual bound is a valid lower bound (a relaxation), so a time limit still reports the best bound
 proven. The final plan is re-priced by :func:`netinv.irp.solution.evaluate_plan` (independent of the model)
@@ -28,6 +33,7 @@ from netinv.irp.instance import IrpInstance
 from netinv.irp.separation import Cut, separate_period
 from netinv.irp.solution import IrpSolution, Policy, evaluate_plan
 
+STOP_GAP = 0.02  # interrupt a MIP whose incumbent violates a cut once its gap is below this
 ABSOLUTE_GAP = 1e-6  # proven optimal: bound and cost agree to this
 
 
@@ -61,6 +67,55 @@ class CutLoop:
         self.z = {index: position[id(var)] for index, var in model.z.items()}
         self.q = {index: position[id(var)] for index, var in model.q.items()}
         self.cuts = 0
+        self.added: set[tuple] = set()
+        self.pending: dict[tuple, Cut] = {}  # cuts violated by incumbents met during the current MIP
+        self.stop = False  # interrupt the MIP and re-solve with the cuts
+        self.incumbent_cut = False  # HiGHS' incumbent violates a cut
+        self.best_values: np.ndarray | None = None  # the cheapest incumbent that passed every cut
+        self.best_cost = np.inf
+        lp = self.highs.getLp()
+        self.cost_vector, self.offset = np.asarray(lp.col_cost_, dtype=np.float64), float(lp.offset_)
+        self.highs.cbMipImprovingSolution.subscribe(self.collect)
+        self.highs.cbMipInterrupt.subscribe(self.interrupt)
+
+    def collect(self, event) -> None:
+        """HiGHS callback on each improving incumbent: one that violates cuts stops the MIP (the cuts are kept
+        for the next one); one that passes them all is a feasible plan, kept as the next MIP's start."""
+        values = np.array(event.data_out.mip_solution, dtype=np.float64)
+        cuts = self.separate(values)
+        for cut in cuts:
+            self.pending.setdefault((cut.period, cut.members, cut.anchor), cut)
+        self.incumbent_cut = bool(cuts)
+        if cuts:
+            return
+        cost = float(self.cost_vector @ values) + self.offset
+        if cost < self.best_cost:
+            self.best_cost, self.best_values = cost, values
+
+    def interrupt(self, event) -> None:
+        """HiGHS' periodic check: stop when its incumbent violates a cut and its gap is below STOP_GAP (the
+        rest of that MIP would prove optimal a plan known to be infeasible); far from it the search goes on
+        and keeps collecting cuts from later incumbents."""
+        if self.incumbent_cut:
+            primal, dual = float(event.data_out.mip_primal_bound), float(event.data_out.mip_dual_bound)
+            self.stop = (primal - dual) <= STOP_GAP * max(abs(primal), 1.0)
+        event.interrupt(self.stop)  # set both ways: HiGHS keeps the flag from one run to the next
+
+    def start_mip(self) -> None:
+        """Hand the best feasible plan to HiGHS as a start (cuts never remove a feasible plan)."""
+        self.stop = self.incumbent_cut = False
+        if self.best_values is not None:
+            n = len(self.best_values)
+            self.highs.setSolution(n, np.arange(n, dtype=np.int32), self.best_values)
+
+    def add_pending(self, cuts: list[Cut] = ()) -> None:
+        """Add ``cuts`` and those met during the last MIP, each for every period (a subtour or an overloaded
+        route of one period tends to come back in another)."""
+        chosen = {(cut.members, cut.anchor): cut for cut in [*cuts, *self.pending.values()]}
+        self.pending.clear()
+        rows = [Cut(t, members, anchor, cut.violation) for (members, anchor), cut in chosen.items()
+                for t in range(1, self.instance.horizon + 1) if (t, members, anchor) not in self.added]
+        self.add(rows)
 
     def separate(self, values: np.ndarray) -> list[Cut]:
         inst = self.instance
@@ -92,6 +147,7 @@ class CutLoop:
             self.highs.addRow(-np.inf, 0.0, len(kept), np.fromiter(kept, dtype=np.int32),
                               np.fromiter(kept.values(), dtype=np.float64))
         self.cuts += len(cuts)
+        self.added.update((cut.period, cut.members, cut.anchor) for cut in cuts)
 
     def set_integrality(self, integer: bool) -> None:
         n = len(self.integrality)
@@ -116,24 +172,34 @@ def solve_irp(instance: IrpInstance, options: BranchCutOptions = BranchCutOption
     while True:
         left = remaining()
         if left is not None and left <= 0:
-            return IrpSolution(Status.TIME_LIMIT, None, finite(bound), seconds=time.perf_counter() - start,
-                               iterations=iterations, cuts=loop.cuts, message="time limit before a feasible plan")
+            return stopped(loop, Status.TIME_LIMIT, bound, start, iterations)
         loop.set_time_limit(left)
+        loop.start_mip()
         result = run(loop.highs, integer=True)
         iterations += 1
         if result.bound is not None and np.isfinite(result.bound):
             bound = max(bound, result.bound)
-        if result.values is None:
+        if result.status == Status.INTERRUPTED and loop.stop:
+            loop.add_pending()
+            continue
+        if result.status != Status.OPTIMAL:
             if result.status in (Status.TIME_LIMIT, Status.INTERRUPTED):
-                return IrpSolution(result.status, None, finite(bound), seconds=time.perf_counter() - start,
-                                   iterations=iterations, cuts=loop.cuts, message="no feasible plan found in time")
+                return stopped(loop, result.status, bound, start, iterations)
             raise SolverError(f"inventory routing {instance.name}: HiGHS found no plan ({result.status}); "
                               "the instance is infeasible (stock, levels or fleet too small?)")
         cuts = loop.separate(result.values)
         if cuts:
-            loop.add(cuts)
+            loop.add_pending(cuts)
             continue
-        return finish(loop, result, bound, start, iterations)
+        return finish(loop, result.values, Status.OPTIMAL, bound, start, iterations)
+
+
+def stopped(loop: CutLoop, status: Status, bound: float, start: float, iterations: int) -> IrpSolution:
+    """The answer at a time limit: the best feasible plan met so far, if any, and the best bound."""
+    if loop.best_values is not None:
+        return finish(loop, loop.best_values, status, bound, start, iterations)
+    return IrpSolution(status, None, finite(bound), seconds=time.perf_counter() - start, iterations=iterations,
+                       cuts=loop.cuts, message="no feasible plan found in time")
 
 
 def root_cuts(loop: CutLoop, rounds: int, remaining) -> None:
@@ -153,19 +219,19 @@ def root_cuts(loop: CutLoop, rounds: int, remaining) -> None:
         loop.add(cuts)
 
 
-def finish(loop: CutLoop, result, bound: float, start: float, iterations: int) -> IrpSolution:
-    """The plan of a cut-free integer solution, re-priced and checked."""
+def finish(loop: CutLoop, values: np.ndarray, status: Status, bound: float, start: float,
+           iterations: int) -> IrpSolution:
+    """The plan of a solution that passes every cut, re-priced and checked against the model's cost."""
     inst = loop.instance
-    routes, deliveries = read_plan(loop, result.values)
+    routes, deliveries = read_plan(loop, values)
     priced = evaluate_plan(inst, routes, deliveries, loop.options.policy)
-    if not priced.feasible or abs(priced.total - result.objective) > 1e-6 * max(1.0, abs(priced.total)):
+    model_cost = float(loop.cost_vector @ values) + loop.offset
+    if not priced.feasible or abs(priced.total - model_cost) > 1e-6 * max(1.0, abs(priced.total)):
         raise SolverError(f"inventory routing {inst.name}: the solver's plan does not pass the DIMACS rules "
                           f"({'; '.join(priced.violations) or 'cost differs'}): a bug in netinv.irp")
-    status = Status.OPTIMAL if result.status == Status.OPTIMAL else result.status
-    bound = min(bound, priced.total)
-    return IrpSolution(status, priced.total, finite(bound), routes=routes, deliveries=deliveries,
-                       plan_cost=priced, seconds=time.perf_counter() - start, iterations=iterations,
-                       cuts=loop.cuts)
+    return IrpSolution(status, priced.total, finite(min(bound, priced.total)), routes=routes,
+                       deliveries=deliveries, plan_cost=priced, seconds=time.perf_counter() - start,
+                       iterations=iterations, cuts=loop.cuts)
 
 
 def read_plan(loop: CutLoop, values: np.ndarray):
