@@ -66,6 +66,9 @@ class CutLoop:
         self.x = {index: position[id(var)] for index, var in model.x.items()}
         self.z = {index: position[id(var)] for index, var in model.z.items()}
         self.q = {index: position[id(var)] for index, var in model.q.items()}
+        self.levels = {index: position[id(var)] for index, var in model.stock.items()}
+        self.supplier = {t: position[id(var)] for t, var in model.supplier.items()}
+        self.vehicles = {t: position[id(var)] for t, var in model.vehicles.items()}
         self.cuts = 0
         self.added: set[tuple] = set()
         self.pending: dict[tuple, Cut] = {}  # cuts violated by incumbents met during the current MIP
@@ -107,6 +110,21 @@ class CutLoop:
         if self.best_values is not None:
             n = len(self.best_values)
             self.highs.setSolution(n, np.arange(n, dtype=np.int32), self.best_values)
+
+    def use_start(self, plan: IrpSolution) -> bool:
+        """Take a feasible plan (from :mod:`netinv.irp.heuristic`, say) as the incumbent to beat: HiGHS starts
+        from it, and a time limit reports it if nothing better is found. A plan that does not fit the model
+        exactly (a cut violated, another cost) is ignored: returns whether it was taken."""
+        if plan.cost is None or plan.plan_cost is None:
+            return False
+        values = np.zeros(len(self.integrality))
+        for t, period in enumerate(plan.routes, start=1):
+            write_period(self, values, t, period, plan)
+        cost = float(self.cost_vector @ values) + self.offset
+        if self.separate(values) or abs(cost - plan.cost) > 1e-6 * max(1.0, abs(cost)) or cost >= self.best_cost:
+            return False
+        self.best_values, self.best_cost = values, cost
+        return True
 
     def add_pending(self, cuts: list[Cut] = ()) -> None:
         """Add ``cuts`` and those met during the last MIP, each for every period (a subtour or an overloaded
@@ -158,10 +176,29 @@ class CutLoop:
         self.highs.setOptionValue("time_limit", float("inf") if seconds is None else max(seconds, 0.01))
 
 
-def solve_irp(instance: IrpInstance, options: BranchCutOptions = BranchCutOptions()) -> IrpSolution:
-    """Solve ``instance`` to proven optimality (or to the time limit: best plan and best bound so far)."""
+def write_period(loop: CutLoop, values: np.ndarray, t: int, period, plan: IrpSolution) -> None:
+    """Write one period of ``plan`` into the model's columns (edges, visits, deliveries, levels)."""
+    values[loop.vehicles[t]] = len(period)
+    values[loop.supplier[t]] = plan.plan_cost.supplier_stock[t - 1]
+    for i in range(1, loop.instance.customers + 1):
+        values[loop.levels[i, t]] = plan.plan_cost.customer_stock[t - 1, i]
+        values[loop.q[i, t]] = plan.deliveries[t - 1, i]
+    for route in period:
+        stops = (0, *route, 0)
+        for a, b in zip(stops, stops[1:]):
+            values[loop.x[min(a, b), max(a, b), t]] += 1
+        for i in route:
+            values[loop.z[i, t]] = 1
+
+
+def solve_irp(instance: IrpInstance, options: BranchCutOptions = BranchCutOptions(),
+              start_plan: IrpSolution | None = None) -> IrpSolution:
+    """Solve ``instance`` to proven optimality (or to the time limit: best plan and best bound so far).
+    ``start_plan``: a feasible plan to start from (see :meth:`CutLoop.use_start`)."""
     start = time.perf_counter()
     loop = CutLoop(instance, options)
+    if start_plan is not None:
+        loop.use_start(start_plan)
 
     def remaining() -> float | None:
         return None if options.time_limit is None else options.time_limit - (time.perf_counter() - start)

@@ -279,3 +279,29 @@ def two_opt(d: np.ndarray, route: list[int]) -> list[int]:
 def route_cost(d: np.ndarray, route) -> float:
     stops = (0, *route, 0)
     return float(sum(d[a, b] for a, b in zip(stops, stops[1:])))
+
+
+HEURISTIC_FROM = 16  # customers: from this size, solve() starts the branch and cut from the heuristic's plan
+HEURISTIC_SHARE = 0.2  # of the time limit
+
+
+def solve(instance: IrpInstance, options) -> IrpSolution:
+    """What ``netinv route`` runs (``options``: :class:`~netinv.irp.branch_cut.BranchCutOptions`): the
+    branch and cut; with a time limit on an instance of 16 customers or more, the heuristic runs first
+    (a fifth of the time limit) and its plan starts the branch and cut, so that a plan is reported even
+    when the cut loop has not found one of its own."""
+    from dataclasses import replace
+
+    from netinv.irp.branch_cut import solve_irp
+
+    if options.time_limit is None or instance.customers < HEURISTIC_FROM:
+        return solve_irp(instance, options)
+    start = time.perf_counter()
+    plan = solve_heuristic(instance, HeuristicOptions(policy=options.policy,
+                                                      time_limit=HEURISTIC_SHARE * options.time_limit))
+    left = max(options.time_limit - (time.perf_counter() - start), 0.01)
+    solution = solve_irp(instance, replace(options, time_limit=left), start_plan=plan)
+    if plan.bound is not None and (solution.bound is None or plan.bound > solution.bound):
+        solution.bound = min(plan.bound, solution.cost) if solution.cost is not None else plan.bound
+    solution.seconds = time.perf_counter() - start
+    return solution

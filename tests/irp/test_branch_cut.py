@@ -98,3 +98,17 @@ def test_a_time_limit_reports_a_bound_without_claiming_optimality():
     assert solution.status in (Status.TIME_LIMIT, Status.OPTIMAL)
     if solution.status == Status.TIME_LIMIT and solution.bound is not None:
         assert solution.bound <= PUBLISHED["S_abs4n5_3_H3"] + 1e-6
+
+
+def test_a_start_plan_is_taken_when_it_fits_and_reported_at_the_time_limit():
+    from dataclasses import replace
+
+    from netinv.irp.heuristic import HeuristicOptions, solve_heuristic
+
+    inst = read_dat(SCENARIOS / "S_abs1n5_2_L3.dat")
+    plan = solve_heuristic(inst, HeuristicOptions(time_limit=0.5))
+    solution = solve_irp(inst, BranchCutOptions(time_limit=1e-3), start_plan=plan)
+    assert solution.status == Status.TIME_LIMIT and solution.cost == pytest.approx(plan.cost, abs=1e-6)
+    assert solution.plan_cost.feasible
+    wrong = replace(plan, cost=plan.cost - 1.0)  # a cost the plan does not have: not trusted
+    assert solve_irp(inst, BranchCutOptions(time_limit=1e-3), start_plan=wrong).cost is None

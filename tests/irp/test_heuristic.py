@@ -63,3 +63,13 @@ def test_heuristic_cost_and_bound_bracket_the_published_optimum():
     assert solution.plan_cost.feasible
     assert solution.bound <= 1373.41 <= solution.cost + 1e-6
     assert solution.gap == (solution.cost - solution.bound) / solution.cost
+
+
+def test_solve_runs_the_heuristic_first_only_on_large_instances_with_a_time_limit():
+    from netinv.irp.branch_cut import BranchCutOptions
+    from netinv.irp.heuristic import HEURISTIC_FROM, solve
+
+    inst = read_dat(SCENARIOS / "S_abs1n5_2_L3.dat")
+    assert inst.customers < HEURISTIC_FROM
+    solution = solve(inst, BranchCutOptions(time_limit=60))  # the branch and cut alone: optimal
+    assert solution.is_optimal and round(solution.cost, 2) == 1373.41
