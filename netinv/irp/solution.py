@@ -164,10 +164,15 @@ class IrpSolution:
             "bound": self.bound,
             "gap": self.gap,
             "routes": [[[0, *route, 0] for route in period] for period in self.routes],
-            "deliveries": None if self.deliveries is None else self.deliveries[:, 1:].tolist(),
-            "inventory": None if pc is None else {"supplier": pc.supplier_stock.tolist(),
-                                                  "customers": pc.customer_stock[:, 1:].tolist()},
+            "deliveries": None if self.deliveries is None else plain(self.deliveries[:, 1:]),
+            "inventory": None if pc is None else {"supplier": plain(pc.supplier_stock),
+                                                  "customers": plain(pc.customer_stock[:, 1:])},
             "cost_breakdown": None if pc is None else {"routing": pc.routing,
                                                        "supplier_holding": pc.supplier_holding,
                                                        "customer_holding": pc.customer_holding},
         }
+
+
+def plain(values: np.ndarray) -> list:
+    """Nested lists of floats, -0.0 written as 0.0."""
+    return np.where(values == 0, 0.0, values).tolist()
