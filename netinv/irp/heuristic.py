@@ -52,6 +52,8 @@ def solve_heuristic(instance: IrpInstance, options: HeuristicOptions = Heuristic
     deadline = start + options.time_limit
     current = (schedule, best)
     while best is not None and time.perf_counter() < deadline:
+        if bound is not None and best[0] <= bound + 1e-6:
+            break  # proven optimal by the root bound
         current = local_search(instance, *current, options.policy, rng, deadline)
         if current[1][0] < best[0] - 1e-9:
             schedule, best = current
