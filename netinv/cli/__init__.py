@@ -2,8 +2,9 @@
 
 The commands are split by who uses them: :mod:`~netinv.cli.scenario` (validate, info, generate, convert),
 :mod:`~netinv.cli.stock` (basestock, gsm), :mod:`~netinv.cli.plan`, :mod:`~netinv.cli.simulate`,
-:mod:`~netinv.cli.analyses` (contracts, transship, data, risk, report), :mod:`~netinv.cli.excess`, :mod:`~netinv.cli.learn` (dataset,
-train, finetune, adapt, evaluate) and :mod:`~netinv.cli.demo`; what they share is in :mod:`~netinv.cli.common`.
+:mod:`~netinv.cli.analyses` (contracts, transship, data, risk, report), :mod:`~netinv.cli.excess` (slow and
+obsolete stock), :mod:`~netinv.cli.learn` (dataset, train, finetune, adapt, evaluate), :mod:`~netinv.cli.route`
+(inventory routing) and :mod:`~netinv.cli.demo`; what they share is in :mod:`~netinv.cli.common`.
 Heavy modules (numpy, scipy, the solvers, torch) are imported inside the commands, so ``netinv --help``
 stays fast.
 
@@ -18,7 +19,7 @@ import sys
 
 import typer
 
-from netinv.cli import analyses, demo, excess, learn, plan, scenario, simulate, stock
+from netinv.cli import analyses, demo, excess, learn, plan, route, scenario, simulate, stock
 
 EXIT_CODES = ("Exit codes: 0 success; 2 bad input (one line 'error: ...'); 3 no usable solver answer; 70 a bug "
               "in netinv (please report it); 130 interrupted (Ctrl-C, SIGTERM).")
@@ -39,7 +40,7 @@ for command in (scenario.validate, scenario.info, scenario.generate, scenario.co
     app.command()(command)
 app.command(context_settings=EXTRA_ARGS)(learn.finetune)
 app.command(context_settings=EXTRA_ARGS)(learn.adapt)
-for command in (learn.evaluate, simulate.simulate, demo.demo):
+for command in (learn.evaluate, simulate.simulate, route.route, demo.demo):
     app.command()(command)
 GROUPS = {"contracts": analyses.contracts_app, "data": analyses.data_app, "dataset": learn.dataset_app}
 for name, group in GROUPS.items():

@@ -29,29 +29,10 @@ def solve_model(model, options: SolverOptions = SolverOptions(), *, raise_on_fai
     and its gap. ``warm_start``: hand the variables' current values to HiGHS as a starting solution
     (a MIP start; variables without a value count as 0).
     """
-    import pyomo.environ as pyo
-    from pyomo.repn.plugins.standard_form import LinearStandardFormCompiler
-
     meta = getattr(model, "_netinv", {})
     start = time.perf_counter()
-    repn = LinearStandardFormCompiler().write(model, mixed_form=True, set_sense=pyo.minimize)
-    objectives = list(model.component_data_objects(pyo.Objective, active=True))
-    if len(objectives) != 1:
-        raise SolverError(f"model {model.name!r}: expected one active objective, found {len(objectives)}")
-    maximize = objectives[0].sense == pyo.maximize
-    columns = repn.columns
+    h, columns, integrality, maximize, shape = to_highs(model, options)
     n = len(columns)
-    lower = np.array([-np.inf if v.lb is None else v.lb for v in columns], dtype=np.float64)
-    upper = np.array([np.inf if v.ub is None else v.ub for v in columns], dtype=np.float64)
-    integrality = np.array([1 if v.is_integer() or v.is_binary() else 0 for v in columns], dtype=np.int32)
-    senses = np.array([sense for _, sense in repn.rows], dtype=np.int8)
-    rhs = np.asarray(repn.rhs, dtype=np.float64)
-    row_lower = np.where(senses <= 0, rhs, -np.inf)
-    row_upper = np.where(senses >= 0, rhs, np.inf)
-    cost = repn.c.toarray().ravel() if n else np.zeros(0)
-    offset = float(repn.c_offset[0]) if len(repn.c_offset) else 0.0
-    h = new_highs(options)
-    pass_model(h, cost, lower, upper, row_lower, row_upper, repn.A, integrality, offset)
     if warm_start and n:
         start_values = np.array([0.0 if v.value is None else float(v.value) for v in columns])
         h.setSolution(n, np.arange(n, dtype=np.int32), start_values)
@@ -84,12 +65,42 @@ def solve_model(model, options: SolverOptions = SolverOptions(), *, raise_on_fai
         bound=bound,
         gap=result.gap,
         seconds=seconds,
-        size={"columns": n, "rows": len(rhs), "nonzeros": int(repn.A.nnz), "integers": int(integrality.sum())},
+        size={"columns": n, "rows": shape["rows"], "nonzeros": shape["nonzeros"],
+              "integers": int(integrality.sum())},
         message=message,
     )
     if meta.get("arrays") is not None and result.values is not None:
         _planning_decisions(model, meta, solution)
     return solution
+
+
+def to_highs(model, options: SolverOptions = SolverOptions()):
+    """Compile ``model`` (linear / mixed-integer, one active objective) into a fresh ``highspy.Highs``, as a
+    minimization: ``(highs, columns, integrality, maximize, shape)``. ``columns`` are the Pyomo variables
+    in HiGHS' column order, for reading values back or adding rows (a cut loop);
+    ``shape`` = rows and nonzeros."""
+    import pyomo.environ as pyo
+    from pyomo.repn.plugins.standard_form import LinearStandardFormCompiler
+
+    repn = LinearStandardFormCompiler().write(model, mixed_form=True, set_sense=pyo.minimize)
+    objectives = list(model.component_data_objects(pyo.Objective, active=True))
+    if len(objectives) != 1:
+        raise SolverError(f"model {model.name!r}: expected one active objective, found {len(objectives)}")
+    maximize = objectives[0].sense == pyo.maximize
+    columns = repn.columns
+    n = len(columns)
+    lower = np.array([-np.inf if v.lb is None else v.lb for v in columns], dtype=np.float64)
+    upper = np.array([np.inf if v.ub is None else v.ub for v in columns], dtype=np.float64)
+    integrality = np.array([1 if v.is_integer() or v.is_binary() else 0 for v in columns], dtype=np.int32)
+    senses = np.array([sense for _, sense in repn.rows], dtype=np.int8)
+    rhs = np.asarray(repn.rhs, dtype=np.float64)
+    row_lower = np.where(senses <= 0, rhs, -np.inf)
+    row_upper = np.where(senses >= 0, rhs, np.inf)
+    cost = repn.c.toarray().ravel() if n else np.zeros(0)
+    offset = float(repn.c_offset[0]) if len(repn.c_offset) else 0.0
+    h = new_highs(options)
+    pass_model(h, cost, lower, upper, row_lower, row_upper, repn.A, integrality, offset)
+    return h, columns, integrality, maximize, {"rows": len(rhs), "nonzeros": int(repn.A.nnz)}
 
 
 def _planning_decisions(model, meta, solution: Solution) -> None:

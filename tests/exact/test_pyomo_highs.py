@@ -33,3 +33,26 @@ def test_an_unbounded_model_is_reported_not_read():
     with pytest.raises(SolverError, match="unbounded|infeasible or unbounded"):
         solve_model(model)
     assert model.x.value is None  # nothing was loaded from an unsolved model
+
+
+def test_to_highs_hands_over_the_columns_for_a_cut_loop():
+    """The compiled model, a row added afterwards on HiGHS' side (a cut), re-solved: the known new optimum."""
+    import numpy as np
+    import pyomo.environ as pyo
+
+    from netinv.exact.highs import run
+    from netinv.exact.pyomo_highs import to_highs
+
+    model = pyo.ConcreteModel(name="textbook")
+    model.x = pyo.Var(domain=pyo.NonNegativeReals)
+    model.y = pyo.Var(domain=pyo.NonNegativeReals)
+    model.a = pyo.Constraint(expr=model.x + 2 * model.y <= 14)
+    model.b = pyo.Constraint(expr=3 * model.x - model.y >= 0)
+    model.c = pyo.Constraint(expr=model.x - model.y <= 2)
+    model.profit = pyo.Objective(expr=3 * model.x + 4 * model.y, sense=pyo.maximize)
+    h, columns, integrality, maximize, shape = to_highs(model)
+    assert maximize and shape["rows"] == 3 and not integrality.any()
+    assert run(h, integer=False).objective == pytest.approx(-34.0)  # minimization sense
+    y = [id(v) for v in columns].index(id(model.y))
+    h.addRow(-np.inf, 3.0, 1, np.array([y], dtype=np.int32), np.array([1.0]))  # y <= 3: x = 5, y = 3
+    assert run(h, integer=False).objective == pytest.approx(-27.0)
