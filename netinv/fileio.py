@@ -230,7 +230,7 @@ def _check_stat(path: Path, info: os.stat_result, what: str, error: type[InputEr
         raise error(f"{path}: is a directory, not a {what}")
     if not stat.S_ISREG(info.st_mode):
         kind = next((name for test, name in _KINDS if test(info.st_mode)), "not a regular file")
-        raise error(f"{path}: is {kind}, not a regular file; netinv reads a {what} only from a regular file")
+        raise error(f"{path}: is {kind}, not a regular file (netinv reads the {what} only from a regular file)")
     if info.st_size > limit:
         raise error(f"{path}: the {what} is {_size(info.st_size)}, over the limit of {_size(limit)}")
 

@@ -64,16 +64,18 @@ class IrpInstance:
         return np.floor(np.sqrt((diff ** 2).sum(axis=2)) + 0.5 + 1e-5)
 
 
+MAX_NODES = 1_001  # the supplier and up to 1,000 customers (the DIMACS large instances have up to 200)
+MAX_HORIZON = 100  # periods (the DIMACS instances have 3 or 6)
+MAX_VEHICLES = 100
+
+
 def read_dat(path: str | Path) -> IrpInstance:
     """Read a DIMACS IRP ``.dat`` file; a malformed one raises :class:`IrpFormatError` naming the file, the
     token's line, the node and field, and what is wrong."""
+    from netinv.fileio import read_input_text  # regular files only, size-limited, UTF-8 (ASCII is a subset)
+
     path = Path(path)
-    try:
-        text = path.read_text(encoding="ascii")
-    except FileNotFoundError:
-        raise IrpFormatError(f"{path}: no such file") from None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise IrpFormatError(f"{path}: cannot be read as an ASCII instance file ({type(exc).__name__})") from None
+    text = read_input_text(path, "DIMACS instance file", error=IrpFormatError)
     return parse_dat(text, name=path.stem, source=str(path))
 
 
@@ -85,6 +87,9 @@ def parse_dat(text: str, *, name: str = "instance", source: str = "<text>") -> I
     for field, value, least in (("n+1", nodes, 2), ("H", horizon, 1), ("Q", capacity, 1), ("K", vehicles, 1)):
         if value < least:
             tokens.fail(f"header field {field}: must be >= {least}, got {value:g}")
+    for field, value, most in (("n+1", nodes, MAX_NODES), ("H", horizon, MAX_HORIZON), ("K", vehicles, MAX_VEHICLES)):
+        if value > most:  # the model has (n+1)^2 H routing columns: bounded before anything is built
+            tokens.fail(f"header field {field}: at most {most} (netinv's limit), got {value:g}")
     nodes = int(nodes)
     rows = [tokens.record("supplier", SUPPLIER_FIELDS)]
     rows += [tokens.record(f"customer {i}", CUSTOMER_FIELDS) for i in range(1, nodes)]

@@ -28,7 +28,7 @@ def test_bad_input_is_one_line_and_exit_2(tmp_path, monkeypatch, capsys):
     bad.write_text(INSTANCE.read_text().replace("0.03", "cheap", 1))
     cases = {
         bad: f"error: {bad}: line 2: supplier field holding_cost: 'cheap' is not a number",
-        tmp_path / "absent.dat": "no such file",
+        tmp_path / "absent.dat": "absent.dat: file not found",
     }
     for path, expected in cases.items():
         code, out, err = run(["route", path, "--plot", tmp_path / "r.png"], monkeypatch, capsys)

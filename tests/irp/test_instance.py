@@ -62,9 +62,15 @@ def test_a_malformed_file_is_one_line_naming_line_and_field(text, expected):
 
 
 def test_a_missing_or_binary_file_is_a_one_line_error(tmp_path):
-    with pytest.raises(IrpFormatError, match="no such file"):
+    with pytest.raises(IrpFormatError, match="absent.dat: file not found"):
         read_dat(tmp_path / "absent.dat")
     binary = tmp_path / "binary.dat"
     binary.write_bytes(b"\xff\xfe3 2")
-    with pytest.raises(IrpFormatError, match="cannot be read as an ASCII instance file"):
+    with pytest.raises(IrpFormatError, match="binary.dat: line 1, byte 0: not UTF-8 text"):
         read_dat(binary)
+    with pytest.raises(IrpFormatError, match="is a directory, not a DIMACS instance file"):
+        read_dat(tmp_path)  # a folder (a FIFO or /dev/zero likewise: never read)
+    huge = tmp_path / "huge.dat"
+    huge.write_text("1000000000 3 10 1\n")
+    with pytest.raises(IrpFormatError, match=r"huge.dat: .*header field n\+1: at most 1001 \(netinv's limit\)"):
+        read_dat(huge)
