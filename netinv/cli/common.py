@@ -16,7 +16,97 @@ from typing import Annotated
 
 import typer
 
+from netinv.attrs import MAX_MAGNITUDE
+
 FileArg = Annotated[Path, typer.Argument(help="Scenario file (.yaml, .yml, .json, .graphml).", show_default=False)]
+
+# --- the range of every numeric option: one place ---------------------------------------------------
+# A number an option sets is checked when the command line is parsed, before anything is read or
+# allocated; a value outside its range is the one line ``error: --paths: must be from 1 to 10,000,000,
+# got 0``. Sizes that multiply (paths x periods x nodes) are checked where the product is known: the exact
+# models in netinv.exact.limits, a recorded simulation in netinv.sim.kpis.check_trace_size.
+SEED_MAX = 2**32 - 1  # seeds: 0 to 2^32 - 1
+MAX_MONEY = MAX_MAGNITUDE  # prices and costs given as options: what a scenario file may hold
+MAX_SECONDS = 1e7  # time limits and budgets (about 116 days)
+MAX_PATHS = 10_000_000  # simulated demand paths
+MAX_PERIODS = 10_000_000  # simulated periods of a path
+MAX_HORIZON = 100_000  # periods of a planning model or a rolling window
+MAX_SCENARIOS = 100_000  # sampled demand scenarios of a stochastic model
+MAX_SAMPLES = 1_000_000  # demand samples of a sample-average LP or a Monte Carlo check
+MAX_GENERATED_NODES = 200_000  # nodes of a generated network (networkx holds about 5 kB a node)
+MAX_THREADS = 1024
+
+
+def integer_in(low: int, high: int):
+    """A typer ``parser``: a whole number from ``low`` to ``high`` (written ``12``, ``1_000`` or ``1e6``),
+    else the one-line error ``must be a whole number from LOW to HIGH, got TEXT``."""
+    def parse(text) -> int:
+        value = _whole(text)
+        if value is None or not low <= value <= high:
+            shown = text if value is None else f"{value:,}"
+            raise typer.BadParameter(f"must be a whole number from {low:,} to {high:,}, got {shown}")
+        return value
+
+    return parse
+
+
+def _whole(text) -> int | None:
+    if isinstance(text, int) and not isinstance(text, bool):
+        return text
+    raw = str(text).strip()
+    try:
+        return int(raw)
+    except ValueError:
+        pass
+    try:
+        number = float(raw)
+    except ValueError:
+        return None
+    return int(number) if math.isfinite(number) and number.is_integer() and abs(number) < 1e18 else None
+
+
+def number_in(low: float, high: float, *, above: bool = False):
+    """A typer ``parser``: a finite number from ``low`` (``above``: greater than ``low``) to ``high``, else
+    the one-line error ``must be a finite number from LOW to HIGH, got TEXT`` (NaN and infinity are refused:
+    ``float('nan')`` would pass any comparison)."""
+    def parse(text) -> float:
+        try:
+            value = float(text)
+        except (TypeError, ValueError):
+            value = math.nan
+        if not math.isfinite(value) or value < low or value > high or (above and value == low):
+            bound = f"greater than {low:g}" if above else f"from {low:g}"
+            raise typer.BadParameter(f"must be a finite number {bound} to {high:g}, got {text}")
+        return value
+
+    return parse
+
+
+def int_option(*names: str, low: int, high: int, help: str = "", **settings):
+    """A typer Option taking a whole number from ``low`` to ``high`` (:func:`integer_in`)."""
+    return typer.Option(*names, parser=integer_in(low, high), help=help, metavar="INTEGER", **settings)
+
+
+def float_option(*names: str, low: float, high: float, above: bool = False, help: str = "", **settings):
+    """A typer Option taking a finite number from ``low`` to ``high`` (:func:`number_in`)."""
+    return typer.Option(*names, parser=number_in(low, high, above=above), help=help, metavar="NUMBER", **settings)
+
+
+def seed_option(help: str = "Random seed."):
+    """The ``--seed`` option: a whole number from 0 to :data:`SEED_MAX`."""
+    return int_option("--seed", low=0, high=SEED_MAX, help=help)
+
+
+def money_option(*names: str, help: str = ""):
+    """A price or cost option: a finite number from 0 to :data:`MAX_MONEY`."""
+    return float_option(*names, low=0.0, high=MAX_MONEY, help=help)
+
+
+def seconds_option(*names: str, help: str = ""):
+    """A time limit in seconds: a finite number from 0 to :data:`MAX_SECONDS`."""
+    return float_option(*names, low=0.0, high=MAX_SECONDS, help=help)
+
+
 class Transshipment(StrEnum):
     """The transshipment rules of :data:`netinv.sim.transshipment.TRANSSHIPMENT_RULES`."""
 

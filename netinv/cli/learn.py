@@ -10,7 +10,17 @@ from typing import Annotated
 
 import typer
 
-from netinv.cli.common import DEFAULT_MODEL, JsonOpt, new_console, print_json
+from netinv.cli.common import (
+    DEFAULT_MODEL,
+    MAX_HORIZON,
+    MAX_THREADS,
+    JsonOpt,
+    float_option,
+    int_option,
+    new_console,
+    print_json,
+    seed_option,
+)
 from netinv.display import format_number
 
 dataset_app = typer.Typer(help="Exact-solution datasets for the GNN policy.", no_args_is_help=True)
@@ -23,22 +33,22 @@ class Backend(StrEnum):
 
 @dataset_app.command("generate")
 def dataset_generate(
-    networks: Annotated[int, typer.Option("--networks", min=1, max=1_000_000, help="Generated networks.")],
+    networks: Annotated[int, int_option("--networks", low=1, high=1_000_000, help="Generated networks.")],
     out: Annotated[Path, typer.Option("--out", help="Dataset folder (shards + manifest.json).")],
     nodes: Annotated[str, typer.Option("--nodes", help="Node-count range of the networks, e.g. 5-30.")] = "5-30",
-    seed: Annotated[int, typer.Option("--seed", min=0, help="Base seed (training data: >= 1000; held-out "
-                                      "evaluation networks use seeds < 1000).")] = 1000,
+    seed: Annotated[int, seed_option("Base seed (training data: >= 1000; held-out evaluation networks use "
+                                     "seeds < 1000).")] = 1000,
     backend: Annotated[Backend, typer.Option("--backend", help="local processes or a Ray cluster.")] = Backend.local,
     address: Annotated[str | None, typer.Option("--address", help="Ray cluster address [default: a local "
                                                 "Ray runtime].")] = None,
-    workers: Annotated[int | None, typer.Option("--workers", min=1, help="Parallel workers.")] = None,
-    periods: Annotated[int, typer.Option("--periods", min=2, help="Periods simulated per path.")] = 24,
-    paths: Annotated[int, typer.Option("--paths", min=1, help="Demand paths per network.")] = 4,
+    workers: Annotated[int | None, int_option("--workers", low=1, high=MAX_THREADS, help="Parallel workers.")] = None,
+    periods: Annotated[int, int_option("--periods", low=2, high=10_000, help="Periods simulated per path.")] = 24,
+    paths: Annotated[int, int_option("--paths", low=1, high=10_000, help="Demand paths per network.")] = 4,
     model: Annotated[Path | None, typer.Option("--model", help="DAgger: a learner checkpoint that drives the "
                                                "states (the teacher still labels them).")] = None,
-    beta: Annotated[float, typer.Option("--beta", min=0.0, max=1.0, help="DAgger: probability of executing "
+    beta: Annotated[float, float_option("--beta", low=0.0, high=1.0, help="DAgger: probability of executing "
                                         "the teacher's orders instead of the learner's.")] = 0.0,
-    round_: Annotated[int, typer.Option("--round", min=0, help="DAgger round recorded with the samples.")] = 0,
+    round_: Annotated[int, int_option("--round", low=0, high=10_000, help="DAgger round recorded with the samples.")] = 0,
     as_json: JsonOpt = False,
 ) -> None:
     """Label states with the exact stochastic rolling-horizon policy (the teacher), in resumable shards."""
@@ -66,15 +76,15 @@ def dataset_generate(
 def train(
     dataset: Annotated[Path, typer.Option("--dataset", help="Dataset folder from `netinv dataset generate`.")],
     out: Annotated[Path, typer.Option("--out", help="Checkpoint to write, e.g. models/NAME.pt (card: NAME.json).")],
-    epochs: Annotated[int, typer.Option("--epochs", min=1)] = 100,
-    seed: Annotated[int, typer.Option("--seed", min=0)] = 0,
-    batch_size: Annotated[int, typer.Option("--batch-size", min=1)] = 32,
-    lr: Annotated[float, typer.Option("--lr", min=0.0)] = 1e-3,
-    patience: Annotated[int, typer.Option("--patience", min=1, help="Early stopping: epochs without a lower "
-                                          "validation loss.")] = 10,
-    hidden: Annotated[int, typer.Option("--hidden", min=1)] = 64,
-    layers: Annotated[int, typer.Option("--layers", min=1)] = 3,
-    val_fraction: Annotated[float, typer.Option("--val-fraction", min=0.01, max=0.9)] = 0.2,
+    epochs: Annotated[int, int_option("--epochs", low=1, high=100_000)] = 100,
+    seed: Annotated[int, seed_option()] = 0,
+    batch_size: Annotated[int, int_option("--batch-size", low=1, high=1_000_000)] = 32,
+    lr: Annotated[float, float_option("--lr", low=0.0, high=10.0, above=True)] = 1e-3,
+    patience: Annotated[int, int_option("--patience", low=1, high=100_000, help="Early stopping: epochs without "
+                                        "a lower validation loss.")] = 10,
+    hidden: Annotated[int, int_option("--hidden", low=1, high=4096)] = 64,
+    layers: Annotated[int, int_option("--layers", low=1, high=64)] = 3,
+    val_fraction: Annotated[float, float_option("--val-fraction", low=0.01, high=0.9)] = 0.2,
     restart: Annotated[bool, typer.Option("--restart", help="Ignore the finished epochs of an interrupted run.")
                        ] = False,
     as_json: JsonOpt = False,
@@ -234,14 +244,15 @@ def evaluate(
                                       "plot.")] = Path("out/evaluate"),
     suite: Annotated[list[str] | None, typer.Option("--suite", help="held-out, perez or scale (repeat) "
                                                     "[default: all].")] = None,
-    held_out: Annotated[int, typer.Option("--held-out", min=1, max=1000, help="Held-out networks.")] = 12,
+    held_out: Annotated[int, int_option("--held-out", low=1, high=1000, help="Held-out networks.")] = 12,
     sizes: Annotated[str, typer.Option("--sizes", help="Scale suite network sizes, comma-separated.")
                      ] = "100,1000,10000,100000",
-    paths: Annotated[int, typer.Option("--paths", min=1, help="Demand paths per held-out network.")] = 10,
-    periods: Annotated[int, typer.Option("--periods", min=2, help="Horizon of the held-out networks.")] = 30,
+    paths: Annotated[int, int_option("--paths", low=1, high=10_000, help="Demand paths per held-out network.")] = 10,
+    periods: Annotated[int, int_option("--periods", low=2, high=MAX_HORIZON,
+                                       help="Horizon of the held-out networks.")] = 30,
     nodes: Annotated[str, typer.Option("--nodes", help="Node-count range of the held-out networks.")] = "5-30",
-    seed: Annotated[int, typer.Option("--seed", min=0)] = 0,
-    adapt_steps: Annotated[int, typer.Option("--adapt-steps", min=0, help="Also run the GNN adapted to each "
+    seed: Annotated[int, seed_option()] = 0,
+    adapt_steps: Annotated[int, int_option("--adapt-steps", low=0, high=1_000_000, help="Also run the GNN adapted to each "
                                              "held-out network and the 9-node one with this many steps "
                                              "(netinv adapt) [default: 0, not run].")] = 0,
     as_json: JsonOpt = False,

@@ -8,7 +8,15 @@ from typing import Annotated
 
 import typer
 
-from netinv.cli.common import FileArg, JsonOpt, new_console, print_json
+from netinv.cli.common import (
+    MAX_GENERATED_NODES,
+    FileArg,
+    JsonOpt,
+    int_option,
+    new_console,
+    print_json,
+    seed_option,
+)
 
 
 class Kind(StrEnum):
@@ -52,8 +60,8 @@ def info(file: FileArg, as_json: JsonOpt = False) -> None:
 
 def generate(
     kind: Annotated[Kind, typer.Option("--kind", help="Topology of the network.")] = Kind.distribution,
-    nodes: Annotated[int, typer.Option("--nodes", min=2, max=10_000_000, help="Number of nodes.")] = 20,
-    seed: Annotated[int, typer.Option("--seed", help="Random seed (same seed, same network).")] = 0,
+    nodes: Annotated[int, int_option("--nodes", low=2, high=MAX_GENERATED_NODES, help="Number of nodes.")] = 20,
+    seed: Annotated[int, seed_option("Random seed (same seed, same network).")] = 0,
     output: Annotated[Path, typer.Option("-o", "--output", help="File to write (.yaml, .json, .graphml).")] = Path(
         "network.yaml"
     ),
