@@ -10,6 +10,7 @@ import typer
 
 from netinv.cli.common import (
     MAX_HORIZON,
+    MAX_LP_SAMPLES,
     MAX_PATHS,
     MAX_SAMPLES,
     MAX_SCENARIOS,
@@ -121,7 +122,7 @@ def contracts_compare(
 
 def transship(
     file: FileArg,
-    samples: Annotated[int, int_option("--samples", low=100, high=MAX_SAMPLES, help="Demand samples of the LP.")] = 10_000,
+    samples: Annotated[int, int_option("--samples", low=100, high=MAX_LP_SAMPLES, help="Demand samples of the LP.")] = 10_000,
     seed: Annotated[int, seed_option("Seed of the samples (the out-of-sample check uses another).")] = 0,
     plot: Annotated[Path | None, typer.Option("--plot", help="Picture: levels, edges weighted by flow (PNG).")] = None,
     method: Annotated[TransshipMethod, typer.Option("--method", help="decomposition: exact level-bundle method with "

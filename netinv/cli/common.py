@@ -32,7 +32,8 @@ MAX_PATHS = 10_000_000  # simulated demand paths
 MAX_PERIODS = 10_000_000  # simulated periods of a path
 MAX_HORIZON = 100_000  # periods of a planning model or a rolling window
 MAX_SCENARIOS = 100_000  # sampled demand scenarios of a stochastic model
-MAX_SAMPLES = 1_000_000  # demand samples of a sample-average LP or a Monte Carlo check
+MAX_SAMPLES = 1_000_000  # draws of a Monte Carlo check
+MAX_LP_SAMPLES = 200_000  # demand samples of a sample-average LP (1,000,000 on 3 stores: 1.4 GB, minutes)
 MAX_GENERATED_NODES = 200_000  # nodes of a generated network (networkx holds about 5 kB a node)
 MAX_THREADS = 1024
 

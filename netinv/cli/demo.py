@@ -10,8 +10,6 @@ import typer
 from netinv.cli.common import (
     DEFAULT_MODEL,
     MAX_GENERATED_NODES,
-    MAX_HORIZON,
-    MAX_PATHS,
     int_option,
     new_console,
     seed_option,
@@ -20,8 +18,8 @@ from netinv.cli.common import (
 
 def demo(
     file: Annotated[Path, typer.Argument(help="Scenario to run.")] = Path("scenarios/retail_network.yaml"),
-    paths: Annotated[int, int_option("--paths", low=1, high=MAX_PATHS)] = 500,
-    periods: Annotated[int, int_option("--periods", low=2, high=MAX_HORIZON)] = 300,
+    paths: Annotated[int, int_option("--paths", low=1, high=100_000)] = 500,
+    periods: Annotated[int, int_option("--periods", low=2, high=10_000)] = 300,
     seed: Annotated[int, seed_option()] = 0,
     large: Annotated[int, int_option("--large", low=0, high=MAX_GENERATED_NODES, help="Then run the shipped GNN policy on "
                                        "a generated network of this many nodes (0: skip).")] = 10_000,

@@ -12,11 +12,13 @@ import typer
 
 from netinv.cli.common import (
     DEFAULT_MODEL,
+    MAX_GENERATED_NODES,
     MAX_HORIZON,
     MAX_THREADS,
     JsonOpt,
     float_option,
     int_option,
+    integer_in,
     new_console,
     print_json,
     seed_option,
@@ -264,9 +266,9 @@ def evaluate(
     from netinv.learn.evaluate import evaluate as run
 
     try:
-        size_list = tuple(int(x) for x in sizes.split(",") if x.strip())
-    except ValueError:
-        raise InputError(f"--sizes: expected comma-separated node counts, got {sizes!r}") from None
+        size_list = tuple(integer_in(2, MAX_GENERATED_NODES)(x) for x in sizes.split(",") if x.strip())
+    except typer.BadParameter as exc:
+        raise InputError(f"--sizes: comma-separated node counts; each {exc.message}") from None
     if not Path(model).is_file():
         raise InputError(f"{model}: GNN model not found (train one with `netinv train`, or pass --model)")
     from netinv.learn.dataset import parse_nodes

@@ -93,6 +93,12 @@ def plan(
         raise InputError(f"{csv_dir}: --csv needs a folder, and this is a file")
     arrays = compile_network(load(file))
     extra = extension_periods(arrays) if end == EndCondition.extend else 0
+    from netinv.exact.limits import check_exact_size
+    from netinv.exact.planning import PlanOptions
+
+    # the model's size from the options alone, before any demand array is drawn
+    check_exact_size(arrays, "plan", horizon=horizon + extra, scenarios=1 if demand_path is not None else scenarios,
+                     options=PlanOptions(meet_demand=meet_demand, integer_orders=integer))
     from netinv.history.forecast import scenario_forecast
 
     # history nodes: their demand model's forecast over every planned period (None: no history)
