@@ -329,8 +329,11 @@ def report(
     as_json: JsonOpt = False,
 ) -> None:
     """One self-contained HTML page: network, targets, costs, service, trajectories, transshipment, contracts."""
+    from netinv.fileio import check_writable
     from netinv.report.html import report_command
 
+    if png is not None:
+        check_writable(png, folder=True)
     result = report_command(file, method.value, output, png, seed=seed, paths=paths, periods=periods,
                             time_budget=time_budget, model=model, contracts=tuple(contract or ()),
                             transshipment=None if transshipment is None else transshipment.value)

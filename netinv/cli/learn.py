@@ -54,8 +54,10 @@ def dataset_generate(
     as_json: JsonOpt = False,
 ) -> None:
     """Label states with the exact stochastic rolling-horizon policy (the teacher), in resumable shards."""
+    from netinv.fileio import check_writable
     from netinv.learn.dataset import dataset_generate_command
 
+    check_writable(out, folder=True)
     def run(progress=None):
         return dataset_generate_command(out, networks, nodes, seed, backend=backend.value, address=address,
                                         workers=workers, periods=periods, paths=paths, model=model, beta=beta,
@@ -96,6 +98,7 @@ def train(
     from netinv.learn.train import TrainConfig, train_folder
 
     read_manifest(dataset)  # a folder that is not a dataset: one line, before any progress bar
+    check_checkpoint_path(out)
     config = TrainConfig(epochs=epochs, seed=seed, batch_size=batch_size, lr=lr, patience=patience, hidden=hidden,
                          layers=layers, val_fraction=val_fraction)
     if as_json:
@@ -119,6 +122,16 @@ def train(
                   f"{result['epochs_run']} ({result['stopped']}), validation MAE / mean order "
                   f"{best['val_relative_mae']:.3f} (mean predictor {result['baseline']['val_relative_mae']:.3f}), "
                   f"R2 {best['val_r2']:.3f}")
+
+
+def check_checkpoint_path(out: Path) -> None:
+    """A checkpoint ``out`` (and its card beside it) can be written: its folder exists or can be made, and
+    ``out`` is not a folder or a device (one line, before any work)."""
+    from netinv.fileio import check_writable
+
+    check_writable(Path(out).parent, folder=True)
+    if Path(out).exists() or Path(out).is_symlink():
+        check_writable(out)
 
 
 FINETUNE_SETTINGS = ("steps", "seed", "lr", "final-lr-fraction", "grad-clip", "periods", "small-per-step", "small-nodes",
@@ -188,6 +201,7 @@ def finetune(
     from netinv.errors import InputError
 
     settings = _settings(list(ctx.args))
+    check_checkpoint_path(out)
     if not model.is_file():
         raise InputError(f"{model}: no such checkpoint")
     from netinv.learn.finetune import finetune as run_finetune
@@ -229,6 +243,7 @@ def adapt(
 
     if not model.is_file():
         raise InputError(f"{model}: no such checkpoint")
+    check_checkpoint_path(out)
     load(network)  # a bad scenario is reported before anything starts
     result = _stepped(lambda progress: adapt_file(model, network, out, config, resume=not no_resume,
                                                   progress=progress), "adapting", config.steps, as_json)
@@ -271,6 +286,9 @@ def evaluate(
         raise InputError(f"--sizes: comma-separated node counts; each {exc.message}") from None
     if not Path(model).is_file():
         raise InputError(f"{model}: GNN model not found (train one with `netinv train`, or pass --model)")
+    from netinv.fileio import check_writable
+
+    check_writable(out, folder=True)
     from netinv.learn.dataset import parse_nodes
 
     config = EvaluateConfig(suites=tuple(suite or SUITES), held_out=held_out, paths=paths, periods=periods,

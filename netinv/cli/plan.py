@@ -91,6 +91,10 @@ def plan(
         raise InputError("--expected plans on the mean demand: do not combine it with --scenarios")
     if csv_dir is not None and csv_dir.exists() and not csv_dir.is_dir():
         raise InputError(f"{csv_dir}: --csv needs a folder, and this is a file")
+    if csv_dir is not None:
+        from netinv.fileio import check_writable
+
+        check_writable(csv_dir, folder=True)  # before the model is solved
     arrays = compile_network(load(file))
     extra = extension_periods(arrays) if end == EndCondition.extend else 0
     from netinv.exact.limits import check_exact_size
@@ -162,13 +166,9 @@ def _write_csv(folder: Path, plan) -> None:
     import csv
     import io
 
-    from netinv.errors import InputError
-    from netinv.fileio import atomic_write_text
+    from netinv.fileio import atomic_write_text, make_folder
 
-    try:
-        folder.mkdir(parents=True, exist_ok=True)
-    except OSError as exc:
-        raise InputError(f"{folder}: cannot create the --csv folder: {exc.strerror or exc}") from None
+    make_folder(folder)
     for name, rows, columns in (("orders.csv", plan.order_rows(), ("source", "target", "period", "quantity")),
                                 ("projected_stock.csv", plan.stock_rows(),
                                  ("node", "period", "on_hand", "backlog", "in_transit"))):

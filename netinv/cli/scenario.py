@@ -68,9 +68,11 @@ def generate(
     transshipment: Annotated[bool, typer.Option("--transshipment", help="Add lateral links between peers.")] = False,
 ) -> None:
     """Generate a random network (costs, lead times and demand in documented ranges)."""
+    from netinv.fileio import check_writable
     from netinv.network import save
     from netinv.network.generators import generate as make
 
+    check_writable(output)  # before the network is generated
     graph = make(kind.value, nodes, seed, transshipment=transshipment)
     save(graph, output)
     typer.echo(f"wrote {output}: {graph.number_of_nodes()} nodes, {graph.number_of_edges()} edges")
@@ -95,6 +97,9 @@ def convert(
 
     if output.resolve() == file.resolve() or (output.exists() and file.exists() and output.samefile(file)):
         raise InputError(f"{output}: is the input file; write the converted network to another path")
+    from netinv.fileio import check_writable
+
+    check_writable(output)
     graph = load(file)
     save(graph, output)
     typer.echo(f"wrote {output}: {graph.number_of_nodes()} nodes, {graph.number_of_edges()} edges")

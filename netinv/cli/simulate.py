@@ -103,8 +103,11 @@ def simulate(
 
     All policies see the same demand paths for the same seed (or file), so their results are paired.
     """
+    from netinv.fileio import check_writable
     from netinv.sim.run import RunSpec, prepare_run
 
+    if checkpoint is not None:
+        check_writable(checkpoint, folder=True)  # before the levels are searched
     spec = RunSpec(policy=policy.value, levels=levels, periods=periods, paths=paths, seed=seed, warmup=warmup,
                    demand_paths=demand_paths, horizon=horizon, shrinking=shrinking, scenarios=scenarios,
                    sampling=None if sampling is None else sampling.value, per=None if per is None else per.value,

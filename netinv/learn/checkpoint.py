@@ -35,7 +35,7 @@ from pathlib import Path
 import torch
 
 from netinv.errors import InputError
-from netinv.fileio import atomic_write_bytes
+from netinv.fileio import atomic_write_bytes, make_folder
 from netinv.learn.model import ModelConfig, OrderGNN
 
 FORMAT = "netinv-order-gnn"
@@ -232,5 +232,5 @@ def _plain(value):
 
 def _write(path: Path, data: bytes) -> None:
     """Write ``data`` to ``path`` atomically (:func:`netinv.fileio.atomic_write_bytes`), making its folder."""
-    path.parent.mkdir(parents=True, exist_ok=True)
+    make_folder(path.parent)
     atomic_write_bytes(path, data)

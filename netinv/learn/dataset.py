@@ -78,7 +78,7 @@ import torch
 from torch_geometric.data import Data, InMemoryDataset
 
 from netinv.errors import InputError, SolverError
-from netinv.fileio import atomic_write_bytes, sigterm_as_interrupt
+from netinv.fileio import atomic_write_bytes, make_folder, sigterm_as_interrupt
 from netinv.learn.executors import run_here, run_pool, run_ray
 from netinv.learn.sampling import (
     KINDS,
@@ -294,7 +294,7 @@ def generate_dataset(
     if folder.exists() and not folder.is_dir():
         raise InputError(f"{folder}: not a folder")
     manifest = open_round(folder, config)
-    folder.mkdir(parents=True, exist_ok=True)
+    make_folder(folder)
     remove_temporary_files(folder)
     done = finished_shards(folder, manifest, config)
     write_manifest(folder, manifest, config)
