@@ -66,6 +66,24 @@ def _whole(text) -> int | None:
     return int(number) if math.isfinite(number) and number.is_integer() and abs(number) < 1e18 else None
 
 
+def node_range(high: int):
+    """A typer ``parser``: a node-count range ``LO-HI`` (or one count) with 2 <= LO <= HI <= ``high``,
+    returned as written (the library parses it); checked on the digits first, so that a 5,000-digit
+    number is refused without converting it."""
+    import re
+
+    def parse(text) -> str:
+        match = re.fullmatch(r"\s*(\d{1,9})\s*(?:-\s*(\d{1,9})\s*)?", str(text))
+        low = int(match.group(1)) if match else 0
+        top = int(match.group(2) or low) if match else 0
+        if not 2 <= low <= top <= high:
+            raise typer.BadParameter(f"must be a range LO-HI of node counts with 2 <= LO <= HI <= {high:,}, "
+                                     f"got {str(text)[:40]!r}")
+        return str(text)
+
+    return parse
+
+
 def number_in(low: float, high: float, *, above: bool = False):
     """A typer ``parser``: a finite number from ``low`` (``above``: greater than ``low``) to ``high``, else
     the one-line error ``must be a finite number from LOW to HIGH, got TEXT`` (NaN and infinity are refused:

@@ -20,11 +20,13 @@ from netinv.cli.common import (
     int_option,
     integer_in,
     new_console,
+    node_range,
     print_json,
     seed_option,
 )
 from netinv.display import format_number
 
+MAX_LABELLED_NODES = 10_000  # netinv.learn.dataset.MAX_LABELLED_NODES (not imported: it imports torch)
 dataset_app = typer.Typer(help="Exact-solution datasets for the GNN policy.", no_args_is_help=True)
 
 
@@ -37,7 +39,8 @@ class Backend(StrEnum):
 def dataset_generate(
     networks: Annotated[int, int_option("--networks", low=1, high=1_000_000, help="Generated networks.")],
     out: Annotated[Path, typer.Option("--out", help="Dataset folder (shards + manifest.json).")],
-    nodes: Annotated[str, typer.Option("--nodes", help="Node-count range of the networks, e.g. 5-30.")] = "5-30",
+    nodes: Annotated[str, typer.Option("--nodes", parser=node_range(MAX_LABELLED_NODES),
+                                       help="Node-count range of the networks, e.g. 5-30.")] = "5-30",
     seed: Annotated[int, seed_option("Base seed (training data: >= 1000; held-out evaluation networks use "
                                      "seeds < 1000).")] = 1000,
     backend: Annotated[Backend, typer.Option("--backend", help="local processes or a Ray cluster.")] = Backend.local,
@@ -55,9 +58,10 @@ def dataset_generate(
 ) -> None:
     """Label states with the exact stochastic rolling-horizon policy (the teacher), in resumable shards."""
     from netinv.fileio import check_writable
+
+    check_writable(out, folder=True)  # before torch is imported
     from netinv.learn.dataset import dataset_generate_command
 
-    check_writable(out, folder=True)
     def run(progress=None):
         return dataset_generate_command(out, networks, nodes, seed, backend=backend.value, address=address,
                                         workers=workers, periods=periods, paths=paths, model=model, beta=beta,
@@ -267,7 +271,8 @@ def evaluate(
     paths: Annotated[int, int_option("--paths", low=1, high=10_000, help="Demand paths per held-out network.")] = 10,
     periods: Annotated[int, int_option("--periods", low=2, high=MAX_HORIZON,
                                        help="Horizon of the held-out networks.")] = 30,
-    nodes: Annotated[str, typer.Option("--nodes", help="Node-count range of the held-out networks.")] = "5-30",
+    nodes: Annotated[str, typer.Option("--nodes", parser=node_range(MAX_LABELLED_NODES),
+                                       help="Node-count range of the held-out networks.")] = "5-30",
     seed: Annotated[int, seed_option()] = 0,
     adapt_steps: Annotated[int, int_option("--adapt-steps", low=0, high=1_000_000, help="Also run the GNN adapted to each "
                                              "held-out network and the 9-node one with this many steps "

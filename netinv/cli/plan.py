@@ -166,9 +166,12 @@ def _write_csv(folder: Path, plan) -> None:
     import csv
     import io
 
+    from netinv.errors import InputError
     from netinv.fileio import atomic_write_text, make_folder
 
+    created = not folder.exists()
     make_folder(folder)
+    written = []
     for name, rows, columns in (("orders.csv", plan.order_rows(), ("source", "target", "period", "quantity")),
                                 ("projected_stock.csv", plan.stock_rows(),
                                  ("node", "period", "on_hand", "backlog", "in_transit"))):
@@ -176,7 +179,14 @@ def _write_csv(folder: Path, plan) -> None:
         writer = csv.DictWriter(text, fieldnames=columns, lineterminator="\n")
         writer.writeheader()
         writer.writerows(rows)
-        atomic_write_text(folder / name, text.getvalue())
+        try:
+            written.append(atomic_write_text(folder / name, text.getvalue()))
+        except InputError:  # a full disk: leave no half of the plan behind
+            for path in written:
+                path.unlink(missing_ok=True)
+            if created:
+                folder.rmdir()
+            raise
 
 
 def _plan_demand(arrays, horizon: int, extra: int, demand_path: Path | None, path_index: int, scenarios: int,
