@@ -306,6 +306,8 @@ def _finite(kind: str, name: str, value) -> None:
 
 def _positive(kind: str, name: str, value) -> None:
     _finite(kind, name, value)
+    if value <= 0:
+        raise InputError(f"demand {kind}: {name} must be > 0, got {value}")
     if value < MIN_PARAMETER:
         raise InputError(f"demand {kind}: {name} must be at least {MIN_PARAMETER:g}, got {value:g}")
 
