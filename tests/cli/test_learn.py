@@ -32,7 +32,8 @@ def test_adapt_knows_its_own_settings(tmp_path, monkeypatch, capsys):
 
 
 @pytest.mark.parametrize("args, message", [
-    (["--sizes", "10,x"], "error: --sizes: expected comma-separated node counts, got '10,x'"),
+    (["--sizes", "10,x"], "error: --sizes: comma-separated node counts; each must be a whole number from 2 to "
+                          "200,000, got x"),
     (["--model", "no/such.pt"], "error: no/such.pt: GNN model not found (train one with `netinv train`, or pass "
                                 "--model)"),
 ])
