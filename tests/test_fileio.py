@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import signal
 import threading
+from pathlib import Path
 
 import pytest
 
@@ -14,6 +15,8 @@ from netinv.fileio import (
     atomic_write_bytes,
     atomic_write_text,
     check_output,
+    create_exclusive,
+    make_folder,
     sigterm_as_interrupt,
 )
 
@@ -29,7 +32,7 @@ def test_atomic_write_replaces_the_file_and_leaves_no_temporary(tmp_path):
 
 def test_atomic_write_failure_is_one_line_and_leaves_nothing(tmp_path):
     path = tmp_path / "missing" / "out.txt"
-    with pytest.raises(InputError, match=r"out.txt: cannot write: No such file or directory$"):
+    with pytest.raises(InputError, match=r"out.txt: cannot write: the folder .*missing does not exist$"):
         atomic_write_bytes(path, b"x")
     assert list(tmp_path.iterdir()) == []
 
@@ -47,10 +50,41 @@ def test_atomic_write_interrupted_keeps_the_old_file(tmp_path, monkeypatch):
     assert path.read_text(encoding="utf-8") == "old" and sorted(p.name for p in tmp_path.iterdir()) == ["out.txt"]
 
 
-def test_check_output_accepts_the_suffixes_in_any_case():
-    assert check_output("a/report.HTML", (".html", ".htm"), "the report is an HTML page").name == "report.HTML"
+def test_check_output_accepts_the_suffixes_in_any_case(tmp_path):
+    assert check_output(tmp_path / "report.HTML", (".html", ".htm"), "the report is an HTML page").name == "report.HTML"
     with pytest.raises(InputError, match=r"^a/report.pdf: the report is an HTML page; use a .html file name$"):
         check_output("a/report.pdf", (".html", ".htm"), "the report is an HTML page")
+
+
+@pytest.mark.parametrize("where, why", [
+    ("file/out.png", "file is not a folder"),
+    ("missing/out.png", "the folder .*missing does not exist"),
+    ("folder.png", "a folder"),
+])
+def test_check_output_refuses_what_cannot_be_written(tmp_path, where, why):
+    (tmp_path / "file").write_text("x")
+    (tmp_path / "folder.png").mkdir()
+    with pytest.raises(InputError, match=f"cannot write: .*{why}$"):
+        check_output(tmp_path / where, (".png",), "a picture")
+
+
+def test_a_device_is_never_replaced_by_a_file(tmp_path):
+    with pytest.raises(InputError, match="^/dev/null: cannot write: not a regular file"):
+        atomic_write_bytes("/dev/null", b"x")
+    assert Path("/dev/null").is_char_device()
+
+
+def test_create_exclusive_creates_once(tmp_path):
+    path = tmp_path / "identity.json"
+    assert create_exclusive(path, b"first") and not create_exclusive(path, b"second")
+    assert path.read_bytes() == b"first" and sorted(p.name for p in tmp_path.iterdir()) == ["identity.json"]
+
+
+def test_make_folder_says_why_it_cannot(tmp_path):
+    (tmp_path / "file").write_text("x")
+    assert make_folder(tmp_path / "a" / "b").is_dir()
+    with pytest.raises(InputError, match="file is not a folder$"):
+        make_folder(tmp_path / "file" / "sub")
 
 
 def test_sigterm_raises_keyboard_interrupt_inside_the_block_only():

@@ -8,7 +8,25 @@ from typing import Annotated
 
 import typer
 
-from netinv.cli.common import FileArg, JsonOpt, ThreadsOpt, TransshipmentOpt, new_console, print_json
+from netinv.cli.common import (
+    MAX_HORIZON,
+    MAX_LP_SAMPLES,
+    MAX_PATHS,
+    MAX_SAMPLES,
+    MAX_SCENARIOS,
+    MAX_SECONDS,
+    FileArg,
+    JsonOpt,
+    ThreadsOpt,
+    TransshipmentOpt,
+    float_option,
+    int_option,
+    money_option,
+    new_console,
+    print_json,
+    seconds_option,
+    seed_option,
+)
 
 
 class TransshipMethod(StrEnum):
@@ -21,12 +39,12 @@ contracts_app = typer.Typer(help="Supply contracts on a supplier-retailer pair o
 
 DemandOpt = Annotated[str, typer.Option("--demand", help="normal:MEAN,STD (untruncated) | normal-censored:MEAN,STD | "
                                         "poisson:MEAN | uniform:LOW,HIGH | gamma:MEAN,STD | empirical:FILE.csv")]
-PriceOpt = Annotated[float, typer.Option("--price", help="Retail price [p].")]
-CostOpt = Annotated[float, typer.Option("--cost", help="Supplier's production cost per unit [c_s].")]
-RetailerCostOpt = Annotated[float, typer.Option("--retailer-cost", help="Retailer's own cost per unit [c_r].")]
-SalvageOpt = Annotated[float, typer.Option("--salvage", help="Salvage value per leftover unit [v].")]
-GoodwillROpt = Annotated[float, typer.Option("--goodwill-retailer", help="Retailer's goodwill cost per lost sale [g_r].")]
-GoodwillSOpt = Annotated[float, typer.Option("--goodwill-supplier", help="Supplier's goodwill cost per lost sale [g_s].")]
+PriceOpt = Annotated[float, money_option("--price", help="Retail price [p].")]
+CostOpt = Annotated[float, money_option("--cost", help="Supplier's production cost per unit [c_s].")]
+RetailerCostOpt = Annotated[float, money_option("--retailer-cost", help="Retailer's own cost per unit [c_r].")]
+SalvageOpt = Annotated[float, money_option("--salvage", help="Salvage value per leftover unit [v].")]
+GoodwillROpt = Annotated[float, money_option("--goodwill-retailer", help="Retailer's goodwill cost per lost sale [g_r].")]
+GoodwillSOpt = Annotated[float, money_option("--goodwill-supplier", help="Supplier's goodwill cost per lost sale [g_s].")]
 
 
 @contracts_app.command("evaluate")
@@ -41,9 +59,9 @@ def contracts_evaluate(
     salvage: SalvageOpt = 0.0,
     goodwill_retailer: GoodwillROpt = 0.0,
     goodwill_supplier: GoodwillSOpt = 0.0,
-    monte_carlo: Annotated[int, typer.Option("--monte-carlo", min=0, help="Verification: N simulated seasons "
+    monte_carlo: Annotated[int, int_option("--monte-carlo", low=0, high=MAX_SAMPLES, help="Verification: N simulated seasons "
                                              "beside every number (estimate and standard error).")] = 0,
-    seed: Annotated[int, typer.Option("--seed", help="Seed of the Monte Carlo check.")] = 0,
+    seed: Annotated[int, seed_option("Seed of the Monte Carlo check.")] = 0,
     as_json: JsonOpt = False,
 ) -> None:
     """What the retailer orders under one contract, what each side earns, and the channel's efficiency."""
@@ -62,8 +80,8 @@ def contracts_evaluate(
 def contracts_compare(
     contract: Annotated[list[str], typer.Option("--contract", help="A contract string; repeat to compare several.")],
     demand: Annotated[str | None, typer.Option("--demand", help="Demand string (see 'evaluate'); not with --network.")] = None,
-    price: Annotated[float | None, typer.Option("--price", help="Retail price [p].")] = None,
-    cost: Annotated[float | None, typer.Option("--cost", help="Supplier's production cost [c_s].")] = None,
+    price: Annotated[float | None, money_option("--price", help="Retail price [p].")] = None,
+    cost: Annotated[float | None, money_option("--cost", help="Supplier's production cost [c_s].")] = None,
     retailer_cost: RetailerCostOpt = 0.0,
     salvage: SalvageOpt = 0.0,
     goodwill_retailer: GoodwillROpt = 0.0,
@@ -105,16 +123,17 @@ def contracts_compare(
 
 def transship(
     file: FileArg,
-    samples: Annotated[int, typer.Option("--samples", min=100, max=10_000_000, help="Demand samples of the LP.")] = 10_000,
-    seed: Annotated[int, typer.Option("--seed", help="Seed of the samples (the out-of-sample check uses another).")] = 0,
+    samples: Annotated[int, int_option("--samples", low=100, high=MAX_LP_SAMPLES, help="Demand samples of the LP.")] = 10_000,
+    seed: Annotated[int, seed_option("Seed of the samples (the out-of-sample check uses another).")] = 0,
     plot: Annotated[Path | None, typer.Option("--plot", help="Picture: levels, edges weighted by flow (PNG).")] = None,
     method: Annotated[TransshipMethod, typer.Option("--method", help="decomposition: exact level-bundle method with "
                       "a warm-started recourse oracle (fast); extensive: the whole sample-average LP at once.")
                       ] = TransshipMethod.decomposition,
     simulate: Annotated[bool, typer.Option("--simulate", help="Also the value of transshipment from simulation "
                                            "with optimized base-stock levels.")] = False,
-    periods: Annotated[int, typer.Option("--periods", min=1, help="Periods per simulated path (--simulate).")] = 200,
-    paths: Annotated[int, typer.Option("--paths", min=1, help="Simulated demand paths (--simulate).")] = 200,
+    periods: Annotated[int, int_option("--periods", low=1, high=MAX_HORIZON,
+                                       help="Periods per simulated path (--simulate).")] = 200,
+    paths: Annotated[int, int_option("--paths", low=1, high=MAX_PATHS, help="Simulated demand paths (--simulate).")] = 200,
     as_json: JsonOpt = False,
 ) -> None:
     """Stocking levels with lateral transshipment between the demand nodes (two-stage sample-average LP),
@@ -201,7 +220,7 @@ def data_check(
 @data_app.command("forecast")
 def data_forecast(
     file: FileArg,
-    periods: Annotated[int, typer.Option("--periods", min=1, max=10_000, help="Periods forecast.")] = 13,
+    periods: Annotated[int, int_option("--periods", low=1, high=10_000, help="Periods forecast.")] = 13,
     as_json: JsonOpt = False,
 ) -> None:
     """The demand model of every history node, the one every command uses: the forecast chosen by a
@@ -233,18 +252,17 @@ def data_forecast(
 def risk(
     file: FileArg,
     policy: Annotated[str, typer.Option("--policy", help="Policy simulated from the current state.")] = "base-stock",
-    horizon: Annotated[int, typer.Option("--horizon", min=1, max=10_000, help="Periods ahead.")] = 12,
-    paths: Annotated[int, typer.Option("--paths", min=100, max=10_000_000, help="Simulated demand paths.")] = 2000,
-    seed: Annotated[int, typer.Option("--seed", help="Seed of the paths.")] = 0,
-    period_days: Annotated[int | None, typer.Option("--period-days", min=1, help="Days per period (days of cover) "
+    horizon: Annotated[int, int_option("--horizon", low=1, high=10_000, help="Periods ahead.")] = 12,
+    paths: Annotated[int, int_option("--paths", low=100, high=MAX_PATHS, help="Simulated demand paths.")] = 2000,
+    seed: Annotated[int, seed_option("Seed of the paths.")] = 0,
+    period_days: Annotated[int | None, int_option("--period-days", low=1, high=3660, help="Days per period (days of cover) "
                                                     "[default: the scenario's period_days, else 1].")] = None,
     plot: Annotated[Path | None, typer.Option("--plot", help="Heat map nodes x periods (PNG).")] = None,
-    scenarios: Annotated[int, typer.Option("--scenarios", min=1, max=100_000,
-                                           help="mpc-stochastic: scenarios K per solve.")] = 20,
-    planning_horizon: Annotated[int | None, typer.Option("--planning-horizon", min=1, help="mpc policies: rolling "
+    scenarios: Annotated[int, int_option("--scenarios", low=1, high=MAX_SCENARIOS,
+                                         help="mpc-stochastic: scenarios K per solve.")] = 20,
+    planning_horizon: Annotated[int | None, int_option("--planning-horizon", low=1, high=MAX_HORIZON, help="mpc policies: rolling "
                                                          "window [default: shrinking to --horizon].")] = None,
-    time_limit: Annotated[float | None, typer.Option("--time-limit", min=0.0,
-                                                     help="HiGHS seconds per solve (mpc).")] = None,
+    time_limit: Annotated[float | None, seconds_option("--time-limit", help="HiGHS seconds per solve (mpc).")] = None,
     as_json: JsonOpt = False,
 ) -> None:
     """Stockout-risk warnings: per node the probability of a stockout within the horizon, expected days
@@ -300,10 +318,10 @@ def report(
                       ] = ReportMethod.auto,
     output: Annotated[Path, typer.Option("-o", "--output", help="HTML page to write.")] = Path("report.html"),
     png: Annotated[Path | None, typer.Option("--png", help="Also write every figure as DIR/NAME.png.")] = None,
-    seed: Annotated[int, typer.Option("--seed", help="Seed of the simulated demand paths.")] = 0,
-    paths: Annotated[int, typer.Option("--paths", min=20, max=1_000_000, help="Simulated demand paths.")] = 200,
-    periods: Annotated[int, typer.Option("--periods", min=22, max=100_000, help="Simulated periods.")] = 120,
-    time_budget: Annotated[float, typer.Option("--time-budget", min=0.001,
+    seed: Annotated[int, seed_option("Seed of the simulated demand paths.")] = 0,
+    paths: Annotated[int, int_option("--paths", low=20, high=1_000_000, help="Simulated demand paths.")] = 200,
+    periods: Annotated[int, int_option("--periods", low=22, high=MAX_HORIZON, help="Simulated periods.")] = 120,
+    time_budget: Annotated[float, float_option("--time-budget", low=0.001, high=MAX_SECONDS,
                                                help="auto: seconds the exact models may take.")] = 60.0,
     model: Annotated[Path, typer.Option("--model", help="GNN checkpoint (method gnn).")] = Path("models/gnn.pt"),
     contract: Annotated[list[str] | None, typer.Option("--contract", help="Contract to analyse (repeat); "
@@ -313,8 +331,11 @@ def report(
     as_json: JsonOpt = False,
 ) -> None:
     """One self-contained HTML page: network, targets, costs, service, trajectories, transshipment, contracts."""
+    from netinv.fileio import check_writable
     from netinv.report.html import report_command
 
+    if png is not None:
+        check_writable(png, folder=True)
     result = report_command(file, method.value, output, png, seed=seed, paths=paths, periods=periods,
                             time_budget=time_budget, model=model, contracts=tuple(contract or ()),
                             transshipment=None if transshipment is None else transshipment.value,

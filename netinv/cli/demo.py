@@ -7,15 +7,22 @@ from typing import Annotated
 
 import typer
 
-from netinv.cli.common import DEFAULT_MODEL, ThreadsOpt, new_console
+from netinv.cli.common import (
+    DEFAULT_MODEL,
+    MAX_GENERATED_NODES,
+    ThreadsOpt,
+    int_option,
+    new_console,
+    seed_option,
+)
 
 
 def demo(
     file: Annotated[Path, typer.Argument(help="Scenario to run.")] = Path("scenarios/retail_network.yaml"),
-    paths: Annotated[int, typer.Option("--paths", min=1)] = 500,
-    periods: Annotated[int, typer.Option("--periods", min=2)] = 300,
-    seed: Annotated[int, typer.Option("--seed")] = 0,
-    large: Annotated[int, typer.Option("--large", min=0, max=1_000_000, help="Then run the shipped GNN policy on "
+    paths: Annotated[int, int_option("--paths", low=1, high=100_000)] = 500,
+    periods: Annotated[int, int_option("--periods", low=2, high=10_000)] = 300,
+    seed: Annotated[int, seed_option()] = 0,
+    large: Annotated[int, int_option("--large", low=0, high=MAX_GENERATED_NODES, help="Then run the shipped GNN policy on "
                                        "a generated network of this many nodes (0: skip).")] = 10_000,
     model: Annotated[Path, typer.Option("--model", help="GNN checkpoint of the large-network step.")] = DEFAULT_MODEL,
     threads: ThreadsOpt = 1,

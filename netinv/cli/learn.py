@@ -10,9 +10,24 @@ from typing import Annotated
 
 import typer
 
-from netinv.cli.common import DEFAULT_MODEL, JsonOpt, ThreadsOpt, new_console, print_json
+from netinv.cli.common import (
+    DEFAULT_MODEL,
+    MAX_GENERATED_NODES,
+    MAX_HORIZON,
+    MAX_THREADS,
+    JsonOpt,
+    ThreadsOpt,
+    float_option,
+    int_option,
+    integer_in,
+    new_console,
+    node_range,
+    print_json,
+    seed_option,
+)
 from netinv.display import format_number
 
+MAX_LABELLED_NODES = 10_000  # netinv.learn.dataset.MAX_LABELLED_NODES (not imported: it imports torch)
 dataset_app = typer.Typer(help="Exact-solution datasets for the GNN policy.", no_args_is_help=True)
 
 
@@ -23,25 +38,29 @@ class Backend(StrEnum):
 
 @dataset_app.command("generate")
 def dataset_generate(
-    networks: Annotated[int, typer.Option("--networks", min=1, max=1_000_000, help="Generated networks.")],
+    networks: Annotated[int, int_option("--networks", low=1, high=1_000_000, help="Generated networks.")],
     out: Annotated[Path, typer.Option("--out", help="Dataset folder (shards + manifest.json).")],
-    nodes: Annotated[str, typer.Option("--nodes", help="Node-count range of the networks, e.g. 5-30.")] = "5-30",
-    seed: Annotated[int, typer.Option("--seed", min=0, help="Base seed (training data: >= 1000; held-out "
-                                      "evaluation networks use seeds < 1000).")] = 1000,
+    nodes: Annotated[str, typer.Option("--nodes", parser=node_range(MAX_LABELLED_NODES),
+                                       help="Node-count range of the networks, e.g. 5-30.")] = "5-30",
+    seed: Annotated[int, seed_option("Base seed (training data: >= 1000; held-out evaluation networks use "
+                                     "seeds < 1000).")] = 1000,
     backend: Annotated[Backend, typer.Option("--backend", help="local processes or a Ray cluster.")] = Backend.local,
     address: Annotated[str | None, typer.Option("--address", help="Ray cluster address [default: a local "
                                                 "Ray runtime].")] = None,
-    workers: Annotated[int | None, typer.Option("--workers", min=1, help="Parallel workers.")] = None,
-    periods: Annotated[int, typer.Option("--periods", min=2, help="Periods simulated per path.")] = 24,
-    paths: Annotated[int, typer.Option("--paths", min=1, help="Demand paths per network.")] = 4,
+    workers: Annotated[int | None, int_option("--workers", low=1, high=MAX_THREADS, help="Parallel workers.")] = None,
+    periods: Annotated[int, int_option("--periods", low=2, high=10_000, help="Periods simulated per path.")] = 24,
+    paths: Annotated[int, int_option("--paths", low=1, high=10_000, help="Demand paths per network.")] = 4,
     model: Annotated[Path | None, typer.Option("--model", help="DAgger: a learner checkpoint that drives the "
                                                "states (the teacher still labels them).")] = None,
-    beta: Annotated[float, typer.Option("--beta", min=0.0, max=1.0, help="DAgger: probability of executing "
+    beta: Annotated[float, float_option("--beta", low=0.0, high=1.0, help="DAgger: probability of executing "
                                         "the teacher's orders instead of the learner's.")] = 0.0,
-    round_: Annotated[int, typer.Option("--round", min=0, help="DAgger round recorded with the samples.")] = 0,
+    round_: Annotated[int, int_option("--round", low=0, high=10_000, help="DAgger round recorded with the samples.")] = 0,
     as_json: JsonOpt = False,
 ) -> None:
     """Label states with the exact stochastic rolling-horizon policy (the teacher), in resumable shards."""
+    from netinv.fileio import check_writable
+
+    check_writable(out, folder=True)  # before torch is imported
     from netinv.learn.dataset import dataset_generate_command
 
     def run(progress=None):
@@ -66,15 +85,15 @@ def dataset_generate(
 def train(
     dataset: Annotated[Path, typer.Option("--dataset", help="Dataset folder from `netinv dataset generate`.")],
     out: Annotated[Path, typer.Option("--out", help="Checkpoint to write, e.g. models/NAME.pt (card: NAME.json).")],
-    epochs: Annotated[int, typer.Option("--epochs", min=1)] = 100,
-    seed: Annotated[int, typer.Option("--seed", min=0)] = 0,
-    batch_size: Annotated[int, typer.Option("--batch-size", min=1)] = 32,
-    lr: Annotated[float, typer.Option("--lr", min=0.0)] = 1e-3,
-    patience: Annotated[int, typer.Option("--patience", min=1, help="Early stopping: epochs without a lower "
-                                          "validation loss.")] = 10,
-    hidden: Annotated[int, typer.Option("--hidden", min=1)] = 64,
-    layers: Annotated[int, typer.Option("--layers", min=1)] = 3,
-    val_fraction: Annotated[float, typer.Option("--val-fraction", min=0.01, max=0.9)] = 0.2,
+    epochs: Annotated[int, int_option("--epochs", low=1, high=100_000)] = 100,
+    seed: Annotated[int, seed_option()] = 0,
+    batch_size: Annotated[int, int_option("--batch-size", low=1, high=1_000_000)] = 32,
+    lr: Annotated[float, float_option("--lr", low=0.0, high=10.0, above=True)] = 1e-3,
+    patience: Annotated[int, int_option("--patience", low=1, high=100_000, help="Early stopping: epochs without "
+                                        "a lower validation loss.")] = 10,
+    hidden: Annotated[int, int_option("--hidden", low=1, high=4096)] = 64,
+    layers: Annotated[int, int_option("--layers", low=1, high=64)] = 3,
+    val_fraction: Annotated[float, float_option("--val-fraction", low=0.01, high=0.9)] = 0.2,
     restart: Annotated[bool, typer.Option("--restart", help="Ignore the finished epochs of an interrupted run.")
                        ] = False,
     threads: ThreadsOpt = 1,
@@ -85,6 +104,7 @@ def train(
     from netinv.learn.train import TrainConfig, train_folder
 
     read_manifest(dataset)  # a folder that is not a dataset: one line, before any progress bar
+    check_checkpoint_path(out)
     config = TrainConfig(epochs=epochs, seed=seed, batch_size=batch_size, lr=lr, patience=patience, hidden=hidden,
                          layers=layers, val_fraction=val_fraction)
     if as_json:
@@ -108,6 +128,16 @@ def train(
                   f"{result['epochs_run']} ({result['stopped']}), validation MAE / mean order "
                   f"{best['val_relative_mae']:.3f} (mean predictor {result['baseline']['val_relative_mae']:.3f}), "
                   f"R2 {best['val_r2']:.3f}")
+
+
+def check_checkpoint_path(out: Path) -> None:
+    """A checkpoint ``out`` (and its card beside it) can be written: its folder exists or can be made, and
+    ``out`` is not a folder or a device (one line, before any work)."""
+    from netinv.fileio import check_writable
+
+    check_writable(Path(out).parent, folder=True)
+    if Path(out).exists() or Path(out).is_symlink():
+        check_writable(out)
 
 
 FINETUNE_SETTINGS = ("steps", "seed", "lr", "final-lr-fraction", "grad-clip", "periods", "small-per-step", "small-nodes",
@@ -177,6 +207,7 @@ def finetune(
     from netinv.errors import InputError
 
     settings = _settings(list(ctx.args))
+    check_checkpoint_path(out)
     if not model.is_file():
         raise InputError(f"{model}: no such checkpoint")
     from netinv.learn.finetune import finetune as run_finetune
@@ -218,6 +249,7 @@ def adapt(
 
     if not model.is_file():
         raise InputError(f"{model}: no such checkpoint")
+    check_checkpoint_path(out)
     load(network)  # a bad scenario is reported before anything starts
     result = _stepped(lambda progress: adapt_file(model, network, out, config, resume=not no_resume,
                                                   progress=progress), "adapting", config.steps, as_json)
@@ -235,14 +267,16 @@ def evaluate(
                                       "plot.")] = Path("out/evaluate"),
     suite: Annotated[list[str] | None, typer.Option("--suite", help="held-out, perez or scale (repeat) "
                                                     "[default: all].")] = None,
-    held_out: Annotated[int, typer.Option("--held-out", min=1, max=1000, help="Held-out networks.")] = 12,
+    held_out: Annotated[int, int_option("--held-out", low=1, high=1000, help="Held-out networks.")] = 12,
     sizes: Annotated[str, typer.Option("--sizes", help="Scale suite network sizes, comma-separated.")
                      ] = "100,1000,10000,100000",
-    paths: Annotated[int, typer.Option("--paths", min=1, help="Demand paths per held-out network.")] = 10,
-    periods: Annotated[int, typer.Option("--periods", min=2, help="Horizon of the held-out networks.")] = 30,
-    nodes: Annotated[str, typer.Option("--nodes", help="Node-count range of the held-out networks.")] = "5-30",
-    seed: Annotated[int, typer.Option("--seed", min=0)] = 0,
-    adapt_steps: Annotated[int, typer.Option("--adapt-steps", min=0, help="Also run the GNN adapted to each "
+    paths: Annotated[int, int_option("--paths", low=1, high=10_000, help="Demand paths per held-out network.")] = 10,
+    periods: Annotated[int, int_option("--periods", low=2, high=MAX_HORIZON,
+                                       help="Horizon of the held-out networks.")] = 30,
+    nodes: Annotated[str, typer.Option("--nodes", parser=node_range(MAX_LABELLED_NODES),
+                                       help="Node-count range of the held-out networks.")] = "5-30",
+    seed: Annotated[int, seed_option()] = 0,
+    adapt_steps: Annotated[int, int_option("--adapt-steps", low=0, high=1_000_000, help="Also run the GNN adapted to each "
                                              "held-out network and the 9-node one with this many steps "
                                              "(netinv adapt) [default: 0, not run].")] = 0,
     threads: ThreadsOpt = 1,
@@ -255,11 +289,14 @@ def evaluate(
     from netinv.learn.evaluate import evaluate as run
 
     try:
-        size_list = tuple(int(x) for x in sizes.split(",") if x.strip())
-    except ValueError:
-        raise InputError(f"--sizes: expected comma-separated node counts, got {sizes!r}") from None
+        size_list = tuple(integer_in(2, MAX_GENERATED_NODES)(x) for x in sizes.split(",") if x.strip())
+    except typer.BadParameter as exc:
+        raise InputError(f"--sizes: comma-separated node counts; each {exc.message}") from None
     if not Path(model).is_file():
         raise InputError(f"{model}: GNN model not found (train one with `netinv train`, or pass --model)")
+    from netinv.fileio import check_writable
+
+    check_writable(out, folder=True)
     from netinv.learn.dataset import parse_nodes
 
     config = EvaluateConfig(suites=tuple(suite or SUITES), held_out=held_out, paths=paths, periods=periods,

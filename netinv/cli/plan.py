@@ -8,7 +8,21 @@ from typing import Annotated
 
 import typer
 
-from netinv.cli.common import FileArg, JsonOpt, NoTimingsOpt, new_console, print_json
+from netinv.cli.common import (
+    MAX_HORIZON,
+    MAX_PATHS,
+    MAX_SCENARIOS,
+    MAX_THREADS,
+    FileArg,
+    JsonOpt,
+    NoTimingsOpt,
+    float_option,
+    int_option,
+    new_console,
+    print_json,
+    seconds_option,
+    seed_option,
+)
 from netinv.display import format_number
 
 
@@ -24,25 +38,25 @@ class EndCondition(StrEnum):
 
 def plan(
     file: FileArg,
-    horizon: Annotated[int, typer.Option("--horizon", min=1, max=100_000, help="Periods T to plan.")] = 30,
+    horizon: Annotated[int, int_option("--horizon", low=1, high=MAX_HORIZON, help="Periods T to plan.")] = 30,
     demand_path: Annotated[
         Path | None, typer.Option("--demand-path", help="PATH.csv: plan with perfect information of this demand "
                                   "(path,t0,t1,...; the first path unless --path-index).")
     ] = None,
-    path_index: Annotated[int, typer.Option("--path-index", min=0, help="Which path of --demand-path.")] = 0,
+    path_index: Annotated[int, int_option("--path-index", low=0, high=MAX_PATHS, help="Which path of --demand-path.")] = 0,
     expected: Annotated[bool, typer.Option("--expected", help="Plan on expected demand (the default).")] = False,
     scenarios: Annotated[
-        int, typer.Option("--scenarios", min=1, max=100_000,
+        int, int_option("--scenarios", low=1, high=MAX_SCENARIOS,
                           help="K > 1: sample-average plan over K sampled demand scenarios (first period shared).")
     ] = 1,
-    seed: Annotated[int, typer.Option("--seed", help="Seed of the scenarios.")] = 0,
+    seed: Annotated[int, seed_option("Seed of the scenarios.")] = 0,
     meet_demand: Annotated[
         bool, typer.Option("--meet-demand", help="Forbid unmet demand (infeasible if the network cannot deliver).")
     ] = False,
     integer: Annotated[bool, typer.Option("--integer", help="Whole-unit orders (a MILP).")] = False,
-    time_limit: Annotated[float | None, typer.Option("--time-limit", min=0.0, help="HiGHS time limit, seconds.")] = None,
-    mip_gap: Annotated[float | None, typer.Option("--mip-gap", min=0.0, max=0.99, help="Relative MIP gap.")] = None,
-    threads: Annotated[int | None, typer.Option("--threads", min=1, help="HiGHS threads.")] = None,
+    time_limit: Annotated[float | None, seconds_option("--time-limit", help="HiGHS time limit, seconds.")] = None,
+    mip_gap: Annotated[float | None, float_option("--mip-gap", low=0.0, high=0.99, help="Relative MIP gap.")] = None,
+    threads: Annotated[int | None, int_option("--threads", low=1, high=MAX_THREADS, help="HiGHS threads.")] = None,
     builder: Annotated[
         Builder, typer.Option("--builder", help="fast: numpy arrays straight into HiGHS; pyomo: the Pyomo model "
                               "(same optimum, slower to build; a cross-check).")
@@ -77,8 +91,18 @@ def plan(
         raise InputError("--expected plans on the mean demand: do not combine it with --scenarios")
     if csv_dir is not None and csv_dir.exists() and not csv_dir.is_dir():
         raise InputError(f"{csv_dir}: --csv needs a folder, and this is a file")
+    if csv_dir is not None:
+        from netinv.fileio import check_writable
+
+        check_writable(csv_dir, folder=True)  # before the model is solved
     arrays = compile_network(load(file))
     extra = extension_periods(arrays) if end == EndCondition.extend else 0
+    from netinv.exact.limits import check_exact_size
+    from netinv.exact.planning import PlanOptions
+
+    # the model's size from the options alone, before any demand array is drawn
+    check_exact_size(arrays, "plan", horizon=horizon + extra, scenarios=1 if demand_path is not None else scenarios,
+                     options=PlanOptions(meet_demand=meet_demand, integer_orders=integer))
     from netinv.history.forecast import scenario_forecast
 
     # history nodes: their demand model's forecast over every planned period (None: no history)
@@ -143,12 +167,11 @@ def _write_csv(folder: Path, plan) -> None:
     import io
 
     from netinv.errors import InputError
-    from netinv.fileio import atomic_write_text
+    from netinv.fileio import atomic_write_text, make_folder
 
-    try:
-        folder.mkdir(parents=True, exist_ok=True)
-    except OSError as exc:
-        raise InputError(f"{folder}: cannot create the --csv folder: {exc.strerror or exc}") from None
+    created = not folder.exists()
+    make_folder(folder)
+    written = []
     for name, rows, columns in (("orders.csv", plan.order_rows(), ("source", "target", "period", "quantity")),
                                 ("projected_stock.csv", plan.stock_rows(),
                                  ("node", "period", "on_hand", "backlog", "in_transit"))):
@@ -156,7 +179,14 @@ def _write_csv(folder: Path, plan) -> None:
         writer = csv.DictWriter(text, fieldnames=columns, lineterminator="\n")
         writer.writeheader()
         writer.writerows(rows)
-        atomic_write_text(folder / name, text.getvalue())
+        try:
+            written.append(atomic_write_text(folder / name, text.getvalue()))
+        except InputError:  # a full disk: leave no half of the plan behind
+            for path in written:
+                path.unlink(missing_ok=True)
+            if created:
+                folder.rmdir()
+            raise
 
 
 def _plan_demand(arrays, horizon: int, extra: int, demand_path: Path | None, path_index: int, scenarios: int,

@@ -8,7 +8,15 @@ from typing import Annotated
 
 import typer
 
-from netinv.cli.common import FileArg, JsonOpt, new_console, print_json
+from netinv.cli.common import (
+    MAX_GENERATED_NODES,
+    FileArg,
+    JsonOpt,
+    int_option,
+    new_console,
+    print_json,
+    seed_option,
+)
 
 
 class Kind(StrEnum):
@@ -52,17 +60,19 @@ def info(file: FileArg, as_json: JsonOpt = False) -> None:
 
 def generate(
     kind: Annotated[Kind, typer.Option("--kind", help="Topology of the network.")] = Kind.distribution,
-    nodes: Annotated[int, typer.Option("--nodes", min=2, max=10_000_000, help="Number of nodes.")] = 20,
-    seed: Annotated[int, typer.Option("--seed", help="Random seed (same seed, same network).")] = 0,
+    nodes: Annotated[int, int_option("--nodes", low=2, high=MAX_GENERATED_NODES, help="Number of nodes.")] = 20,
+    seed: Annotated[int, seed_option("Random seed (same seed, same network).")] = 0,
     output: Annotated[Path, typer.Option("-o", "--output", help="File to write (.yaml, .json, .graphml).")] = Path(
         "network.yaml"
     ),
     transshipment: Annotated[bool, typer.Option("--transshipment", help="Add lateral links between peers.")] = False,
 ) -> None:
     """Generate a random network (costs, lead times and demand in documented ranges)."""
+    from netinv.fileio import check_writable
     from netinv.network import save
     from netinv.network.generators import generate as make
 
+    check_writable(output)  # before the network is generated
     graph = make(kind.value, nodes, seed, transshipment=transshipment)
     save(graph, output)
     typer.echo(f"wrote {output}: {graph.number_of_nodes()} nodes, {graph.number_of_edges()} edges")
@@ -87,6 +97,9 @@ def convert(
 
     if output.resolve() == file.resolve() or (output.exists() and file.exists() and output.samefile(file)):
         raise InputError(f"{output}: is the input file; write the converted network to another path")
+    from netinv.fileio import check_writable
+
+    check_writable(output)
     graph = load(file)
     save(graph, output)
     typer.echo(f"wrote {output}: {graph.number_of_nodes()} nodes, {graph.number_of_edges()} edges")

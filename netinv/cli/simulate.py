@@ -11,13 +11,20 @@ import typer
 
 from netinv.cli.common import (
     DEFAULT_MODEL,
+    MAX_HORIZON,
+    MAX_PATHS,
+    MAX_PERIODS,
+    MAX_SCENARIOS,
     FileArg,
     JsonOpt,
     NoTimingsOpt,
     ThreadsOpt,
     TransshipmentOpt,
+    int_option,
     new_console,
     print_json,
+    seconds_option,
+    seed_option,
 )
 from netinv.display import format_number
 
@@ -48,27 +55,27 @@ def simulate(
         str, typer.Option("--levels", help="Base-stock policies: LEVELS.json (node -> level) or 'auto'.")
     ] = "auto",
     periods: Annotated[
-        int | None, typer.Option("--periods", min=1, max=10_000_000,
+        int | None, int_option("--periods", low=1, high=MAX_PERIODS,
                                  help="Periods per path [default: 200; the file's length with --demand-paths].")
     ] = None,
-    paths: Annotated[int, typer.Option("--paths", min=1, max=10_000_000, help="Demand paths.")] = 200,
-    seed: Annotated[int, typer.Option("--seed", help="Seed of the demand paths.")] = 0,
+    paths: Annotated[int, int_option("--paths", low=1, high=MAX_PATHS, help="Demand paths.")] = 200,
+    seed: Annotated[int, seed_option("Seed of the demand paths.")] = 0,
     warmup: Annotated[
-        int | None, typer.Option("--warmup", min=0, help="Periods left out of the KPIs [default: 20; 0 for "
+        int | None, int_option("--warmup", low=0, high=MAX_PERIODS, help="Periods left out of the KPIs [default: 20; 0 for "
                                  "oracle / mpc policies and with --demand-paths].")
     ] = None,
     demand_paths: Annotated[
         Path | None, typer.Option("--demand-paths", help="PATHS.csv of explicit demand paths (path,t0,t1,...).")
     ] = None,
     horizon: Annotated[
-        int | None, typer.Option("--horizon", min=1, help="mpc policies: rolling window of H periods.")
+        int | None, int_option("--horizon", low=1, high=MAX_HORIZON, help="mpc policies: rolling window of H periods.")
     ] = None,
     shrinking: Annotated[
         bool, typer.Option("--shrinking", help="mpc policies: plan to the end of the evaluation (the default "
                            "without --horizon).")
     ] = False,
     scenarios: Annotated[
-        int, typer.Option("--scenarios", min=1, max=100_000, help="mpc-stochastic: demand scenarios K per solve.")
+        int, int_option("--scenarios", low=1, high=MAX_SCENARIOS, help="mpc-stochastic: demand scenarios K per solve.")
     ] = 20,
     sampling: Annotated[
         Sampling | None, typer.Option("--sampling", help="mpc-stochastic: Latin hypercube (lhs) or independent (random) "
@@ -79,7 +86,7 @@ def simulate(
                                  "[default: horizon for oracle / mpc policies and with --demand-paths, period otherwise].")
     ] = None,
     time_limit: Annotated[
-        float | None, typer.Option("--time-limit", min=0.0, help="HiGHS seconds per solve (oracle / mpc).")
+        float | None, seconds_option("--time-limit", help="HiGHS seconds per solve (oracle / mpc).")
     ] = None,
     model: Annotated[
         Path | None, typer.Option("--model", help="--policy gnn: the checkpoint [default: models/gnn.pt, the "
@@ -98,8 +105,11 @@ def simulate(
 
     All policies see the same demand paths for the same seed (or file), so their results are paired.
     """
+    from netinv.fileio import check_writable
     from netinv.sim.run import RunSpec, prepare_run
 
+    if checkpoint is not None:
+        check_writable(checkpoint, folder=True)  # before the levels are searched
     spec = RunSpec(policy=policy.value, levels=levels, periods=periods, paths=paths, seed=seed, warmup=warmup,
                    demand_paths=demand_paths, horizon=horizon, shrinking=shrinking, scenarios=scenarios,
                    sampling=None if sampling is None else sampling.value, per=None if per is None else per.value,

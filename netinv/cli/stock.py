@@ -8,7 +8,15 @@ from typing import Annotated
 
 import typer
 
-from netinv.cli.common import FileArg, JsonOpt, NoTimingsOpt, new_console, print_json
+from netinv.cli.common import (
+    FileArg,
+    JsonOpt,
+    NoTimingsOpt,
+    new_console,
+    print_json,
+    seconds_option,
+    seed_option,
+)
 from netinv.display import format_number
 
 
@@ -22,7 +30,7 @@ class Method(StrEnum):
 def basestock(
     file: FileArg,
     method: Annotated[Method, typer.Option("--method", help="How to find the levels.")] = Method.auto,
-    seed: Annotated[int, typer.Option("--seed", help="Seed: the search runs on the paths of seed + 1, as "
+    seed: Annotated[int, seed_option("Seed: the search runs on the paths of seed + 1, as "
                                       "`simulate --seed SEED --levels auto` and the report do (same levels).")] = 0,
     as_json: JsonOpt = False,
 ) -> None:
@@ -70,7 +78,7 @@ def gsm(
                       "constraints, after Lagrangian reduction (its LP proves optimality when integral); auto: "
                       "tree-dp on trees, else pairs-milp (reduced-bnb first when the model exceeds 200,000 pairs), "
                       "then reduced-milp.")] = GsmMethod.auto,
-    time_limit: Annotated[float | None, typer.Option("--time-limit", min=0.0, help="Seconds for the whole solve.")] = None,
+    time_limit: Annotated[float | None, seconds_option("--time-limit", help="Seconds for the whole solve.")] = None,
     plot: Annotated[Path | None, typer.Option("--plot", help="Write a picture of the placement (PNG).")] = None,
     as_json: JsonOpt = False,
     no_timings: NoTimingsOpt = False,

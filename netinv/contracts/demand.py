@@ -29,6 +29,7 @@ from pathlib import Path
 import numpy as np
 from scipy import integrate, special, stats
 
+from netinv.attrs import MAX_DEMAND_MEAN
 from netinv.demand.expected import censored_normal_mean, normal_loss
 from netinv.errors import InputError
 from netinv.fileio import read_input_text
@@ -77,6 +78,8 @@ class Demand:
         """Gamma with the given mean and std (shape (mean/std)^2, scale std^2/mean)."""
         _positive("gamma", "mean", mean)
         _positive("gamma", "std", std)
+        if std > MAX_GAMMA_CV * mean:
+            raise InputError(f"demand gamma: std / mean must be at most {MAX_GAMMA_CV:g}, got std {std:g}, mean {mean:g}")
         return cls("gamma", (float(mean), float(std)))
 
     @classmethod
@@ -289,15 +292,26 @@ class Demand:
         return out.reshape(np.shape(x)) if np.ndim(x) else float(out[0])
 
 
+# The range of a demand parameter given as a string (``--demand normal:MEAN,STD``): the scenario schema's
+# (netinv.attrs.MAX_DEMAND_MEAN), and no positive parameter below MIN_PARAMETER (a gamma of mean 1e-300 has
+# a shape that underflows to 0). Beyond these, the closed forms overflow to NaN or infinity.
+MIN_PARAMETER = 1e-9
+MAX_GAMMA_CV = 1000.0  # std / mean of a gamma: its shape (mean / std)^2 stays above 1e-6
+
+
 def _finite(kind: str, name: str, value) -> None:
-    if not isinstance(value, int | float) or not math.isfinite(value):
+    if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value):
         raise InputError(f"demand {kind}: {name} must be a finite number, got {value!r}")
+    if abs(value) > MAX_DEMAND_MEAN:
+        raise InputError(f"demand {kind}: {name} must be at most {MAX_DEMAND_MEAN:g} in size, got {value:g}")
 
 
 def _positive(kind: str, name: str, value) -> None:
     _finite(kind, name, value)
     if value <= 0:
         raise InputError(f"demand {kind}: {name} must be > 0, got {value}")
+    if value < MIN_PARAMETER:
+        raise InputError(f"demand {kind}: {name} must be at least {MIN_PARAMETER:g}, got {value:g}")
 
 
 def _read_sample(path: Path) -> np.ndarray:

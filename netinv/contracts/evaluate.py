@@ -90,7 +90,7 @@ class ContractOutcome:
         order: the retailer's optimal order [q].
         sales, leftover, lost_sales: expected S(q), I(q), L(q).
         retailer_profit, supplier_profit, channel_profit: expected pi_r(q), pi_s(q), Pi(q).
-        efficiency: Pi(q) / Pi(q°).
+        efficiency: Pi(q) / Pi(q°); NaN when the integrated channel earns nothing (Pi(q°) = 0).
         integrated: the integrated channel.
         method: how the order was found (see the module docstring).
         monte_carlo: estimate of each number above (and of ``integrated_channel_profit``) in
@@ -259,7 +259,7 @@ def evaluate(contract: Contract, market: Market, *, monte_carlo: int = 0, seed: 
     acc = {k: float(v) for k, v in accounts(contract, market, order, market.demand.sales, market.demand.mean).items()}
     outcome = ContractOutcome(
         contract=contract, market=market, order=order, method=method, integrated=best,
-        efficiency=acc["channel_profit"] / best.channel_profit, **acc,
+        efficiency=acc["channel_profit"] / best.channel_profit if best.channel_profit else math.nan, **acc,
     )
     if monte_carlo:
         outcome.monte_carlo.update(_monte_carlo(contract, market, order, best.order, monte_carlo, seed))
@@ -281,6 +281,9 @@ def _monte_carlo(contract, market, order, best_order, draws: int, seed: int) -> 
     # efficiency: a ratio of means, its standard error by the delta method on the paired draws
     x, y = acc["channel_profit"], best
     mx, my = x.mean(), y.mean()
+    if my == 0:  # the integrated channel earns nothing: the efficiency is undefined (JSON null)
+        out["efficiency"] = Estimate(math.nan, math.nan)
+        return out
     ratio = mx / my
     spread = x - ratio * y
     out["efficiency"] = Estimate(float(ratio), float(spread.std(ddof=1) / math.sqrt(d.size) / abs(my)))

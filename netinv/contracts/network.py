@@ -34,6 +34,7 @@ times and capacities that the simulator's network profit (``netinv simulate``) a
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
@@ -167,7 +168,7 @@ def evaluate_network(graph: nx.DiGraph, contract: Contract | Mapping[tuple[str, 
         supplier_profit=sum(o.supplier_profit for o in outcomes.values()),
         channel_profit=channel,
         integrated_profit=best,
-        efficiency=channel / best,
+        efficiency=channel / best if best else math.nan,  # undefined when nothing can be earned
         supplier_totals=per_supplier,
         steady_state=steady,
     )

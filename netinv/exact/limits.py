@@ -130,9 +130,29 @@ def planning_size(arrays: NetworkArrays, horizon: int, scenarios: int = 1,
     return {"columns": int(columns), "rows": int(rows), "nonzeros": int(nonzeros), "integers": int(integers)}
 
 
-def solve_seconds(nonzeros: int) -> float:
-    """Rough seconds of one cold solve of a planning LP with ``nonzeros`` (see the module docstring)."""
+def solve_seconds(nonzeros):
+    """Rough seconds of one cold solve of a planning LP with ``nonzeros`` (see the module docstring); an
+    array of counts gives an array."""
+    if isinstance(nonzeros, np.ndarray):
+        return SECONDS_COEFFICIENT * nonzeros.astype(float) ** SECONDS_EXPONENT
     return SECONDS_COEFFICIENT * float(nonzeros) ** SECONDS_EXPONENT
+
+
+def window_nonzeros(arrays: NetworkArrays, horizons: np.ndarray, scenarios: int = 1,
+                    options: PlanOptions = PlanOptions()) -> np.ndarray:
+    """The nonzeros of :func:`planning_size` for each horizon of ``horizons`` (an array), without a call per
+    horizon: past the longest lead time every block of the model grows linearly with the horizon, so two
+    sizes there give the rest exactly (a rolling window over 100,000 periods is sized in milliseconds)."""
+    longest = int(max(arrays.lead_time.max(initial=0), arrays.trans_lead_time.max(initial=0))) + 1
+    out = np.empty(len(horizons), dtype=float)
+    small = horizons <= longest + 1
+    for i in np.flatnonzero(small):
+        out[i] = planning_size(arrays, int(horizons[i]), scenarios, options)["nonzeros"]
+    if (~small).any():
+        base = planning_size(arrays, longest + 1, scenarios, options)["nonzeros"]
+        step = planning_size(arrays, longest + 2, scenarios, options)["nonzeros"] - base
+        out[~small] = base + step * (horizons[~small] - (longest + 1)).astype(float)
+    return out
 
 
 def estimate(arrays: NetworkArrays, model: str, *, horizon: int = 30, scenarios: int = 1, periods: int | None = None,
@@ -157,11 +177,12 @@ def estimate(arrays: NetworkArrays, model: str, *, horizon: int = 30, scenarios:
         return ModelSize(model="plan", solves=paths, memory_bytes=BYTES_PER_NONZERO * size["nonzeros"],
                          seconds=cold * (1 + RESOLVE_FRACTION * (paths - 1)), **size)
     periods = int(periods or horizon)
-    windows = [periods - t if shrinking else min(horizon, periods - t) for t in range(periods)]
-    largest = planning_size(arrays, max(windows), scenarios, options)
+    windows = np.array([periods - t if shrinking else min(horizon, periods - t) for t in range(periods)])
+    largest = planning_size(arrays, int(windows.max()), scenarios, options)
     # every path re-solves a warm model each period; each window length is built and solved cold once
-    cold = {w: solve_seconds(planning_size(arrays, w, scenarios, options)["nonzeros"]) for w in set(windows)}
-    seconds = sum(cold.values()) + paths * RESOLVE_FRACTION * sum(cold[w] for w in windows)
+    distinct, count = np.unique(windows, return_counts=True)
+    cold = solve_seconds(window_nonzeros(arrays, distinct, scenarios, options))
+    seconds = float(cold.sum() + paths * RESOLVE_FRACTION * (cold * count).sum())
     return ModelSize(model="mpc", solves=periods * paths, memory_bytes=BYTES_PER_NONZERO * largest["nonzeros"],
                      seconds=float(seconds), **largest)
 

@@ -161,6 +161,10 @@ def risk_command(
     days, source = risk_period_days(path, period_days)
     config = RiskConfig(horizon=horizon, paths=paths, seed=seed, period_days=days, excess_factor=excess_factor)
     graph = load(path)
+    from netinv.network.compile import compile_network
+    from netinv.sim.kpis import check_trace_size
+
+    check_trace_size(compile_network(graph), horizon, paths)  # before the policy's levels are searched
     chosen, extra = risk_policy(graph, policy, horizon=horizon, seed=seed, scenarios=scenarios,
                                 planning_horizon=planning_horizon, time_limit=time_limit)
     report = stockout_risk(graph, chosen, config)

@@ -35,7 +35,7 @@ from pathlib import Path
 import torch
 
 from netinv.errors import InputError
-from netinv.fileio import atomic_write_bytes, read_input_bytes, read_input_json
+from netinv.fileio import atomic_write_bytes, make_folder, read_input_bytes, read_input_json
 from netinv.learn.model import ModelConfig, OrderGNN
 
 FORMAT = "netinv-order-gnn"
@@ -246,5 +246,5 @@ def _plain(value):
 
 def _write(path: Path, data: bytes) -> None:
     """Write ``data`` to ``path`` atomically (:func:`netinv.fileio.atomic_write_bytes`), making its folder."""
-    path.parent.mkdir(parents=True, exist_ok=True)
+    make_folder(path.parent)
     atomic_write_bytes(path, data)

@@ -78,7 +78,7 @@ import torch
 from torch_geometric.data import Data, InMemoryDataset
 
 from netinv.errors import InputError, SolverError
-from netinv.fileio import atomic_write_bytes, sigterm_as_interrupt
+from netinv.fileio import atomic_write_bytes, make_folder, sigterm_as_interrupt
 from netinv.learn.executors import run_here, run_pool, run_ray
 from netinv.learn.sampling import (
     KINDS,
@@ -294,7 +294,7 @@ def generate_dataset(
     if folder.exists() and not folder.is_dir():
         raise InputError(f"{folder}: not a folder")
     manifest = open_round(folder, config)
-    folder.mkdir(parents=True, exist_ok=True)
+    make_folder(folder)
     remove_temporary_files(folder)
     done = finished_shards(folder, manifest, config)
     write_manifest(folder, manifest, config)
@@ -361,15 +361,19 @@ def _summary(folder: Path, config: DatasetConfig, run: dict, done_before: int, s
     }
 
 
+MAX_LABELLED_NODES = 10_000  # nodes of a network the exact teacher labels (its models grow with them)
+
+
 def parse_nodes(text: str) -> tuple[int, int]:
-    """``"5-30"`` -> (5, 30); ``"12"`` -> (12, 12)."""
-    match = re.fullmatch(r"\s*(\d+)\s*(?:-\s*(\d+)\s*)?", str(text))
+    """``"5-30"`` -> (5, 30); ``"12"`` -> (12, 12); at most :data:`MAX_LABELLED_NODES` (checked on the
+    digits' count first: a 5,000-digit number is refused without converting it)."""
+    match = re.fullmatch(r"\s*(\d{1,9})\s*(?:-\s*(\d{1,9})\s*)?", str(text))
     if not match:
-        raise InputError(f"--nodes: expected a range like 5-30, got {text!r}")
+        raise InputError(f"--nodes: expected a range like 5-30 (at most {MAX_LABELLED_NODES:,}), got {text!r}")
     lo = int(match.group(1))
     hi = int(match.group(2)) if match.group(2) else lo
-    if not 2 <= lo <= hi:
-        raise InputError(f"--nodes: expected lo-hi with 2 <= lo <= hi, got {text!r}")
+    if not 2 <= lo <= hi <= MAX_LABELLED_NODES:
+        raise InputError(f"--nodes: expected lo-hi with 2 <= lo <= hi <= {MAX_LABELLED_NODES:,}, got {text!r}")
     return lo, hi
 
 

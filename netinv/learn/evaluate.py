@@ -141,8 +141,9 @@ def evaluate(model_path: str | Path, out_dir: str | Path, config: EvaluateConfig
 
     torch.set_num_threads(threads)
     model = load_model(model_path)
-    out = Path(out_dir)
-    out.mkdir(parents=True, exist_ok=True)
+    from netinv.fileio import make_folder
+
+    out = make_folder(out_dir)
     store = _Store(out / "results.json", {"model": str(model_path), "config": config_key(config)})
     result = Evaluation(model=str(model_path), config=asdict(config))
     for suite in config.suites:

@@ -73,6 +73,9 @@ PARTIAL_FORMAT = "netinv-finetune-state-2"
 LOSSES = ("scale", "relative")
 
 
+MAX_NETWORK_NODES = 200_000  # nodes of a generated training network (netinv.cli.common.MAX_GENERATED_NODES)
+
+
 @dataclass(frozen=True)
 class FinetuneConfig:
     """What to fine-tune on and how.
@@ -179,8 +182,12 @@ class FinetuneConfig:
             raise InputError("finetune: validation_seed must differ from network_seed")
         for name in ("small_nodes", "large_nodes"):
             low, high = getattr(self, name)
-            if not 2 <= low <= high:
-                raise InputError(f"finetune: {name} must be a range 2 <= low <= high, got {(low, high)}")
+            if not 2 <= low <= high <= MAX_NETWORK_NODES:
+                raise InputError(f"finetune: {name} must be a range 2 <= low <= high <= {MAX_NETWORK_NODES:,}, "
+                                 f"got {(low, high)}")
+        if self.threads is not None and (isinstance(self.threads, bool) or not isinstance(self.threads, int)
+                                         or not 1 <= self.threads <= 1024):
+            raise InputError(f"finetune: threads must be an integer from 1 to 1024 (or none), got {self.threads!r}")
         for name in ("lr", "grad_clip"):
             value = getattr(self, name)
             if not (isinstance(value, (int, float)) and math.isfinite(value) and value > 0):

@@ -179,6 +179,8 @@ def build_report(file: str | Path, config: ReportConfig) -> dict:
     start = time.perf_counter()
     graph = load(file)
     arrays = compile_network(graph)
+    trajectory_nodes = _trajectory_nodes(arrays, config.trajectory_nodes)
+    check_trajectory_size(trajectory_nodes.size, config)
     method, reason, estimate = choose_method(graph, arrays, config)
     supply = supply_subgraph(graph)
     ech = echelons(graph, supply=supply)
@@ -206,7 +208,7 @@ def build_report(file: str | Path, config: ReportConfig) -> dict:
         policy, targets, levels_info = _gnn_policy(config), None, {"method": "gnn", "model": str(config.model)}
     report["levels"] = levels_info
 
-    sim = _simulate(arrays, policy, config, _trajectory_nodes(arrays, config.trajectory_nodes))
+    sim = _simulate(arrays, policy, config, trajectory_nodes)
     report["simulation"] = {k: v for k, v in sim.items() if k != "trajectories"}
     rows = _target_rows(arrays, ech, targets, sim["nodes"], placement)
     report["targets"] = rows
@@ -384,6 +386,19 @@ def _batch_ci(values: list[float]) -> dict:
         return {"mean": mean, "ci95": [mean, mean]}
     half = float(stats.t.ppf(0.975, x.size - 1) * x.std(ddof=1) / np.sqrt(x.size))
     return {"mean": mean, "ci95": [mean - half, mean + half]}
+
+
+def check_trajectory_size(nodes: int, config: ReportConfig) -> None:
+    """Refuse (one line) a report whose recorded trajectories (periods x ``nodes`` x paths of the first
+    replication, float32) would exceed :data:`netinv.sim.kpis.MAX_TRACE_BYTES`, before anything runs."""
+    from netinv.errors import InputError
+    from netinv.sim.kpis import MAX_TRACE_BYTES
+
+    size = 4 * config.periods * nodes * (config.paths // config.replications)
+    if size > MAX_TRACE_BYTES:
+        raise InputError(f"report: the trajectories of {config.paths:,} paths x {config.periods:,} periods would "
+                         f"take about {size / 1024**3:.3g} GB, over the limit of {MAX_TRACE_BYTES / 1024**3:.3g} GB "
+                         "(netinv.sim.kpis.MAX_TRACE_BYTES); use fewer --paths or --periods")
 
 
 def _simulate(arrays, policy, config: ReportConfig, trajectory_nodes: np.ndarray) -> dict:

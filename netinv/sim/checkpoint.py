@@ -16,7 +16,7 @@ from pathlib import Path
 import numpy as np
 
 from netinv.errors import InputError
-from netinv.fileio import atomic_write_bytes, atomic_write_text
+from netinv.fileio import atomic_write_bytes, create_exclusive, make_folder
 from netinv.sim.kpis import BlockSums
 
 
@@ -27,19 +27,22 @@ class BlockStore:
         self.folder = Path(folder)
         if self.folder.exists() and not self.folder.is_dir():
             raise InputError(f"{self.folder}: --checkpoint must be a folder")
-        self.folder.mkdir(parents=True, exist_ok=True)
+        make_folder(self.folder)
         marker = self.folder / "identity.json"
         identity = json.loads(json.dumps(identity, sort_keys=True, default=str))
-        if marker.exists():
-            try:
-                found = json.loads(marker.read_text(encoding="utf-8"))
-            except (OSError, ValueError):
-                found = None
-            if found != identity:
-                raise InputError(f"{self.folder}: holds blocks of another simulation (different scenario, policy "
-                                 "or options); use another --checkpoint folder")
-        else:
-            atomic_write_text(marker, json.dumps(identity, sort_keys=True, indent=1) + "\n")
+        if not marker.exists() and self.count():
+            raise InputError(f"{self.folder}: holds simulation blocks but no identity.json (another run's, or "
+                             "an older netinv's); use another --checkpoint folder or delete the blocks")
+        text = json.dumps(identity, sort_keys=True, indent=1) + "\n"
+        if create_exclusive(marker, text.encode("utf-8")):
+            return  # a new run; a second run started at the same time finds this identity and compares
+        try:
+            found = json.loads(marker.read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            found = None
+        if found != identity:
+            raise InputError(f"{self.folder}: holds blocks of another simulation (different scenario, policy, seed "
+                             "or options); use another --checkpoint folder")
 
     def _path(self, k: int) -> Path:
         return self.folder / f"block-{k:06d}.npz"

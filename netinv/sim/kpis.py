@@ -125,6 +125,30 @@ class BlockSums:
     trace: dict | None
 
 
+MAX_TRACE_BYTES = 2 * 1024**3  # the per-period trace of a recorded simulation (risk, report): 2 GiB
+
+
+def trace_bytes(arrays, periods: int, paths: int) -> int:
+    """Peak bytes of the per-period trace of ``paths`` paths x ``periods`` periods (:class:`Accumulator`
+    with ``record``): float32 values per path and period (on hand and backlog per node, six arrays per edge,
+    four per demand node, one per transshipment edge), held about three times (the per-period list, the
+    stacked block, the blocks joined)."""
+    per_cell = 2 * arrays.num_nodes + 6 * arrays.num_edges + 4 * arrays.num_demand_nodes + len(arrays.trans_keys)
+    return 3 * 4 * int(periods) * int(paths) * per_cell
+
+
+def check_trace_size(arrays, periods: int, paths: int, limit: int = MAX_TRACE_BYTES) -> None:
+    """Raise a one-line :class:`~netinv.errors.InputError` when the trace of a recorded simulation
+    (:func:`trace_bytes`) would exceed ``limit``, before anything is allocated."""
+    size = trace_bytes(arrays, periods, paths)
+    if size > limit:
+        from netinv.errors import InputError
+
+        raise InputError(f"network {arrays.name!r}: a recorded simulation of {paths:,} paths x {periods:,} periods "
+                         f"would hold about {size / 1024**3:.3g} GB of per-period trace, over the limit of "
+                         f"{limit / 1024**3:.3g} GB (netinv.sim.kpis.MAX_TRACE_BYTES); use fewer paths or periods")
+
+
 class Accumulator:
     """Adds the state of each measured period into running sums for one block of paths."""
 

@@ -134,6 +134,8 @@ def prepare_run(file: str | Path, spec: RunSpec) -> PreparedRun:
     finite = spec.planning or demand is not None
     warmup = (0 if finite else 20) if spec.warmup is None else spec.warmup
     per = spec.per or ("horizon" if finite else "period")
+    if spec.planning:  # the exact models' size, from the options alone, before the demand paths are drawn
+        check_planning_size(arrays, spec, periods, paths)
     if spec.planning and demand is None:
         from netinv.demand.distributions import DemandSampler
 
@@ -190,19 +192,23 @@ def _demand(arrays, spec: RunSpec):
     return demand, periods or (30 if spec.planning else 200), paths
 
 
+def check_planning_size(arrays, spec: RunSpec, periods: int, paths: int) -> None:
+    """Refuse (one line, :func:`~netinv.exact.limits.check_exact_size`) a planning policy of ``spec`` on
+    ``paths`` paths of ``periods`` periods whose models exceed the exact models' limits."""
+    from netinv.exact.limits import check_exact_size
+
+    if spec.policy == "oracle":
+        check_exact_size(arrays, "plan", horizon=periods, paths=paths, alternative="--policy gnn")
+    else:
+        check_exact_size(arrays, "mpc", horizon=spec.horizon or periods,
+                         scenarios=spec.scenarios if spec.policy == "mpc-stochastic" else 1, periods=periods,
+                         paths=paths, shrinking=spec.shrinking or not spec.horizon, alternative="--policy gnn")
+
+
 def _choose_policy(prepared: PreparedRun, graph, file, demand) -> None:
     """Set the policy of ``prepared.spec`` on ``prepared`` (and its levels, or planning settings)."""
     spec, arrays, periods = prepared.spec, prepared.arrays, prepared.config.periods
     if spec.planning:
-        from netinv.exact.limits import check_exact_size
-
-        if spec.policy == "oracle":
-            check_exact_size(arrays, "plan", horizon=periods, paths=demand.shape[0], alternative="--policy gnn")
-        else:
-            check_exact_size(arrays, "mpc", horizon=spec.horizon or periods,
-                             scenarios=spec.scenarios if spec.policy == "mpc-stochastic" else 1, periods=periods,
-                             paths=demand.shape[0], shrinking=spec.shrinking or not spec.horizon,
-                             alternative="--policy gnn")
         prepared.policy = planning_policy(arrays, spec.policy, demand, periods, spec.horizon, spec.shrinking,
                                           spec.scenarios, spec.seed, spec.time_limit, spec.sampling != "random",
                                           file=file)

@@ -54,7 +54,7 @@ import numpy as np
 from netinv.demand.distributions import DemandSampler
 from netinv.errors import InputError
 from netinv.network.compile import NetworkArrays
-from netinv.sim.kpis import Accumulator, SimResult
+from netinv.sim.kpis import Accumulator, SimResult, check_trace_size
 from netinv.sim.state import SimState
 from netinv.sim.transshipment import TransshipmentRule
 
@@ -123,8 +123,11 @@ def simulate(
     ``progress(done, total)`` is called after every period.
     ``checkpoint``: a :class:`~netinv.sim.checkpoint.BlockStore`; complete blocks are saved there as
     they finish and read back instead of simulated again (an interrupted run resumes; not with
-    ``config.record``).
+    ``config.record``). A recorded run whose trace would exceed the limit is refused before it starts
+    (:func:`~netinv.sim.kpis.check_trace_size`).
     """
+    if config.record:
+        check_trace_size(arrays, config.periods, config.paths)
     simulation = Simulation(arrays, policy, config, demand=demand, transshipment=transshipment, checkpoint=checkpoint)
     return simulation.run(progress)
 

@@ -32,7 +32,8 @@ def test_adapt_knows_its_own_settings(tmp_path, monkeypatch, capsys):
 
 
 @pytest.mark.parametrize("args, message", [
-    (["--sizes", "10,x"], "error: --sizes: expected comma-separated node counts, got '10,x'"),
+    (["--sizes", "10,x"], "error: --sizes: comma-separated node counts; each must be a whole number from 2 to "
+                          "200,000, got x"),
     (["--model", "no/such.pt"], "error: no/such.pt: GNN model not found (train one with `netinv train`, or pass "
                                 "--model)"),
 ])
@@ -44,3 +45,11 @@ def test_evaluate_bad_options_are_one_line(args, message, monkeypatch, capsys):
 def test_train_on_a_folder_that_is_not_a_dataset(tmp_path, monkeypatch, capsys):
     code, _, err = run(["train", "--dataset", tmp_path, "--out", tmp_path / "m.pt"], monkeypatch, capsys)
     assert code == 2 and err.count("\n") == 1 and err.startswith(f"error: {tmp_path}")
+
+
+def test_the_node_range_limit_is_the_libraries():
+    """netinv/cli/learn.py checks --nodes without importing torch: its limit is the dataset module's."""
+    from netinv.cli import learn
+    from netinv.learn import dataset
+
+    assert learn.MAX_LABELLED_NODES == dataset.MAX_LABELLED_NODES

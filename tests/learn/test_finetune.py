@@ -120,6 +120,16 @@ def test_training_networks_use_training_seeds_and_are_reproducible():
         FinetuneConfig(network_seed=7)
 
 
+
+@pytest.mark.parametrize("settings, message", [
+    ({"large_nodes": (5, 10**8)}, "large_nodes must be a range 2 <= low <= high <= 200,000"),
+    ({"threads": 0}, "threads must be an integer from 1 to 1024"),
+])
+def test_sizes_and_threads_are_bounded_before_anything_runs(settings, message):
+    with pytest.raises(InputError, match=message):
+        FinetuneConfig(**settings)
+
+
 def test_card_fields(parent, tmp_path):
     out = tmp_path / "tuned.pt"
     result = finetune(parent, out, tiny_config())

@@ -48,3 +48,14 @@ def test_an_unreadable_block_names_the_file(tmp_path):
     (tmp_path / "block-000000.npz").write_bytes(b"not a zip")
     with pytest.raises(InputError, match="unreadable simulation block"):
         store.load(0)
+
+
+def test_blocks_without_an_identity_are_never_resumed(tmp_path):
+    """Blocks whose run is unknown (identity.json deleted, or an older netinv's) are refused, not mixed in."""
+    arrays, policy, config = _case()
+    simulate(arrays, policy, config, checkpoint=BlockStore(tmp_path / "run", {"seed": 3}))
+    (tmp_path / "run" / "identity.json").unlink()
+    with pytest.raises(InputError, match="holds simulation blocks but no identity.json"):
+        BlockStore(tmp_path / "run", {"seed": 3})
+    with pytest.raises(InputError, match="holds blocks of another simulation"):  # two seeds, one folder
+        BlockStore(tmp_path / "other", {"seed": 3}) and BlockStore(tmp_path / "other", {"seed": 4})
