@@ -23,8 +23,6 @@ import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import pytest
-
 ROOT = Path(__file__).resolve().parents[2]
 TINY = str(ROOT / "tests" / "data" / "reliability" / "tiny.yaml")
 MARKET = ("--demand", "normal:100,30", "--price", "10", "--cost", "3", "--contract", "wholesale:w=6")
@@ -151,10 +149,8 @@ def _listing(folder: Path) -> dict[str, int]:
     return {str(p.relative_to(folder)): (p.lstat().st_size if not p.is_dir() else -1) for p in folder.rglob("*")}
 
 
-@pytest.fixture(scope="module")
-def results(tmp_path_factory):
+def _results(base: Path):
     """Every case's result, from one capped driver process."""
-    base = tmp_path_factory.mktemp("hostile")
     jobs, before = [], []
     for k, item in enumerate(CASES):
         folder = base / f"case{k:03d}" / "work"
@@ -172,9 +168,7 @@ def results(tmp_path_factory):
             for k, (item, result) in enumerate(zip(CASES, found, strict=True))]
 
 
-@pytest.mark.parametrize("k", range(len(CASES)), ids=[" ".join(c.args)[:70] for c in CASES])
-def test_hostile_option_is_one_line_exit_2_bounded_and_leaves_nothing(results, k):
-    item, result, before, after = results[k]
+def _one_line_exit_2(item, result, before, after) -> None:
     err = result["stderr"]
     assert result["code"] == 2, (result["code"], err[-2000:])
     assert err.count("\n") == 1 and err.startswith("error: "), err[-2000:]
@@ -185,6 +179,18 @@ def test_hostile_option_is_one_line_exit_2_bounded_and_leaves_nothing(results, k
     assert result["seconds"] < item.seconds
     assert result["max_rss_kb"] < MAX_RSS_KB, result["max_rss_kb"]
     assert after == before, sorted(set(after) ^ set(before))  # nothing written, nothing half-written
+
+
+# One test for all cases (one capped driver process): as one test it runs on one pytest-xdist worker,
+# where a module fixture would run on every worker. Each case is checked and every failing one named.
+def test_hostile_options_are_one_line_exit_2_bounded_and_leave_nothing(tmp_path):
+    failures = []
+    for item, result, before, after in _results(tmp_path):
+        try:
+            _one_line_exit_2(item, result, before, after)
+        except AssertionError as exc:
+            failures.append(f"netinv {' '.join(item.args)[:120]}: {exc}")
+    assert not failures, "\n".join(failures)
 
 
 def test_every_numeric_option_has_a_range():

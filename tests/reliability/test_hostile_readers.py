@@ -220,10 +220,8 @@ def _drive(corpus: Path, cases: list[tuple], tmp: Path) -> dict:
     return {r["name"]: r for r in json.loads(proc.stdout)}
 
 
-@pytest.fixture(scope="module")
-def corpus(tmp_path_factory):
+def _corpus(tmp: Path):
     """The corpus on disk, run once: {case name: (result, file named)}."""
-    tmp = tmp_path_factory.mktemp("hostile")
     folder = tmp / "corpus"
     folder.mkdir()
     write = _Writer(folder)
@@ -250,9 +248,7 @@ CASE_NAMES = [  # the ids, listed so that each case is its own test
 RUNS = ["gnn-card_deep.pt", "gnn-card_type.pt"]  # a model card is advice: a broken one never stops the run
 
 
-@pytest.mark.slow  # one subprocess for all 54 cases (~30 s of CPU on 2 cores); torch and PyG imported once
-@pytest.mark.parametrize("name", CASE_NAMES)
-def test_hostile_input_is_one_line_exit_2_bounded_and_leaves_nothing(corpus, name):
+def _one_line_exit_2(corpus, name) -> None:
     result, named, out = corpus[name]
     lines = result["stderr"].splitlines()
     assert result["code"] == 2, (name, result["code"], result["stderr"][-1500:])
@@ -264,14 +260,24 @@ def test_hostile_input_is_one_line_exit_2_bounded_and_leaves_nothing(corpus, nam
     assert list(out.iterdir()) == []
 
 
-@pytest.mark.slow  # shares the corpus run above
-@pytest.mark.parametrize("name", RUNS)
-def test_a_broken_model_card_does_not_stop_the_model(corpus, name):
+def _model_still_runs(corpus, name) -> None:
     result, _, out = corpus[name]
     assert result["code"] == 0 and result["stderr"] == "", result["stderr"][-1500:]
     assert list(out.iterdir()) == []
 
 
-@pytest.mark.slow  # shares the corpus run above
-def test_every_case_is_listed(corpus):
-    assert sorted(corpus) == sorted(CASE_NAMES + RUNS)
+# One test for the whole corpus (one capped subprocess, torch and PyG imported once, ~30 s of CPU): as
+# one test it runs on one pytest-xdist worker, where a module fixture would run on every worker. Each
+# case is checked and every failing case is named.
+@pytest.mark.slow
+def test_hostile_inputs_are_one_line_exit_2_bounded_and_leave_nothing(tmp_path):
+    corpus = _corpus(tmp_path)
+    assert sorted(corpus) == sorted(CASE_NAMES + RUNS)  # every case is listed
+    failures = []
+    for names, check in ((CASE_NAMES, _one_line_exit_2), (RUNS, _model_still_runs)):
+        for name in names:  # each case its own verdict
+            try:
+                check(corpus, name)
+            except AssertionError as exc:
+                failures.append(f"{name}: {exc}")
+    assert not failures, "\n".join(failures)
