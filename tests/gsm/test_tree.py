@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import re
 
 import networkx as nx
 import numpy as np
@@ -333,5 +334,5 @@ def test_a_grid_too_large_is_refused_before_it_is_allocated():
            "edges": [{"source": f"s{k}", "target": f"s{k + 1}"} for k in range(5)]}
     doc["nodes"][-1].update(demand={"distribution": "normal", "mean": 10, "std": 3}, shortage_cost=5, service_level=0.95)
     with pytest.raises(InputError, match=r"gsm: stage 's\d': \d+ outbound x \d+ inbound service times = .* pairs to "
-                       rf"search, over the limit of {MAX_GRID_CELLS:.3g}"):
+                       rf"search, over the limit of {re.escape(f'{MAX_GRID_CELLS:.3g}')}"):
         gsm_tree_dp(gsm_instance(document_to_graph(doc)))

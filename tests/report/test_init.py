@@ -9,8 +9,10 @@ from netinv.report import check_png, save_png
 from netinv.report.figures import png_size
 
 
-def test_check_png():
-    assert check_png("a/b.PNG").name == "b.PNG"
+def test_check_png(tmp_path):
+    assert check_png(tmp_path / "b.PNG").name == "b.PNG"
+    with pytest.raises(InputError, match="cannot write: the folder .*absent does not exist"):
+        check_png(tmp_path / "absent" / "b.png")  # refused before any work
     with pytest.raises(InputError, match=r"^b.jpg: the picture is written as PNG; use a .png file name$"):
         check_png("b.jpg")
 
