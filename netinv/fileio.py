@@ -38,12 +38,9 @@ def atomic_write_bytes(path: str | Path, data: bytes) -> Path:
     """Write ``data`` to ``path`` atomically; a failure is a one-line error and leaves nothing behind."""
     path = Path(path)
     check_writable(path)  # never replace a device (/dev/full), a folder or a pipe by a file
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    tmp = _temporary(path)
     try:
-        with open(tmp, "wb") as handle:
-            handle.write(data)
-            handle.flush()
-            os.fsync(handle.fileno())
+        _write_synced(tmp, data)
         os.replace(tmp, path)
     except OSError as exc:
         _discard(tmp)
@@ -59,12 +56,9 @@ def create_exclusive(path: str | Path, data: bytes) -> bool:
     the final name: of two runs starting at once, exactly one creates it). True when this call created it,
     False when the file was already there; a failure to write is a one-line error and leaves nothing."""
     path = Path(path)
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    tmp = _temporary(path)
     try:
-        with open(tmp, "wb") as handle:
-            handle.write(data)
-            handle.flush()
-            os.fsync(handle.fileno())
+        _write_synced(tmp, data)
         os.link(tmp, path)
         return True
     except FileExistsError:
@@ -73,6 +67,19 @@ def create_exclusive(path: str | Path, data: bytes) -> bool:
         raise InputError(f"{path}: cannot write: {exc.strerror or exc}") from None
     finally:
         _discard(tmp)
+
+
+def _temporary(path: Path) -> Path:
+    """The temporary file beside ``path`` that a write goes to first."""
+    return path.with_name(f".{path.name}.{os.getpid()}.tmp")
+
+
+def _write_synced(tmp: Path, data: bytes) -> None:
+    """Write ``data`` to ``tmp`` and flush it to the disk (a full disk fails here, not at close)."""
+    with open(tmp, "wb") as handle:
+        handle.write(data)
+        handle.flush()
+        os.fsync(handle.fileno())
 
 
 def _discard(tmp: Path) -> None:

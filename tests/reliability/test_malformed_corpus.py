@@ -17,12 +17,12 @@ All the subprocesses of a test run at once (a small pool), so the corpus costs a
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import subprocess
 import sys
 import tempfile
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -241,9 +241,17 @@ def netinv(args: tuple[str, ...], cwd: Path) -> subprocess.CompletedProcess:
 
 
 def run_all(cases: dict[str, Case], cwd: Path) -> dict[str, subprocess.CompletedProcess]:
-    with ThreadPoolExecutor(max_workers=max(2, min(8, os.cpu_count() or 2))) as pool:
-        futures = {name: pool.submit(netinv, case.args, cwd) for name, case in cases.items()}
-        return {name: future.result() for name, future in futures.items()}
+    """Every case through the real entry point, ``netinv.cli.main``, each in a fresh child forked from one
+    process that imported netinv once (:mod:`tests.reliability.hostile_driver`): what the console script
+    runs, without paying Python's start-up and netinv's imports once per case."""
+    root = Path(__file__).resolve().parents[2]
+    jobs = [{"name": name, "argv": list(case.args), "cwd": str(cwd), "timeout": 300} for name, case in cases.items()]
+    env = {**os.environ, "PYTHONPATH": str(root)}
+    proc = subprocess.run([sys.executable, "-m", "tests.reliability.hostile_driver"], input=json.dumps(jobs),
+                          capture_output=True, text=True, cwd=root, env=env, timeout=300 + 60 * len(jobs))
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    return {r["name"]: subprocess.CompletedProcess(["netinv", *cases[r["name"]].args], r["code"], r["stdout"],
+                                                   r["stderr"]) for r in json.loads(proc.stdout)}
 
 
 def assert_one_line_error(proc: subprocess.CompletedProcess, subject: str,
